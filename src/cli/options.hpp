@@ -1,0 +1,37 @@
+// Command line -> CliOptions (Boost.Program_options). Pure: testable from an argv vector.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace spe {
+
+enum class LogLevel { debug, info, warn, error };
+enum class LogFormat { logfmt, json };
+
+struct CliOptions {
+  std::string config_file = "exporter.toml";
+  bool config_check = false;
+  std::vector<std::string> listen_addresses;  // default {":10025"}
+  std::chrono::milliseconds timeout_offset{500};
+  LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::logfmt;
+  bool show_version = false;
+  bool show_help = false;
+  std::string help_text;  // filled always: what --help prints
+};
+
+// A bad flag or value: invalid_argument with one line naming the flag and the problem.
+Result<CliOptions> parse_cli(const std::vector<std::string>& args);
+
+// "host:port", ":port" or "[v6]:port" -> (host, port). Empty host = every interface.
+struct ListenAddress {
+  std::string host;
+  unsigned short port = 0;
+};
+Result<ListenAddress> parse_listen_address(std::string_view text);
+
+}  // namespace spe

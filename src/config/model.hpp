@@ -1,0 +1,64 @@
+// The config as plain data: what a loaded, validated exporter.toml says. Immutable once loaded;
+// probes hold it through shared_ptr<const ExporterConfig>.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/key_material.hpp"
+#include "util/result.hpp"
+#include "util/secret.hpp"
+
+namespace spe {
+
+enum class IpProtocol { ip4, ip6 };
+
+constexpr std::string_view to_string(IpProtocol p) { return p == IpProtocol::ip4 ? "ip4" : "ip6"; }
+
+struct HostKeyPolicy {
+  std::string known_hosts;                // absolute path; empty when not configured
+  std::vector<std::string> fingerprints;  // "SHA256:..." as printed by ssh-keygen -lf
+  std::vector<std::string> algorithms;    // host_key_algorithms; empty = libssh defaults
+  bool insecure_ignore = false;
+};
+
+struct Auth {
+  std::string user;                       // never empty after load (defaults to the process user)
+  std::optional<KeyMaterial> key;         // private_key (+ certificate), decrypted at load
+  std::optional<Secret> password;         // password or the content of password_file
+  // For /config and debug output only: which files the secrets came from.
+  std::string private_key_path;
+  std::string certificate_path;
+  std::string password_file;
+  std::string passphrase_file;
+  bool has_passphrase = false;
+};
+
+struct Module {
+  std::string name;
+  std::uint16_t port = 22;
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  IpProtocol ip_protocol = IpProtocol::ip6;  // preferred family; the other is the fallback
+  HostKeyPolicy host_key;
+  Auth auth;
+  SourcePos where;  // position of [modules.NAME]
+};
+
+struct ExporterConfig {
+  std::string file;  // the path it was loaded from
+  std::map<std::string, Module> modules;
+
+  const Module* find_module(const std::string& name) const {
+    const auto it = modules.find(name);
+    return it == modules.end() ? nullptr : &it->second;
+  }
+};
+
+using ConfigSnapshot = std::shared_ptr<const ExporterConfig>;
+
+}  // namespace spe

@@ -1,0 +1,126 @@
+// ProbeReport: what one probe found, as plain data. The prober fills it; metrics/from_report turns
+// it into metric families. No I/O types here, so every metric path is testable without a socket.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace spe {
+
+// In the order a probe goes through them.
+enum class Phase { resolve, connect, handshake, host_key, auth, commands };
+inline constexpr std::size_t kPhaseCount = 6;
+inline constexpr std::array<Phase, kPhaseCount> kAllPhases = {
+    Phase::resolve, Phase::connect, Phase::handshake, Phase::host_key, Phase::auth, Phase::commands};
+
+constexpr std::string_view to_string(Phase phase) {
+  switch (phase) {
+    case Phase::resolve: return "resolve";
+    case Phase::connect: return "connect";
+    case Phase::handshake: return "handshake";
+    case Phase::host_key: return "host_key";
+    case Phase::auth: return "auth";
+    case Phase::commands: return "commands";
+  }
+  return "internal";
+}
+
+// The values of probe_ssh_failure{reason}; every one is emitted on every probe.
+enum class FailureReason {
+  resolve,
+  connect,
+  timeout,
+  handshake,
+  host_key,
+  auth,
+  command_exit,
+  command_output,
+  internal,
+};
+inline constexpr std::size_t kFailureReasonCount = 9;
+inline constexpr std::array<FailureReason, kFailureReasonCount> kAllFailureReasons = {
+    FailureReason::resolve,      FailureReason::connect,        FailureReason::timeout,
+    FailureReason::handshake,    FailureReason::host_key,       FailureReason::auth,
+    FailureReason::command_exit, FailureReason::command_output, FailureReason::internal};
+
+constexpr std::string_view to_string(FailureReason reason) {
+  switch (reason) {
+    case FailureReason::resolve: return "resolve";
+    case FailureReason::connect: return "connect";
+    case FailureReason::timeout: return "timeout";
+    case FailureReason::handshake: return "handshake";
+    case FailureReason::host_key: return "host_key";
+    case FailureReason::auth: return "auth";
+    case FailureReason::command_exit: return "command_exit";
+    case FailureReason::command_output: return "command_output";
+    case FailureReason::internal: return "internal";
+  }
+  return "internal";
+}
+
+// The reason for an error met in `phase`: a deadline is always "timeout", an internal error is
+// "internal", anything else is named after the phase it happened in.
+constexpr FailureReason failure_reason(Phase phase, ErrorCode code) {
+  if (code == ErrorCode::deadline_exceeded) return FailureReason::timeout;
+  if (code == ErrorCode::internal) return FailureReason::internal;
+  switch (phase) {
+    case Phase::resolve: return FailureReason::resolve;
+    case Phase::connect: return FailureReason::connect;
+    case Phase::handshake: return FailureReason::handshake;
+    case Phase::host_key: return FailureReason::host_key;
+    case Phase::auth: return FailureReason::auth;
+    case Phase::commands: return FailureReason::command_exit;
+  }
+  return FailureReason::internal;
+}
+
+// What the server said during the handshake (label values of probe_ssh_server_info).
+struct ServerInfo {
+  std::string banner;    // e.g. "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"
+  std::string software;  // e.g. "OpenSSH_9.2p1"
+  std::string kex;
+  std::string cipher;
+  std::string mac;
+};
+
+struct HostKeyInfo {
+  std::string type;                // e.g. "ssh-ed25519"
+  std::string fingerprint_sha256;  // "SHA256:..." as ssh-keygen -lf prints it
+};
+
+struct ProbeReport {
+  using Duration = std::chrono::nanoseconds;
+
+  std::string module;
+  std::string target;
+  bool success = false;
+  std::optional<FailureReason> failure;  // set exactly when !success
+  std::string failure_message;           // one line, no secrets
+  Phase last_phase = Phase::resolve;     // the phase reached (or failed in)
+
+  Duration duration{0};                      // whole probe
+  std::chrono::duration<double> timeout{0};  // the effective timeout, in seconds
+  std::array<std::optional<Duration>, kPhaseCount> phase_durations{};
+  std::optional<Duration> dns_lookup;  // zero for an IP literal
+  int ip_protocol = 0;                 // 4 or 6 once an address was chosen, else 0
+
+  std::optional<ServerInfo> server;      // once the handshake completed
+  std::optional<HostKeyInfo> host_key;   // once the server's key was seen
+  std::optional<std::int64_t> certificate_expiry;  // Unix seconds, when a user cert was used
+
+  void set_phase_duration(Phase phase, Duration elapsed) {
+    phase_durations[static_cast<std::size_t>(phase)] = elapsed;
+  }
+  std::optional<Duration> phase_duration(Phase phase) const {
+    return phase_durations[static_cast<std::size_t>(phase)];
+  }
+};
+
+}  // namespace spe
