@@ -5,12 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "log/logger.hpp"  // LogLevel, LogFormat
 #include "util/result.hpp"
 
 namespace spe {
-
-enum class LogLevel { debug, info, warn, error };
-enum class LogFormat { logfmt, json };
 
 struct CliOptions {
   std::string config_file = "exporter.toml";
@@ -24,6 +22,7 @@ struct CliOptions {
   std::string help_text;  // filled always: what --help prints
 };
 
+// `args` are the arguments after the program name (argv + 1 .. argv + argc).
 // A bad flag or value: invalid_argument with one line naming the flag and the problem.
 Result<CliOptions> parse_cli(const std::vector<std::string>& args);
 

@@ -1,0 +1,184 @@
+// Command line -> CliOptions with Boost.Program_options. Program_options throws; every exception
+// is turned into one invalid_argument line here (STYLE.md: convert at the edge, once).
+#include "cli/options.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <sstream>
+
+#include "probe/target.hpp"
+#include "util/duration.hpp"
+
+namespace spe {
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr std::string_view kUsage = "usage: ssh_probe_exporter [options]\n\n"
+                                    "Prometheus exporter that probes hosts over SSH.\n\n";
+constexpr int kHelpLineLength = 100;
+
+// Flag values as typed, before validation.
+struct RawCli {
+  std::string config_file;
+  bool config_check = false;
+  std::vector<std::string> listen_addresses;
+  std::string timeout_offset;
+  std::string log_level;
+  std::string log_format;
+  bool version = false;
+  bool help = false;
+  std::vector<std::string> positional;
+};
+
+po::options_description visible_options(RawCli& raw) {
+  po::options_description options("Options", kHelpLineLength);
+  options.add_options()
+    ("config.file", po::value(&raw.config_file)->value_name("FILE")->default_value("exporter.toml"),
+     "Configuration file (TOML) with the probe modules.")
+    ("config.check", po::bool_switch(&raw.config_check),
+     "Check the configuration file and exit (0 valid, 1 invalid).")
+    ("web.listen-address",
+     po::value(&raw.listen_addresses)->value_name("ADDR")->default_value(std::vector<std::string>{":10025"}, ":10025"),
+     "Address to listen on (host:port, [v6]:port); repeatable.")
+    ("timeout-offset", po::value(&raw.timeout_offset)->value_name("DURATION")->default_value("0.5s"),
+     "Taken off Prometheus' scrape timeout to leave time to reply.")
+    ("log.level", po::value(&raw.log_level)->value_name("LEVEL")->default_value("info"),
+     "Log only at or above this level: debug, info, warn or error.")
+    ("log.format", po::value(&raw.log_format)->value_name("FORMAT")->default_value("logfmt"),
+     "Log line format: logfmt or json.")
+    ("version", po::bool_switch(&raw.version), "Print the version and exit.")
+    ("help,h", po::bool_switch(&raw.help), "Print this help and exit.");
+  return options;
+}
+
+std::string help_text(const po::options_description& visible) {
+  std::ostringstream out;
+  out << kUsage << visible;
+  return out.str();
+}
+
+Result<RawCli> parse_raw(const std::vector<std::string>& args, std::string& help) {
+  RawCli raw;
+  const auto visible = visible_options(raw);
+  help = help_text(visible);
+  po::options_description hidden;
+  hidden.add_options()("positional", po::value(&raw.positional));
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("positional", -1);
+  // Prefix guessing ("--log" for "--log.level") is off: Prometheus' flags have no abbreviations.
+  const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+  try {
+    po::variables_map values;
+    po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(), values);
+    po::notify(values);
+  } catch (const po::error& e) {
+    return fail(ErrorCode::invalid_argument, e.what());
+  }
+  return raw;
+}
+
+// Prefixes a value error with the flag it belongs to.
+std::unexpected<Error> flag_error(std::string_view flag, const Error& error) {
+  return fail(ErrorCode::invalid_argument, "--" + std::string(flag) + ": " + error.message);
+}
+
+Result<CliOptions> validate(RawCli raw, std::string help) {
+  if (!raw.positional.empty()) {
+    return fail(ErrorCode::invalid_argument, "unexpected argument \"" + raw.positional.front() + "\"");
+  }
+  CliOptions options;
+  if (raw.config_file.empty()) return fail(ErrorCode::invalid_argument, "--config.file: must not be empty");
+  options.config_file = std::move(raw.config_file);
+  options.config_check = raw.config_check;
+  for (const auto& address : raw.listen_addresses) {
+    if (auto parsed = parse_listen_address(address); !parsed) return flag_error("web.listen-address", parsed.error());
+  }
+  options.listen_addresses = std::move(raw.listen_addresses);
+  const auto offset = parse_duration(raw.timeout_offset);
+  if (!offset) return flag_error("timeout-offset", offset.error());
+  options.timeout_offset = *offset;
+  const auto level = parse_log_level(raw.log_level);
+  if (!level) return flag_error("log.level", level.error());
+  options.log_level = *level;
+  const auto format = parse_log_format(raw.log_format);
+  if (!format) return flag_error("log.format", format.error());
+  options.log_format = *format;
+  options.show_version = raw.version;
+  options.show_help = raw.help;
+  options.help_text = std::move(help);
+  return options;
+}
+
+Result<unsigned short> parse_listen_port(std::string_view port, std::string_view text) {
+  if (port.empty()) return fail(ErrorCode::invalid_argument, "missing port in \"" + std::string(text) + "\"");
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  const bool digits = std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || ec != std::errc{} || end != port.data() + port.size() || value > 65535) {
+    return fail(ErrorCode::invalid_argument,
+                "invalid port \"" + std::string(port) + "\" in \"" + std::string(text) + "\" (expected 0-65535)");
+  }
+  return static_cast<unsigned short>(value);
+}
+
+Result<ListenAddress> parse_bracketed_listen_address(std::string_view text) {
+  const auto close = text.find(']');
+  if (close == std::string_view::npos) {
+    return fail(ErrorCode::invalid_argument, "missing closing ']' in \"" + std::string(text) + "\"");
+  }
+  const std::string host(text.substr(1, close - 1));
+  in6_addr addr{};
+  if (inet_pton(AF_INET6, host.c_str(), &addr) != 1) {
+    return fail(ErrorCode::invalid_argument,
+                "invalid IPv6 address \"" + host + "\" in \"" + std::string(text) + "\"");
+  }
+  const std::string_view rest = text.substr(close + 1);
+  if (rest.empty() || rest.front() != ':') {
+    return fail(ErrorCode::invalid_argument, "missing port in \"" + std::string(text) + "\"");
+  }
+  const auto port = parse_listen_port(rest.substr(1), text);
+  if (!port) return std::unexpected(port.error());
+  return ListenAddress{host, *port};
+}
+
+}  // namespace
+
+Result<CliOptions> parse_cli(const std::vector<std::string>& args) {
+  std::string help;
+  auto raw = parse_raw(args, help);
+  if (!raw) return std::unexpected(raw.error());
+  return validate(std::move(*raw), std::move(help));
+}
+
+Result<ListenAddress> parse_listen_address(std::string_view text) {
+  if (text.empty()) return fail(ErrorCode::invalid_argument, "empty listen address");
+  if (text.front() == '[') return parse_bracketed_listen_address(text);
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    return fail(ErrorCode::invalid_argument, "missing port in \"" + std::string(text) + "\"");
+  }
+  const std::string_view host = text.substr(0, colon);
+  if (host.find(':') != std::string_view::npos) {
+    return fail(ErrorCode::invalid_argument,
+                "an IPv6 address needs brackets: \"[" + std::string(host) + "]:port\"");
+  }
+  if (!host.empty()) {
+    // The same rules as a probe target's host: a name or an IPv4 address, nothing else.
+    if (auto target = parse_target(host); !target) {
+      return fail(ErrorCode::invalid_argument,
+                  "invalid host \"" + std::string(host) + "\" in \"" + std::string(text) + "\": " +
+                      target.error().message);
+    }
+  }
+  const auto port = parse_listen_port(text.substr(colon + 1), text);
+  if (!port) return std::unexpected(port.error());
+  return ListenAddress{std::string(host), *port};
+}
+
+}  // namespace spe

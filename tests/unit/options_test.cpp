@@ -1,0 +1,143 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+
+using namespace std::chrono_literals;
+using spe::parse_cli;
+using spe::parse_listen_address;
+
+TEST_CASE("no flags give the documented defaults", "[unit][cli]") {
+  const auto options = parse_cli({});
+  REQUIRE(options.has_value());
+  CHECK(options->config_file == "exporter.toml");
+  CHECK_FALSE(options->config_check);
+  CHECK(options->listen_addresses == std::vector<std::string>{":10025"});
+  CHECK(options->timeout_offset == 500ms);
+  CHECK(options->log_level == spe::LogLevel::info);
+  CHECK(options->log_format == spe::LogFormat::logfmt);
+  CHECK_FALSE(options->show_version);
+  CHECK_FALSE(options->show_help);
+  CHECK_FALSE(options->help_text.empty());
+}
+
+TEST_CASE("every flag is read, with '=' or as the next argument", "[unit][cli]") {
+  const auto options = parse_cli({"--config.file=/etc/spe.toml", "--config.check", "--web.listen-address",
+                                  "127.0.0.1:9115", "--web.listen-address=[::1]:9115", "--timeout-offset=1s",
+                                  "--log.level", "debug", "--log.format=json", "--version", "-h"});
+  REQUIRE(options.has_value());
+  CHECK(options->config_file == "/etc/spe.toml");
+  CHECK(options->config_check);
+  CHECK(options->listen_addresses == std::vector<std::string>{"127.0.0.1:9115", "[::1]:9115"});
+  CHECK(options->timeout_offset == 1s);
+  CHECK(options->log_level == spe::LogLevel::debug);
+  CHECK(options->log_format == spe::LogFormat::json);
+  CHECK(options->show_version);
+  CHECK(options->show_help);
+}
+
+TEST_CASE("log level, log format and timeout offset accept each documented value", "[unit][cli]") {
+  const auto [flag, level, format, offset_ms] = GENERATE(table<std::string, spe::LogLevel, spe::LogFormat, int>({
+      {"--log.level=debug", spe::LogLevel::debug, spe::LogFormat::logfmt, 500},
+      {"--log.level=info", spe::LogLevel::info, spe::LogFormat::logfmt, 500},
+      {"--log.level=warn", spe::LogLevel::warn, spe::LogFormat::logfmt, 500},
+      {"--log.level=error", spe::LogLevel::error, spe::LogFormat::logfmt, 500},
+      {"--log.format=logfmt", spe::LogLevel::info, spe::LogFormat::logfmt, 500},
+      {"--log.format=json", spe::LogLevel::info, spe::LogFormat::json, 500},
+      {"--timeout-offset=0s", spe::LogLevel::info, spe::LogFormat::logfmt, 0},
+      {"--timeout-offset=250ms", spe::LogLevel::info, spe::LogFormat::logfmt, 250},
+      {"--timeout-offset=1.5s", spe::LogLevel::info, spe::LogFormat::logfmt, 1500},
+  }));
+  CAPTURE(flag);
+  const auto options = parse_cli({flag});
+  REQUIRE(options.has_value());
+  CHECK(options->log_level == level);
+  CHECK(options->log_format == format);
+  CHECK(options->timeout_offset.count() == offset_ms);
+}
+
+TEST_CASE("a bad command line is one invalid_argument line naming the flag", "[unit][cli]") {
+  using Args = std::vector<std::string>;
+  const auto [args, message] = GENERATE(table<Args, std::string>({
+      {Args{"--foo"}, "unrecognised option '--foo'"},
+      {Args{"--log"}, "unrecognised option '--log'"},
+      {Args{"-x"}, "unrecognised option '-x'"},
+      {Args{"--log.level"}, "the required argument for option '--log.level' is missing"},
+      {Args{"--log.level=loud"}, "--log.level: invalid value \"loud\" (expected debug, info, warn or error)"},
+      {Args{"--log.level=INFO"}, "--log.level: invalid value \"INFO\" (expected debug, info, warn or error)"},
+      {Args{"--log.format=text"}, "--log.format: invalid value \"text\" (expected logfmt or json)"},
+      {Args{"--timeout-offset=5x"}, "--timeout-offset: invalid duration \"5x\": unknown unit \"x\""},
+      {Args{"--web.listen-address=localhost"}, "--web.listen-address: missing port in \"localhost\""},
+      {Args{"--web.listen-address=:http"},
+       "--web.listen-address: invalid port \"http\" in \":http\" (expected 0-65535)"},
+      {Args{"--config.file", ""}, "--config.file: must not be empty"},
+      {Args{"--config.file="},
+       "the argument for option '--config.file' should follow immediately after the equal sign"},
+      {Args{"--config.check=yes"}, "option '--config.check' does not take any arguments"},
+      {Args{"--log.level=info", "--log.level=debug"}, "option '--log.level' cannot be specified more than once"},
+      {Args{"serve"}, "unexpected argument \"serve\""},
+  }));
+  CAPTURE(args);
+  const auto options = parse_cli(args);
+  REQUIRE_FALSE(options.has_value());
+  CHECK(options.error().code == spe::ErrorCode::invalid_argument);
+  CHECK(options.error().message == message);
+}
+
+TEST_CASE("help text has the usage line and every flag with its default", "[unit][cli]") {
+  const auto options = parse_cli({"--help"});
+  REQUIRE(options.has_value());
+  const std::string& help = options->help_text;
+  CHECK(help.starts_with("usage: ssh_probe_exporter [options]\n"));
+  for (const char* expected : {"--config.file FILE (=exporter.toml)", "--config.check",
+                               "--web.listen-address ADDR (=:10025)", "--timeout-offset DURATION (=0.5s)",
+                               "--log.level LEVEL (=info)", "--log.format FORMAT (=logfmt)", "--version",
+                               "-h [ --help ]"}) {
+    CAPTURE(expected);
+    CHECK(help.find(expected) != std::string::npos);
+  }
+  CHECK(help.find("positional") == std::string::npos);
+}
+
+TEST_CASE("listen addresses split into host and port; an empty host is every interface", "[unit][cli]") {
+  const auto [input, host, port] = GENERATE(table<std::string, std::string, int>({
+      {":10025", "", 10025},
+      {"127.0.0.1:9", "127.0.0.1", 9},
+      {"[::1]:9", "::1", 9},
+      {"[::]:10025", "::", 10025},
+      {"localhost:9", "localhost", 9},
+      {"127.0.0.1:0", "127.0.0.1", 0},
+      {":65535", "", 65535},
+  }));
+  CAPTURE(input);
+  const auto address = parse_listen_address(input);
+  REQUIRE(address.has_value());
+  CHECK(address->host == host);
+  CHECK(address->port == port);
+}
+
+TEST_CASE("bad listen addresses say what is missing or wrong", "[unit][cli]") {
+  const auto [input, message] = GENERATE(table<std::string, std::string>({
+      {"", "empty listen address"},
+      {"localhost", "missing port in \"localhost\""},
+      {"localhost:", "missing port in \"localhost:\""},
+      {":", "missing port in \":\""},
+      {"[::1]", "missing port in \"[::1]\""},
+      {"[::1]9", "missing port in \"[::1]9\""},
+      {"[::1", "missing closing ']' in \"[::1\""},
+      {"[host]:9", "invalid IPv6 address \"host\" in \"[host]:9\""},
+      {"::1:9", "an IPv6 address needs brackets: \"[::1]:port\""},
+      {"host:65536", "invalid port \"65536\" in \"host:65536\" (expected 0-65535)"},
+      {"host:-1", "invalid port \"-1\" in \"host:-1\" (expected 0-65535)"},
+      {"host:99999999999999999999", "invalid port \"99999999999999999999\" in \"host:99999999999999999999\" "
+                                    "(expected 0-65535)"},
+      {"a b:9", "invalid host \"a b\" in \"a b:9\": invalid character ' ' in host name"},
+  }));
+  CAPTURE(input);
+  const auto address = parse_listen_address(input);
+  REQUIRE_FALSE(address.has_value());
+  CHECK(address.error().code == spe::ErrorCode::invalid_argument);
+  CHECK(address.error().message == message);
+}
