@@ -1,0 +1,327 @@
+// Loading a private key and its user certificate once, at config load, so a wrong passphrase or a
+// certificate for another key is a config error rather than a failure on every probe.
+#include "config/key_material.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+namespace spe {
+namespace {
+
+// Keys and certificates are a few KB; a bigger file is not one.
+constexpr std::size_t kMaxFileSize = 1 << 20;
+
+struct KeyDeleter {
+  void operator()(ssh_key key) const noexcept { ssh_key_free(key); }
+};
+using KeyPtr = std::unique_ptr<ssh_key_struct, KeyDeleter>;
+
+ErrorCode code_for_errno(int err) {
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR: return ErrorCode::not_found;
+    case EACCES:
+    case EPERM: return ErrorCode::permission_denied;
+    default: return ErrorCode::unavailable;
+  }
+}
+
+std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+// Reads a whole small file; `what` names it in errors ("private key", "certificate").
+Result<std::string> read_small_file(const std::string& path, std::string_view what) {
+  const auto cannot_read = [&](int err) {
+    return fail(code_for_errno(err),
+                "cannot read " + std::string(what) + " " + in_quotes(path) + ": " + std::strerror(err));
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cannot_read(errno);
+  std::string content;
+  std::array<char, 4096> buffer{};
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return cannot_read(err);
+    }
+    if (n == 0) break;
+    content.append(buffer.data(), static_cast<std::size_t>(n));
+    if (content.size() > kMaxFileSize) {
+      ::close(fd);
+      return fail(ErrorCode::invalid_argument,
+                  std::string(what) + " " + in_quotes(path) + " is too large to be one");
+    }
+  }
+  ::close(fd);
+  return content;
+}
+
+std::optional<std::uint8_t> base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return static_cast<std::uint8_t>(c - 'A');
+  if (c >= 'a' && c <= 'z') return static_cast<std::uint8_t>(c - 'a' + 26);
+  if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0' + 52);
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return std::nullopt;
+}
+
+// Standard base64 (RFC 4648 section 4); padding optional; no whitespace inside.
+std::optional<std::string> base64_decode(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t bits = 0;
+  int bit_count = 0;
+  for (const char c : text) {
+    const auto value = base64_value(c);
+    if (!value) return std::nullopt;
+    bits = (bits << 6) | *value;
+    bit_count += 6;
+    if (bit_count >= 8) {
+      bit_count -= 8;
+      out.push_back(static_cast<char>((bits >> bit_count) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// Whether the key file says it is encrypted, so a failed import can be blamed on the passphrase
+// rather than on the file. OpenSSH format: the cipher name after "openssh-key-v1\0" is not "none".
+bool looks_encrypted(std::string_view content) {
+  if (content.find("ENCRYPTED") != std::string_view::npos) return true;  // PEM and PKCS#8
+  constexpr std::string_view kBegin = "-----BEGIN OPENSSH PRIVATE KEY-----";
+  constexpr std::string_view kEnd = "-----END OPENSSH PRIVATE KEY-----";
+  const auto begin = content.find(kBegin);
+  const auto end = content.find(kEnd);
+  if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) return false;
+  std::string body;
+  for (const char c : content.substr(begin + kBegin.size(), end - begin - kBegin.size())) {
+    if (c != '\n' && c != '\r' && c != ' ' && c != '\t') body.push_back(c);
+  }
+  const auto blob = base64_decode(body);
+  constexpr std::string_view kMagic{"openssh-key-v1\0", 15};
+  constexpr std::string_view kNone{"\0\0\0\4none", 8};
+  return blob && blob->starts_with(kMagic) && blob->substr(kMagic.size(), kNone.size()) != kNone;
+}
+
+bool looks_like_private_key(std::string_view content) {
+  const auto begin = content.find("-----BEGIN ");
+  return begin != std::string_view::npos &&
+         content.find("PRIVATE KEY-----", begin) != std::string_view::npos;
+}
+
+// Without a callback, an encrypted PEM key and no passphrase make OpenSSL prompt on the
+// terminal and wait; this answers "no passphrase" instead.
+int refuse_passphrase_prompt(const char*, char*, std::size_t, int, int, void*) noexcept {
+  return SSH_ERROR;
+}
+
+Result<KeyPtr> import_private_key(const std::string& key_path, const Secret* passphrase) {
+  // Read it ourselves first: libssh reports an unreadable file and a wrong passphrase alike.
+  const auto content = read_small_file(key_path, "private key");
+  if (!content) return std::unexpected(content.error());
+  if (!looks_like_private_key(*content)) {
+    return fail(ErrorCode::invalid_argument,
+                "private key " + in_quotes(key_path) + " is not in OpenSSH or PEM format");
+  }
+  ssh_key raw = nullptr;
+  const char* secret = passphrase ? passphrase->reveal().c_str() : nullptr;
+  if (ssh_pki_import_privkey_file(key_path.c_str(), secret, refuse_passphrase_prompt, nullptr,
+                                  &raw) != SSH_OK) {
+    if (looks_encrypted(*content)) {
+      return fail(ErrorCode::invalid_argument, "cannot decrypt private key " + in_quotes(key_path) +
+                                                   " (wrong or missing passphrase?)");
+    }
+    return fail(ErrorCode::invalid_argument,
+                "cannot load private key " + in_quotes(key_path) + ": malformed or unsupported");
+  }
+  return KeyPtr(raw);
+}
+
+// Reads the SSH wire encoding (RFC 4251 section 5) front to back.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view data) : data_(data) {}
+
+  std::optional<std::uint64_t> uint(std::size_t bytes) {
+    if (data_.size() < bytes) return std::nullopt;
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < bytes; ++i) {
+      value = (value << 8) | static_cast<std::uint8_t>(data_[i]);
+    }
+    data_.remove_prefix(bytes);
+    return value;
+  }
+
+  // A string or an mpint: uint32 length, then that many bytes.
+  std::optional<std::string_view> string() {
+    const auto length = uint(4);
+    if (!length || data_.size() < *length) return std::nullopt;
+    const std::string_view value = data_.substr(0, *length);
+    data_.remove_prefix(*length);
+    return value;
+  }
+
+  bool skip_strings(int count) {
+    for (int i = 0; i < count; ++i) {
+      if (!string()) return false;
+    }
+    return true;
+  }
+
+  std::string_view rest() const { return data_; }
+
+ private:
+  std::string_view data_;
+};
+
+// How many string/mpint fields carry the public key in each certificate type (PROTOCOL.certkeys).
+std::optional<int> public_key_fields(std::string_view type) {
+  static constexpr std::array<std::pair<std::string_view, int>, 8> kTypes{{
+      {"ssh-ed25519-cert-v01@openssh.com", 1},                // pk
+      {"ssh-rsa-cert-v01@openssh.com", 2},                    // e, n
+      {"ecdsa-sha2-nistp256-cert-v01@openssh.com", 2},        // curve, Q
+      {"ecdsa-sha2-nistp384-cert-v01@openssh.com", 2},        // curve, Q
+      {"ecdsa-sha2-nistp521-cert-v01@openssh.com", 2},        // curve, Q
+      {"sk-ssh-ed25519-cert-v01@openssh.com", 2},             // pk, application
+      {"sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", 3},     // curve, Q, application
+      {"ssh-dss-cert-v01@openssh.com", 4},                    // p, q, g, y
+  }};
+  for (const auto& [name, fields] : kTypes) {
+    if (name == type) return fields;
+  }
+  return std::nullopt;
+}
+
+struct CertificateFields {
+  std::string_view public_key;  // the key's fields as in its plain public key blob, after the type
+  std::uint64_t valid_before = 0;
+};
+
+// The fields we use from an OpenSSH certificate blob (PROTOCOL.certkeys).
+Result<CertificateFields> parse_certificate(std::string_view blob) {
+  const auto truncated = [] {
+    return fail(ErrorCode::invalid_argument, "certificate is truncated");
+  };
+  WireReader reader(blob);
+  const auto type = reader.string();
+  if (!type) return truncated();
+  const auto fields = public_key_fields(*type);
+  if (!fields) {
+    return fail(ErrorCode::invalid_argument, "unsupported certificate type " + in_quotes(*type));
+  }
+  if (!reader.skip_strings(1)) return truncated();  // nonce
+  const std::string_view key_start = reader.rest();
+  if (!reader.skip_strings(*fields)) return truncated();
+  const std::string_view public_key = key_start.substr(0, key_start.size() - reader.rest().size());
+  // serial, type, key id, principals, valid after, valid before.
+  if (!reader.uint(8) || !reader.uint(4) || !reader.skip_strings(2) || !reader.uint(8)) {
+    return truncated();
+  }
+  const auto valid_before = reader.uint(8);
+  if (!valid_before) return truncated();
+  return CertificateFields{public_key, *valid_before};
+}
+
+// The public key blob of `key` without its leading type string: what a certificate for it embeds.
+std::optional<std::string> public_key_fields_of(ssh_key key) {
+  char* base64 = nullptr;
+  if (ssh_pki_export_pubkey_base64(key, &base64) != SSH_OK || base64 == nullptr) return std::nullopt;
+  auto blob = base64_decode(base64);
+  ssh_string_free_char(base64);
+  if (!blob) return std::nullopt;
+  WireReader reader(*blob);
+  if (!reader.string()) return std::nullopt;
+  return std::string(reader.rest());
+}
+
+std::optional<std::int64_t> valid_before_of(std::uint64_t valid_before) {
+  if (valid_before == std::numeric_limits<std::uint64_t>::max()) return std::nullopt;  // forever
+  // Past the range of time_t, but not "forever" by the letter: the latest time we can express.
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(valid_before, kMax));
+}
+
+// The base64 blob of a "<type> <base64> [comment]" certificate file.
+Result<std::string> certificate_blob(const std::string& content, const std::string& cert_path) {
+  const auto not_a_certificate = [&] {
+    return fail(ErrorCode::invalid_argument,
+                "certificate " + in_quotes(cert_path) + " is not an OpenSSH certificate");
+  };
+  constexpr std::string_view kSpace = " \t\r\n";
+  const std::string_view text = content;
+  const auto type_begin = text.find_first_not_of(kSpace);
+  if (type_begin == std::string_view::npos) return not_a_certificate();
+  const auto type_end = text.find_first_of(kSpace, type_begin);
+  if (type_end == std::string_view::npos) return not_a_certificate();
+  const auto data_begin = text.find_first_not_of(kSpace, type_end);
+  if (data_begin == std::string_view::npos) return not_a_certificate();
+  const auto data_end = std::min(text.find_first_of(kSpace, data_begin), text.size());
+  const auto blob = base64_decode(text.substr(data_begin, data_end - data_begin));
+  if (!blob) return not_a_certificate();
+  return *blob;
+}
+
+Result<std::optional<std::int64_t>> attach_certificate(ssh_key key, const std::string& key_path,
+                                                       const std::string& cert_path) {
+  const auto content = read_small_file(cert_path, "certificate");
+  if (!content) return std::unexpected(content.error());
+  const auto blob = certificate_blob(*content, cert_path);
+  if (!blob) return std::unexpected(blob.error());
+  const auto fields = parse_certificate(*blob);
+  if (!fields) {
+    return fail(ErrorCode::invalid_argument,
+                "certificate " + in_quotes(cert_path) + ": " + fields.error().message);
+  }
+  const auto not_for_key = [&] {
+    return fail(ErrorCode::invalid_argument, "certificate " + in_quotes(cert_path) +
+                                                 " is not for private key " + in_quotes(key_path));
+  };
+  // Compared here because libssh 0.10's ssh_pki_copy_cert_to_privkey accepts an ed25519
+  // certificate for any ed25519 key.
+  if (public_key_fields_of(key) != fields->public_key) return not_for_key();
+  ssh_key raw_cert = nullptr;
+  if (ssh_pki_import_cert_file(cert_path.c_str(), &raw_cert) != SSH_OK) {
+    return fail(ErrorCode::invalid_argument,
+                "certificate " + in_quotes(cert_path) + " is not an OpenSSH certificate");
+  }
+  const KeyPtr cert(raw_cert);
+  if (ssh_pki_copy_cert_to_privkey(cert.get(), key) != SSH_OK) return not_for_key();
+  return valid_before_of(fields->valid_before);
+}
+
+}  // namespace
+
+Result<std::optional<std::int64_t>> certificate_valid_before(const std::string& blob) {
+  const auto fields = parse_certificate(blob);
+  if (!fields) return std::unexpected(fields.error());
+  return valid_before_of(fields->valid_before);
+}
+
+Result<KeyMaterial> load_key_material(const std::string& key_path, const Secret* passphrase,
+                                      const std::string& certificate_path) {
+  auto key = import_private_key(key_path, passphrase);
+  if (!key) return std::unexpected(key.error());
+  KeyMaterial material;
+  material.key_path = key_path;
+  if (!certificate_path.empty()) {
+    const auto valid_before = attach_certificate(key->get(), key_path, certificate_path);
+    if (!valid_before) return std::unexpected(valid_before.error());
+    material.certificate_path = certificate_path;
+    material.certificate_valid_before = *valid_before;
+  }
+  material.key = std::shared_ptr<ssh_key_struct>(key->release(), KeyDeleter{});
+  return material;
+}
+
+}  // namespace spe
