@@ -16,6 +16,13 @@ inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4;
 // numbers in the classic locale with round-trip precision.
 std::string write_text(const std::vector<MetricFamily>& families);
 
+// One sample value as write_text spells it: "NaN", "+Inf", "-Inf", exact integers up to 2^53
+// without exponent ("1", "1700000000"), anything else the shortest digits that round-trip:
+// without exponent from 1e-4 up ("0.005", "0.0005", "1234567.5"), with one below 1e-4 and for
+// integers beyond 2^53 ("1e-07", "1e+20"). Never locale-dependent. Also the spelling of a
+// histogram's "le" label ("0.005", "1", "+Inf").
+std::string format_value(double value);
+
 // Makes `text` valid UTF-8: invalid bytes become U+FFFD. For label values taken from the network.
 std::string sanitize_utf8(std::string_view text);
 

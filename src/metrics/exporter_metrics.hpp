@@ -1,0 +1,66 @@
+// ExporterMetrics: the exporter's own counters for /metrics (ssh_probe_exporter_*): build info,
+// probes by module and result, probes in flight, probe duration histogram, rejected requests.
+// Constructed once in main and passed down; there is no global instance.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "metrics/model.hpp"
+
+namespace spe::metrics {
+
+class ExporterMetrics {
+ public:
+  // Upper bounds of ssh_probe_exporter_probe_duration_seconds, in seconds; +Inf is implied.
+  static constexpr std::array<double, 13> kDurationBuckets = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+  // The three strings become the labels of ssh_probe_exporter_build_info.
+  ExporterMetrics(std::string version, std::string revision, std::string libssh_version);
+
+  // All members are thread-safe: they may be called from several io threads at once.
+
+  // A probe began: probes_in_flight + 1.
+  void probe_started();
+  // A probe ended after `seconds`: probes_in_flight - 1, probes_total{module,result} + 1 and one
+  // observation in the duration histogram of `module`. Once a module is seen, both of its result
+  // series are reported (the other one at 0), so rate() works from the first probe.
+  void probe_finished(const std::string& module, bool success, double seconds);
+  // A request was refused before probing: requests_rejected_total{reason} + 1. The reasons
+  // "bad_request" and "unknown_module" are always reported, at 0 until they happen.
+  void request_rejected(std::string_view reason);
+
+  // A consistent snapshot, in this order: build_info, probes_total, probes_in_flight,
+  // probe_duration_seconds, requests_rejected_total; series sorted by label values.
+  std::vector<MetricFamily> families() const;
+
+ private:
+  struct Histogram {
+    std::array<std::uint64_t, kDurationBuckets.size() + 1> counts{};  // per bucket, last is +Inf
+    double sum = 0;
+    std::uint64_t count = 0;
+  };
+
+  MetricFamily probes_total_family() const;
+  MetricFamily duration_family() const;
+  MetricFamily rejected_family() const;
+
+  const std::string version_;
+  const std::string revision_;
+  const std::string libssh_version_;
+
+  mutable std::mutex mutex_;
+  std::int64_t in_flight_ = 0;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> probes_;  // (module, result)
+  std::map<std::string, Histogram> durations_;                           // by module
+  std::map<std::string, std::uint64_t, std::less<>> rejected_;           // by reason
+};
+
+}  // namespace spe::metrics

@@ -1,0 +1,370 @@
+#include "metrics/from_report.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/exposition.hpp"
+#include "metrics/registry.hpp"
+#include "probe/report.hpp"
+
+using namespace spe;
+using namespace spe::metrics;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct PromtoolResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Pipes `text` into `promtool check metrics` and returns its exit code and what it printed.
+PromtoolResult promtool_check(const std::string& text) {
+  char path[] = "/tmp/spe_promtool_XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return {};
+  close(fd);
+  const std::string command = "/usr/bin/promtool check metrics >" + std::string(path) + " 2>&1";
+  PromtoolResult result;
+  if (FILE* pipe = popen(command.c_str(), "w")) {
+    std::fwrite(text.data(), 1, text.size(), pipe);
+    const int status = pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::ifstream in(path);
+  result.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::remove(path);
+  return result;
+}
+
+const MetricFamily* find_family(const std::vector<MetricFamily>& families, std::string_view name) {
+  for (const MetricFamily& family : families) {
+    if (family.name == name) return &family;
+  }
+  return nullptr;
+}
+
+// The value of the one sample of `name` whose label `label` is `value` (or the only sample when
+// `label` is empty); nullopt when there is no such sample.
+std::optional<double> value_of(const std::vector<MetricFamily>& families, std::string_view name,
+                               std::string_view label = {}, std::string_view value = {}) {
+  const MetricFamily* family = find_family(families, name);
+  if (family == nullptr) return std::nullopt;
+  for (const Sample& sample : family->samples) {
+    if (label.empty() && sample.labels.empty()) return sample.value;
+    for (const Label& l : sample.labels) {
+      if (l.name == label && l.value == value) return sample.value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> names_of(const std::vector<MetricFamily>& families) {
+  std::vector<std::string> names;
+  for (const MetricFamily& family : families) names.push_back(family.name);
+  return names;
+}
+
+const std::vector<std::string> kAlwaysFamilies = {
+    "probe_success",         "probe_duration_seconds",
+    "probe_timeout_seconds", "probe_dns_lookup_time_seconds",
+    "probe_ip_protocol",     "probe_ssh_duration_seconds",
+    "probe_ssh_failure"};
+
+ProbeReport success_report() {
+  ProbeReport report;
+  report.module = "default";
+  report.target = "host.example:22";
+  report.success = true;
+  report.last_phase = Phase::commands;
+  report.duration = 1234567us;
+  report.timeout = std::chrono::duration<double>(9.5);
+  report.dns_lookup = 1ms;
+  report.ip_protocol = 4;
+  report.set_phase_duration(Phase::resolve, 1ms);
+  report.set_phase_duration(Phase::connect, 2ms);
+  report.set_phase_duration(Phase::handshake, 250ms);
+  report.set_phase_duration(Phase::host_key, 500us);
+  report.set_phase_duration(Phase::auth, 100ms);
+  report.set_phase_duration(Phase::commands, 300ms);
+  report.server =
+      ServerInfo{"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", "OpenSSH_9.2p1", "curve25519-sha256",
+                 "chacha20-poly1305@openssh.com", "umac-128-etm@openssh.com"};
+  report.host_key =
+      HostKeyInfo{"ssh-ed25519", "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"};
+  report.certificate_expiry = 1700000000;
+  return report;
+}
+
+// A report that failed in `phase`: every phase up to it took 10 ms, later ones were not reached.
+ProbeReport failed_report(Phase phase, ErrorCode code) {
+  ProbeReport report;
+  report.module = "default";
+  report.target = "host.example:22";
+  report.success = false;
+  report.last_phase = phase;
+  report.failure = failure_reason(phase, code);
+  report.failure_message = "failed";
+  report.duration = 50ms;
+  report.timeout = std::chrono::duration<double>(5);
+  for (const Phase p : kAllPhases) {
+    if (p > phase) break;
+    report.set_phase_duration(p, 10ms);
+  }
+  if (phase > Phase::resolve) {
+    report.dns_lookup = 3ms;
+    report.ip_protocol = 6;
+  }
+  if (phase > Phase::handshake) {
+    report.server = ServerInfo{"SSH-2.0-x", "x", "kex", "cipher", "mac"};
+    report.host_key = HostKeyInfo{"ssh-ed25519", "SHA256:abc"};
+  }
+  return report;
+}
+
+double failure_sum(const std::vector<MetricFamily>& families) {
+  double sum = 0;
+  for (const Sample& sample : find_family(families, "probe_ssh_failure")->samples)
+    sum += sample.value;
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("a successful report gives every standard family with exact values", "[unit][metrics]") {
+  CHECK(write_text(families_from_report(success_report())) ==
+        "# HELP probe_success Whether the probe succeeded (1) or failed (0).\n"
+        "# TYPE probe_success gauge\n"
+        "probe_success 1\n"
+        "# HELP probe_duration_seconds How long the probe took to complete in seconds.\n"
+        "# TYPE probe_duration_seconds gauge\n"
+        "probe_duration_seconds 1.234567\n"
+        "# HELP probe_timeout_seconds The effective timeout of the probe in seconds.\n"
+        "# TYPE probe_timeout_seconds gauge\n"
+        "probe_timeout_seconds 9.5\n"
+        "# HELP probe_dns_lookup_time_seconds How long the DNS lookup of the target took in "
+        "seconds, 0 for an IP literal or when it was not reached.\n"
+        "# TYPE probe_dns_lookup_time_seconds gauge\n"
+        "probe_dns_lookup_time_seconds 0.001\n"
+        "# HELP probe_ip_protocol IP protocol of the address probed: 4 or 6, 0 if none was "
+        "chosen.\n"
+        "# TYPE probe_ip_protocol gauge\n"
+        "probe_ip_protocol 4\n"
+        "# HELP probe_ssh_duration_seconds Duration of each SSH probe phase in seconds, 0 if the "
+        "phase was not reached.\n"
+        "# TYPE probe_ssh_duration_seconds gauge\n"
+        "probe_ssh_duration_seconds{phase=\"resolve\"} 0.001\n"
+        "probe_ssh_duration_seconds{phase=\"connect\"} 0.002\n"
+        "probe_ssh_duration_seconds{phase=\"handshake\"} 0.25\n"
+        "probe_ssh_duration_seconds{phase=\"host_key\"} 0.0005\n"
+        "probe_ssh_duration_seconds{phase=\"auth\"} 0.1\n"
+        "probe_ssh_duration_seconds{phase=\"commands\"} 0.3\n"
+        "# HELP probe_ssh_failure Why the probe failed: 1 for the reason that ended it, 0 for the "
+        "others; all 0 on success.\n"
+        "# TYPE probe_ssh_failure gauge\n"
+        "probe_ssh_failure{reason=\"resolve\"} 0\n"
+        "probe_ssh_failure{reason=\"connect\"} 0\n"
+        "probe_ssh_failure{reason=\"timeout\"} 0\n"
+        "probe_ssh_failure{reason=\"handshake\"} 0\n"
+        "probe_ssh_failure{reason=\"host_key\"} 0\n"
+        "probe_ssh_failure{reason=\"auth\"} 0\n"
+        "probe_ssh_failure{reason=\"command_exit\"} 0\n"
+        "probe_ssh_failure{reason=\"command_output\"} 0\n"
+        "probe_ssh_failure{reason=\"internal\"} 0\n"
+        "# HELP probe_ssh_server_info Identification and negotiated algorithms of the SSH server, "
+        "always 1.\n"
+        "# TYPE probe_ssh_server_info gauge\n"
+        "probe_ssh_server_info{banner=\"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\","
+        "software=\"OpenSSH_9.2p1\",kex=\"curve25519-sha256\","
+        "cipher=\"chacha20-poly1305@openssh.com\",mac=\"umac-128-etm@openssh.com\"} 1\n"
+        "# HELP probe_ssh_host_key_info Type and SHA256 fingerprint of the SSH server's host key, "
+        "always 1.\n"
+        "# TYPE probe_ssh_host_key_info gauge\n"
+        "probe_ssh_host_key_info{type=\"ssh-ed25519\","
+        "fingerprint_sha256=\"SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s\"} 1\n"
+        "# HELP probe_ssh_certificate_expiry_timestamp_seconds When the SSH user certificate used "
+        "by the probe expires, in Unix seconds.\n"
+        "# TYPE probe_ssh_certificate_expiry_timestamp_seconds gauge\n"
+        "probe_ssh_certificate_expiry_timestamp_seconds 1700000000\n");
+}
+
+TEST_CASE("a failure in each phase sets exactly that reason and zeroes unreached phases",
+          "[unit][metrics]") {
+  const auto [phase, code, reason] = GENERATE(table<Phase, ErrorCode, std::string>({
+      {Phase::resolve, ErrorCode::not_found, "resolve"},
+      {Phase::connect, ErrorCode::unavailable, "connect"},
+      {Phase::handshake, ErrorCode::failed_precondition, "handshake"},
+      {Phase::host_key, ErrorCode::permission_denied, "host_key"},
+      {Phase::auth, ErrorCode::unauthenticated, "auth"},
+      {Phase::commands, ErrorCode::failed_precondition, "command_exit"},
+      {Phase::connect, ErrorCode::internal, "internal"},
+  }));
+  CAPTURE(to_string(phase), reason);
+  const auto families = families_from_report(failed_report(phase, code));
+
+  CHECK(value_of(families, "probe_success") == 0.0);
+  CHECK(value_of(families, "probe_ssh_failure", "reason", reason) == 1.0);
+  CHECK(failure_sum(families) == 1.0);
+  for (const Phase p : kAllPhases) {
+    CAPTURE(to_string(p));
+    CHECK(value_of(families, "probe_ssh_duration_seconds", "phase", to_string(p)) ==
+          (p <= phase ? 0.01 : 0.0));
+  }
+  CHECK((find_family(families, "probe_ssh_server_info") != nullptr) == (phase > Phase::handshake));
+  CHECK(value_of(families, "probe_dns_lookup_time_seconds") ==
+        (phase > Phase::resolve ? 0.003 : 0.0));
+  CHECK(value_of(families, "probe_ip_protocol") == (phase > Phase::resolve ? 6.0 : 0.0));
+}
+
+TEST_CASE("a deadline in any phase is reported as the timeout reason", "[unit][metrics]") {
+  const Phase phase = GENERATE(from_range(kAllPhases));
+  CAPTURE(to_string(phase));
+  ProbeReport report = failed_report(phase, ErrorCode::deadline_exceeded);
+  report.duration = 5s;
+  const auto families = families_from_report(report);
+
+  CHECK(value_of(families, "probe_success") == 0.0);
+  CHECK(value_of(families, "probe_ssh_failure", "reason", "timeout") == 1.0);
+  CHECK(failure_sum(families) == 1.0);
+  CHECK(value_of(families, "probe_duration_seconds") == 5.0);
+  CHECK(value_of(families, "probe_timeout_seconds") == 5.0);
+}
+
+TEST_CASE("every failure reason is emitted, exactly one of them 1 on failure", "[unit][metrics]") {
+  const FailureReason failed = GENERATE(from_range(kAllFailureReasons));
+  CAPTURE(to_string(failed));
+  ProbeReport report = failed_report(Phase::commands, ErrorCode::failed_precondition);
+  report.failure = failed;
+  const auto families = families_from_report(report);
+
+  const MetricFamily* family = find_family(families, "probe_ssh_failure");
+  REQUIRE(family != nullptr);
+  REQUIRE(family->samples.size() == kFailureReasonCount);
+  for (std::size_t i = 0; i < kFailureReasonCount; ++i) {
+    const Sample& sample = family->samples[i];
+    REQUIRE(sample.labels.size() == 1);
+    CHECK(sample.labels[0].name == "reason");
+    CHECK(sample.labels[0].value == to_string(kAllFailureReasons[i]));
+    CHECK(sample.value == (kAllFailureReasons[i] == failed ? 1.0 : 0.0));
+  }
+}
+
+TEST_CASE("a failed report without a reason counts as internal", "[unit][metrics]") {
+  ProbeReport report = failed_report(Phase::auth, ErrorCode::unauthenticated);
+  report.failure.reset();
+  const auto families = families_from_report(report);
+  CHECK(value_of(families, "probe_ssh_failure", "reason", "internal") == 1.0);
+  CHECK(failure_sum(families) == 1.0);
+}
+
+TEST_CASE("a successful report sets no failure reason, even if one is filled in",
+          "[unit][metrics]") {
+  ProbeReport report = success_report();
+  report.failure = FailureReason::auth;
+  const auto families = families_from_report(report);
+  CHECK(value_of(families, "probe_success") == 1.0);
+  CHECK(failure_sum(families) == 0.0);
+  CHECK(find_family(families, "probe_ssh_failure")->samples.size() == kFailureReasonCount);
+}
+
+TEST_CASE("the standard families come first and in a fixed order on every path",
+          "[unit][metrics]") {
+  SECTION("failure before the handshake has only the standard families") {
+    CHECK(names_of(families_from_report(failed_report(Phase::connect, ErrorCode::unavailable))) ==
+          kAlwaysFamilies);
+  }
+  SECTION("an empty report still has every standard family") {
+    const auto families = families_from_report(ProbeReport{});
+    CHECK(names_of(families) == kAlwaysFamilies);
+    CHECK(value_of(families, "probe_ssh_failure", "reason", "internal") == 1.0);
+    CHECK(find_family(families, "probe_ssh_duration_seconds")->samples.size() == kPhaseCount);
+  }
+  SECTION("success adds server, host key and certificate families after them") {
+    auto expected = kAlwaysFamilies;
+    expected.insert(expected.end(), {"probe_ssh_server_info", "probe_ssh_host_key_info",
+                                     "probe_ssh_certificate_expiry_timestamp_seconds"});
+    CHECK(names_of(families_from_report(success_report())) == expected);
+  }
+}
+
+TEST_CASE("ip protocol is 4 or 6, anything else is 0", "[unit][metrics]") {
+  const auto [protocol, expected] =
+      GENERATE(table<int, double>({{4, 4}, {6, 6}, {0, 0}, {5, 0}, {-1, 0}}));
+  ProbeReport report = success_report();
+  report.ip_protocol = protocol;
+  CHECK(value_of(families_from_report(report), "probe_ip_protocol") == expected);
+}
+
+TEST_CASE("certificate expiry is reported only when a certificate was used", "[unit][metrics]") {
+  ProbeReport report = success_report();
+  SECTION("present") {
+    report.certificate_expiry = 4102444800;
+    CHECK(value_of(families_from_report(report),
+                   "probe_ssh_certificate_expiry_timestamp_seconds") == 4102444800.0);
+    CHECK_THAT(write_text(families_from_report(report)),
+               Catch::Contains("\nprobe_ssh_certificate_expiry_timestamp_seconds 4102444800\n"));
+  }
+  SECTION("absent") {
+    report.certificate_expiry.reset();
+    const auto families = families_from_report(report);
+    CHECK(find_family(families, "probe_ssh_certificate_expiry_timestamp_seconds") == nullptr);
+    CHECK(find_family(families, "probe_ssh_server_info") != nullptr);
+  }
+}
+
+TEST_CASE("server info labels from a non-UTF-8 banner are made valid UTF-8", "[unit][metrics]") {
+  ProbeReport report = success_report();
+  report.server->banner = "SSH-2.0-Evil\xFF\xC0\xAF \"quoted\"\\\n";
+  report.server->software = "Evil\xED\xA0\x80";
+  report.host_key->type = "ssh-\x80rsa";
+  const auto families = families_from_report(report);
+  const std::string text = write_text(families);
+
+  CHECK_THAT(text,
+             Catch::Contains("probe_ssh_server_info{banner=\"SSH-2.0-Evil\xEF\xBF\xBD\xEF\xBF\xBD"
+                             "\xEF\xBF\xBD \\\"quoted\\\"\\\\\\n\",software=\"Evil\xEF\xBF\xBD"
+                             "\xEF\xBF\xBD\xEF\xBF\xBD\",kex="));
+  CHECK_THAT(text, Catch::Contains("probe_ssh_host_key_info{type=\"ssh-\xEF\xBF\xBDrsa\""));
+  CHECK(text.find('\xFF') == std::string::npos);
+  const auto check = promtool_check(text);
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+}
+
+TEST_CASE("collector output is accepted by the registry on every path", "[unit][metrics]") {
+  const ProbeReport report =
+      GENERATE(success_report(), failed_report(Phase::resolve, ErrorCode::not_found),
+               failed_report(Phase::auth, ErrorCode::unauthenticated), ProbeReport{});
+  Registry registry;
+  for (MetricFamily& family : families_from_report(report)) {
+    const auto added = registry.add(std::move(family));
+    INFO((added ? std::string() : added.error().message));
+    CHECK(added);
+  }
+}
+
+TEST_CASE("promtool accepts the exposition of a success and of a failure report",
+          "[unit][metrics]") {
+  SECTION("success") {
+    const auto check = promtool_check(write_text(families_from_report(success_report())));
+    INFO(check.output);
+    CHECK(check.exit_code == 0);
+  }
+  SECTION("failure in the handshake") {
+    const auto check = promtool_check(
+        write_text(families_from_report(failed_report(Phase::handshake, ErrorCode::unavailable))));
+    INFO(check.output);
+    CHECK(check.exit_code == 0);
+  }
+}
