@@ -1,0 +1,153 @@
+#include "support/exporter_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#ifndef SPE_BINARY
+#error "SPE_BINARY must name the exporter binary (set by tests/CMakeLists.txt)"
+#endif
+
+namespace spe::test {
+namespace {
+
+constexpr auto kListenTimeout = std::chrono::seconds{15};
+
+bool is_listening_line(std::string_view line) {
+  return line.find("msg=listening") != std::string_view::npos ||
+         line.find("msg=\"listening") != std::string_view::npos ||
+         line.find("\"msg\":\"listening") != std::string_view::npos;
+}
+
+// The port of address=127.0.0.1:PORT (logfmt, quoted or not) or "address":"127.0.0.1:PORT" (json).
+std::optional<unsigned short> listening_port(std::string_view line) {
+  auto at = line.find("address=");
+  std::size_t skip = 8;
+  if (at == std::string_view::npos) {
+    at = line.find("\"address\":");
+    skip = 10;
+  }
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view value = line.substr(at + skip);
+  if (!value.empty() && value.front() == '"') value.remove_prefix(1);
+  value = value.substr(0, value.find_first_of(" \t\",}"));
+  const auto colon = value.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string_view digits = value.substr(colon + 1);
+  unsigned short port = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || port == 0) return std::nullopt;
+  return port;
+}
+
+std::optional<unsigned short> find_listening_port(const std::string& log) {
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    if (is_listening_line(line)) return listening_port(line);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ExporterProcess::binary_path() { return SPE_BINARY; }
+
+ExporterProcess::ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args) {
+  std::vector<std::string> argv{binary_path(), "--config.file", config_path, "--web.listen-address",
+                                "127.0.0.1:0", "--log.level", "debug"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+
+  const std::string log_file = (dir_.path() / "exporter.log").string();
+  const int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw std::runtime_error("cannot create " + log_file);
+  try {
+    pid_ = spawn_process(argv, SpawnOptions{-1, log_fd, log_fd});
+  } catch (...) {
+    ::close(log_fd);
+    throw;
+  }
+  ::close(log_fd);
+
+  const auto deadline = std::chrono::steady_clock::now() + kListenTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (const auto port = find_listening_port(log())) {
+      port_ = *port;
+      return;
+    }
+    if (!running()) {
+      throw std::runtime_error("exporter exited with status " + std::to_string(exit_status_.value_or(-1)) +
+                               " before listening:\n" + log());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  stop(std::chrono::seconds{2});
+  throw std::runtime_error("exporter did not log msg=listening with an address within 15 s:\n" + log());
+}
+
+ExporterProcess::~ExporterProcess() { stop(); }
+
+std::string ExporterProcess::log() const { return read_file(dir_.path() / "exporter.log"); }
+
+std::size_t ExporterProcess::log_size() const {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(dir_.path() / "exporter.log", ec);
+  return ec ? 0 : static_cast<std::size_t>(size);
+}
+
+std::string ExporterProcess::log_since(std::size_t offset) const {
+  const std::string text = log();
+  return offset < text.size() ? text.substr(offset) : std::string();
+}
+
+bool ExporterProcess::wait_for_log(std::string_view text, std::chrono::milliseconds timeout,
+                                   std::size_t offset) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (log_since(offset).find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+}
+
+bool ExporterProcess::running() {
+  if (exit_status_) return false;
+  exit_status_ = wait_for_exit(pid_, std::chrono::milliseconds{0});
+  return !exit_status_;
+}
+
+std::optional<int> ExporterProcess::exit_status() const { return exit_status_; }
+
+long ExporterProcess::status_field_kb(std::string_view field) const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with(field) && line.size() > field.size() && line[field.size()] == ':') {
+      return std::stol(line.substr(field.size() + 1));
+    }
+  }
+  return -1;
+}
+
+long ExporterProcess::peak_rss_kb() const { return status_field_kb("VmHWM"); }
+long ExporterProcess::rss_kb() const { return status_field_kb("VmRSS"); }
+
+void ExporterProcess::reload() {
+  if (!exit_status_) ::kill(pid_, SIGHUP);
+}
+
+int ExporterProcess::stop(std::chrono::milliseconds grace) {
+  if (!exit_status_ && pid_ > 0) exit_status_ = stop_process(pid_, grace);
+  return exit_status_.value_or(-1);
+}
+
+CommandResult ExporterProcess::run_binary(std::vector<std::string> args) {
+  args.insert(args.begin(), binary_path());
+  return run_command(args, "", std::chrono::seconds{30});
+}
+
+}  // namespace spe::test
