@@ -1,0 +1,185 @@
+#include "probe/ssh_handle.hpp"
+
+#include <unistd.h>
+
+
+namespace spe {
+namespace {
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += sep;
+    out += item;
+  }
+  return out;
+}
+
+std::string or_empty(const char* text) { return text ? std::string(text) : std::string(); }
+
+// The software part of a banner: "SSH-2.0-OpenSSH_9.2p1 Debian-2" -> "OpenSSH_9.2p1".
+std::string banner_software(std::string_view banner) {
+  if (banner.starts_with("SSH-")) {
+    const auto dash = banner.find('-', 4);
+    banner = dash == std::string_view::npos ? std::string_view() : banner.substr(dash + 1);
+  }
+  return std::string(banner.substr(0, banner.find(' ')));
+}
+
+KnownHostsState known_state(ssh_known_hosts_e state) {
+  switch (state) {
+    case SSH_KNOWN_HOSTS_OK: return KnownHostsState::ok;
+    case SSH_KNOWN_HOSTS_CHANGED: return KnownHostsState::changed;
+    case SSH_KNOWN_HOSTS_OTHER: return KnownHostsState::other;
+    case SSH_KNOWN_HOSTS_UNKNOWN: return KnownHostsState::unknown;
+    case SSH_KNOWN_HOSTS_NOT_FOUND: return KnownHostsState::not_found;
+    case SSH_KNOWN_HOSTS_ERROR: return KnownHostsState::error;
+  }
+  return KnownHostsState::error;
+}
+
+}  // namespace
+
+Result<SshSession> SshSession::create(const SessionOptions& options) {
+  ssh_session raw = ssh_new();
+  if (raw == nullptr) {
+    ::close(options.fd);
+    return fail(ErrorCode::internal, "ssh_new failed");
+  }
+  SshSession session(raw);
+  // Order matters: SSH_OPTIONS_FD last, so a failure before it leaves the fd ours to close.
+  const int no = 0;
+  const int verbosity = SSH_LOG_NOLOG;
+  // An empty known_hosts keeps libssh from reading ~/.ssh/known_hosts or the system file; the
+  // global one is always emptied so only the module's file speaks.
+  const char* known_hosts = options.known_hosts.empty() ? "/dev/null" : options.known_hosts.c_str();
+  const std::string algorithms = join(options.host_key_algorithms, ",");
+  bool ok = ssh_options_set(raw, SSH_OPTIONS_PROCESS_CONFIG, &no) == SSH_OK &&
+            ssh_options_set(raw, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) == SSH_OK &&
+            ssh_options_set(raw, SSH_OPTIONS_HOST, options.host.c_str()) == SSH_OK &&
+            ssh_options_set(raw, SSH_OPTIONS_PORT, &options.port) == SSH_OK &&
+            ssh_options_set(raw, SSH_OPTIONS_USER, options.user.c_str()) == SSH_OK &&
+            // Keeps libssh from asking NSS for a home directory.
+            ssh_options_set(raw, SSH_OPTIONS_SSH_DIR, "/nonexistent") == SSH_OK &&
+            ssh_options_set(raw, SSH_OPTIONS_KNOWNHOSTS, known_hosts) == SSH_OK &&
+            ssh_options_set(raw, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") == SSH_OK;
+  if (ok && !algorithms.empty()) {
+    ok = ssh_options_set(raw, SSH_OPTIONS_HOSTKEYS, algorithms.c_str()) == SSH_OK;
+  }
+  if (!ok) {
+    Error error = session.last_error(ErrorCode::internal, "setting session options");
+    ::close(options.fd);
+    return std::unexpected(std::move(error));
+  }
+  socket_t fd = options.fd;
+  if (ssh_options_set(raw, SSH_OPTIONS_FD, &fd) != SSH_OK) {
+    ::close(options.fd);
+    return fail(ErrorCode::internal, "cannot hand the socket to libssh");
+  }
+  ssh_set_blocking(raw, 0);
+  return session;
+}
+
+Error SshSession::last_error(ErrorCode code, std::string_view what) const {
+  const char* text = ssh_get_error(session_.get());
+  std::string message(what);
+  if (text != nullptr && *text != '\0') message += std::string(": ") + text;
+  return Error{code, std::move(message), std::nullopt};
+}
+
+Result<Progress> SshSession::connect() {
+  switch (ssh_connect(session_.get())) {
+    case SSH_OK: return Progress::done;
+    case SSH_AGAIN: return Progress::again;
+    default: return std::unexpected(last_error(ErrorCode::unavailable, "key exchange failed"));
+  }
+}
+
+bool SshSession::wants_write() const {
+  return (ssh_get_poll_flags(session_.get()) & SSH_WRITE_PENDING) != 0;
+}
+
+ServerInfo SshSession::server_info() const {
+  ServerInfo info;
+  ssh_session s = session_.get();
+  info.banner = or_empty(ssh_get_serverbanner(s));
+  info.software = banner_software(info.banner);
+  info.kex = or_empty(ssh_get_kex_algo(s));
+  info.cipher = or_empty(ssh_get_cipher_in(s));
+  info.mac = or_empty(ssh_get_hmac_in(s));
+  return info;
+}
+
+Result<HostKeyInfo> SshSession::server_host_key() const {
+  ssh_key key = nullptr;
+  if (ssh_get_server_publickey(session_.get(), &key) != SSH_OK) {
+    return std::unexpected(last_error(ErrorCode::unavailable, "no server host key"));
+  }
+  std::unique_ptr<ssh_key_struct, decltype(&ssh_key_free)> owned(key, &ssh_key_free);
+  unsigned char* hash = nullptr;
+  size_t hash_len = 0;
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_len) != 0) {
+    return fail(ErrorCode::internal, "cannot hash the server host key");
+  }
+  char* fingerprint = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_len);
+  ssh_clean_pubkey_hash(&hash);
+  if (fingerprint == nullptr) return fail(ErrorCode::internal, "cannot format the host key fingerprint");
+  HostKeyInfo info{or_empty(ssh_key_type_to_char(ssh_key_type(key))), fingerprint};
+  ssh_string_free_char(fingerprint);
+  return info;
+}
+
+KnownHostsState SshSession::known_hosts_state() const {
+  return known_state(ssh_session_is_known_server(session_.get()));
+}
+
+Result<AuthOutcome> SshSession::auth_result(int rc, std::string_view method) {
+  switch (rc) {
+    case SSH_AUTH_SUCCESS: return AuthOutcome::success;
+    case SSH_AUTH_DENIED: return AuthOutcome::denied;
+    case SSH_AUTH_PARTIAL: return AuthOutcome::partial;
+    case SSH_AUTH_AGAIN: return AuthOutcome::again;
+    default:
+      return std::unexpected(last_error(ErrorCode::unavailable, std::string(method) + " authentication failed"));
+  }
+}
+
+Result<AuthOutcome> SshSession::auth_publickey(ssh_key key) {
+  return auth_result(ssh_userauth_publickey(session_.get(), nullptr, key), "publickey");
+}
+
+Result<AuthOutcome> SshSession::auth_password(const Secret& password) {
+  return auth_result(ssh_userauth_password(session_.get(), nullptr, password.reveal().c_str()),
+                     "password");
+}
+
+Result<AuthOutcome> SshSession::auth_kbdint(const Secret& password) {
+  ssh_session s = session_.get();
+  int rc = ssh_userauth_kbdint(s, nullptr, nullptr);
+  // PAM may ask several rounds (the last often with no prompt): answer each and go on.
+  while (rc == SSH_AUTH_INFO) {
+    const int prompts = ssh_userauth_kbdint_getnprompts(s);
+    for (int i = 0; i < prompts; ++i) {
+      if (ssh_userauth_kbdint_setanswer(s, static_cast<unsigned>(i), password.reveal().c_str()) < 0) {
+        return std::unexpected(last_error(ErrorCode::internal, "keyboard-interactive answer"));
+      }
+    }
+    rc = ssh_userauth_kbdint(s, nullptr, nullptr);
+  }
+  return auth_result(rc, "keyboard-interactive");
+}
+
+std::string SshSession::offered_auth_methods() const {
+  const int methods = ssh_userauth_list(session_.get(), nullptr);
+  std::vector<std::string> names;
+  if (methods & SSH_AUTH_METHOD_PUBLICKEY) names.emplace_back("publickey");
+  if (methods & SSH_AUTH_METHOD_PASSWORD) names.emplace_back("password");
+  if (methods & SSH_AUTH_METHOD_INTERACTIVE) names.emplace_back("keyboard-interactive");
+  if (methods & SSH_AUTH_METHOD_HOSTBASED) names.emplace_back("hostbased");
+  if (methods & SSH_AUTH_METHOD_GSSAPI_MIC) names.emplace_back("gssapi-with-mic");
+  return join(names, ",");
+}
+
+void SshSession::disconnect() { ssh_disconnect(session_.get()); }
+
+}  // namespace spe

@@ -1,0 +1,72 @@
+// RAII over a libssh client session in non-blocking mode. Each call does one non-blocking step
+// and reports done / again / an Error; libssh's rc + ssh_get_error are converted here, once.
+// Not thread-safe: one probe (one strand) owns one session (libssh doc/threading.dox).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <libssh/libssh.h>
+
+#include "probe/host_key.hpp"
+#include "probe/report.hpp"
+#include "util/result.hpp"
+#include "util/secret.hpp"
+
+namespace spe {
+
+enum class Progress { done, again };
+
+enum class AuthOutcome { success, denied, partial, again };
+
+struct SessionOptions {
+  int fd = -1;              // a connected socket; the session takes ownership of it
+  std::string host;         // keys the known_hosts lookup
+  unsigned int port = 22;   // likewise ("[host]:port" when not 22)
+  std::string user;
+  std::string known_hosts;  // empty: no known_hosts file (an empty one is used)
+  std::vector<std::string> host_key_algorithms;
+};
+
+class SshSession {
+ public:
+  // Creates a non-blocking session over `options.fd`. Never resolves names, never reads
+  // ~/.ssh/config. On failure the fd is closed.
+  static Result<SshSession> create(const SessionOptions& options);
+
+  // One step of the key exchange.
+  Result<Progress> connect();
+
+  // True when libssh has output queued: wait for writability, else for readability.
+  bool wants_write() const;
+
+  ServerInfo server_info() const;
+  Result<HostKeyInfo> server_host_key() const;
+  KnownHostsState known_hosts_state() const;
+
+  // One step of each authentication method. After again, call the same method again.
+  Result<AuthOutcome> auth_publickey(ssh_key key);
+  Result<AuthOutcome> auth_password(const Secret& password);
+  // keyboard-interactive, every prompt answered with `password`, until a final answer.
+  Result<AuthOutcome> auth_kbdint(const Secret& password);
+
+  // "publickey,password" as the server last offered them (empty before any auth answer).
+  std::string offered_auth_methods() const;
+
+  // Sends SSH_MSG_DISCONNECT (a small write); the session is unusable afterwards.
+  void disconnect();
+
+ private:
+  struct Free {
+    void operator()(ssh_session s) const noexcept { ssh_free(s); }
+  };
+  explicit SshSession(ssh_session s) : session_(s) {}
+
+  Error last_error(ErrorCode code, std::string_view what) const;
+  Result<AuthOutcome> auth_result(int rc, std::string_view method);
+
+  std::unique_ptr<ssh_session_struct, Free> session_;
+};
+
+}  // namespace spe

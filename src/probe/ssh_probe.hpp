@@ -1,0 +1,24 @@
+// SshProbe: one probe as an asynchronous state machine on a strand: resolve, connect, handshake,
+// host key, auth. One absolute deadline timer aborts whatever is pending; libssh runs non-blocking
+// over a dup of the connected socket and the probe waits on the socket between steps.
+#pragma once
+
+#include <functional>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "probe/probe_request.hpp"
+#include "probe/report.hpp"
+#include "probe/resolver.hpp"
+
+namespace spe {
+
+using ProbeCallback = std::function<void(ProbeReport)>;
+
+// Starts a probe and returns at once. `done` is called exactly once, on the probe's strand, with
+// the report, no later than a few milliseconds after the deadline. `resolver` must outlive the
+// probe. Thread-safe: any thread may start probes.
+void start_ssh_probe(boost::asio::any_io_executor executor, Resolver& resolver, ProbeRequest request,
+                     ProbeCallback done);
+
+}  // namespace spe
