@@ -1,0 +1,96 @@
+#include "integration/probe_bed.hpp"
+
+#include <array>
+
+namespace spe::test {
+
+std::string toml_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+namespace {
+
+std::string module(const std::string& name, const std::map<std::string, std::string>& keys) {
+  std::string text = "[modules." + name + "]\n";
+  for (const auto& [key, value] : keys) text += key + " = " + value + "\n";
+  return text + "\n";
+}
+
+std::string bed_config(TestSshd& sshd, const TempDir& dir) {
+  const std::string user = toml_string(sshd.user());
+  const std::string known = toml_string(sshd.known_hosts_path());
+  const std::string key = toml_string(sshd.key_path());
+  const std::string empty_known = toml_string((dir.path() / "empty_known_hosts").string());
+  write_file(dir.path() / "empty_known_hosts", "");
+  std::string text;
+  text += module("key", {{"user", user}, {"private_key", key}, {"known_hosts", known}, {"timeout", "\"5s\""}});
+  text += module("encrypted_key", {{"user", user},
+                                   {"private_key", toml_string(sshd.encrypted_key_path())},
+                                   {"passphrase", toml_string(sshd.passphrase())},
+                                   {"known_hosts", known}});
+  text += module("certificate", {{"user", user},
+                                 {"private_key", toml_string(sshd.cert_key_path())},
+                                 {"certificate", toml_string(sshd.cert_path())},
+                                 {"known_hosts", known}});
+  text += module("pinned", {{"user", user}, {"private_key", key},
+                            {"host_key_fingerprints", "[" + toml_string(sshd.host_key_fingerprint()) + "]"}});
+  text += module("pinned_wrong", {{"user", user}, {"private_key", key},
+                                  {"host_key_fingerprints", "[\"SHA256:" + std::string(43, 'A') + "\"]"}});
+  text += module("insecure", {{"user", user}, {"private_key", key}, {"insecure_ignore_host_key", "true"}});
+  text += module("unknown_host", {{"user", user}, {"private_key", key}, {"known_hosts", empty_known}});
+  text += module("ip4_first", {{"user", user}, {"private_key", key}, {"known_hosts", known},
+                               {"ip_protocol", "\"ip4\""}});
+  // Not authorized: the key of the certificate, without the certificate.
+  text += module("key_denied", {{"user", user}, {"private_key", toml_string(sshd.cert_key_path())},
+                                {"known_hosts", known}});
+  if (sshd.has_password()) {
+    const std::string password = toml_string(sshd.password());
+    text += module("password", {{"user", user}, {"password", password}, {"known_hosts", known}});
+    text += module("wrong_password", {{"user", user}, {"password", "\"not-the-password\""}, {"known_hosts", known}});
+    text += module("changed_host", {{"user", user}, {"password", password}, {"private_key", key},
+                                    {"known_hosts", toml_string(sshd.wrong_known_hosts_path())}});
+  } else {
+    text += module("changed_host", {{"user", user}, {"private_key", key},
+                                    {"known_hosts", toml_string(sshd.wrong_known_hosts_path())}});
+  }
+  return text;
+}
+
+}  // namespace
+
+ProbeBed& ProbeBed::shared() {
+  static ProbeBed bed;
+  return bed;
+}
+
+ProbeBed::ProbeBed() : sshd_(TestSshd::shared()) {
+  config_path_ = (dir_.path() / "exporter.toml").string();
+  write_file(config_path_, bed_config(sshd_, dir_));
+  exporter_ = std::make_unique<ExporterProcess>(config_path_);
+}
+
+HttpResponse ProbeBed::probe(const std::string& module, const std::string& target) {
+  const std::string where = target.empty() ? sshd_.target() : target;
+  return http_get(exporter_->port(), "/probe?target=" + where + "&module=" + module);
+}
+
+double failure_value(const std::string& body, const std::string& reason) {
+  return metric_value(body, "probe_ssh_failure", {{"reason", reason}}).value_or(-1);
+}
+
+std::string failure_reason_of(const std::string& body) {
+  std::string found;
+  for (const auto& sample : parse_samples(body)) {
+    if (sample.name != "probe_ssh_failure" || sample.value != 1) continue;
+    if (!found.empty()) return "several";
+    found = sample.labels.at("reason");
+  }
+  return found;
+}
+
+}  // namespace spe::test

@@ -1,0 +1,139 @@
+// Probes of a real OpenSSH sshd on loopback, through the exporter's HTTP interface.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "integration/probe_bed.hpp"
+
+using namespace spe::test;
+
+namespace {
+
+// Asserts the invariants of every probe response and returns its body.
+std::string probe_body(const std::string& module, const std::string& target = "") {
+  const HttpResponse response = ProbeBed::shared().probe(module, target);
+  INFO("module " << module << " error " << response.error << "\n" << response.body);
+  REQUIRE(response.status == 200);
+  REQUIRE(response.headers.at("content-type").starts_with("text/plain; version=0.0.4"));
+  REQUIRE(count_series(response.body, "probe_ssh_failure") == 9);
+  REQUIRE(count_series(response.body, "probe_ssh_duration_seconds") == 6);
+  return response.body;
+}
+
+void require_success(const std::string& module) {
+  const std::string body = probe_body(module);
+  INFO("module " << module << "\n" << body);
+  CHECK(metric_value(body, "probe_success") == 1);
+  CHECK(failure_reason_of(body).empty());
+  CHECK(label_value(body, "probe_ssh_server_info", "software").value_or("").starts_with("OpenSSH_"));
+  CHECK(label_value(body, "probe_ssh_host_key_info", "fingerprint_sha256") ==
+        ProbeBed::shared().sshd().host_key_fingerprint());
+  CHECK(label_value(body, "probe_ssh_host_key_info", "type") == "ssh-ed25519");
+  CHECK(metric_value(body, "probe_ip_protocol") == 4);
+  CHECK(metric_value(body, "probe_ssh_duration_seconds", {{"phase", "auth"}}).value_or(0) > 0);
+  CHECK(metric_value(body, "probe_ssh_duration_seconds", {{"phase", "handshake"}}).value_or(0) > 0);
+  CHECK(metric_value(body, "probe_duration_seconds").value_or(0) > 0);
+}
+
+void require_failure(const std::string& module, const std::string& reason, const std::string& target = "") {
+  const std::string body = probe_body(module, target);
+  INFO("module " << module << "\n" << body);
+  CHECK(metric_value(body, "probe_success") == 0);
+  CHECK(failure_reason_of(body) == reason);
+}
+
+// sshd may still be logging an earlier connection: the log size once it has not changed for 300 ms
+// (3 s at most), so what follows belongs to the next connection.
+std::size_t settled_log_size() {
+  auto& sshd = ProbeBed::shared().sshd();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  std::size_t size = sshd.log_size();
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const std::size_t now = sshd.log_size();
+    if (now == size) break;
+    size = now;
+  }
+  return size;
+}
+
+// Waits (bounded) until sshd has logged something for the connection, then returns the new text.
+std::string sshd_log_after(std::size_t offset, std::string_view expect) {
+  auto& sshd = ProbeBed::shared().sshd();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  std::string text = sshd.log_since(offset);
+  while (text.find(expect) == std::string::npos && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    text = sshd.log_since(offset);
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a plain private key logs in", "[integration]") { require_success("key"); }
+
+TEST_CASE("a passphrase-protected key logs in", "[integration]") { require_success("encrypted_key"); }
+
+TEST_CASE("a user certificate logs in and reports its expiry", "[integration]") {
+  require_success("certificate");
+  const std::string body = probe_body("certificate");
+  const auto expiry = metric_value(body, "probe_ssh_certificate_expiry_timestamp_seconds");
+  REQUIRE(expiry);
+  const auto expected = std::chrono::duration_cast<std::chrono::seconds>(
+      ProbeBed::shared().sshd().cert_valid_before().time_since_epoch());
+  CHECK(*expiry == Approx(static_cast<double>(expected.count())).margin(1));
+  CHECK_FALSE(metric_value(probe_body("key"), "probe_ssh_certificate_expiry_timestamp_seconds"));
+}
+
+TEST_CASE("the key of a certificate without the certificate is denied", "[integration]") {
+  require_failure("key_denied", "auth");
+}
+
+TEST_CASE("a pinned host key fingerprint verifies the host", "[integration]") { require_success("pinned"); }
+
+TEST_CASE("insecure_ignore_host_key logs in without checking", "[integration]") { require_success("insecure"); }
+
+TEST_CASE("ip_protocol ip4 connects over IPv4", "[integration]") { require_success("ip4_first"); }
+
+TEST_CASE("a password logs in, and a wrong one fails with reason auth", "[integration]") {
+  auto& sshd = ProbeBed::shared().sshd();
+  if (!sshd.has_password()) {
+    WARN("no password account on this machine (not root): password probes skipped");
+    return;
+  }
+  const std::size_t offset = settled_log_size();
+  require_success("password");
+  CHECK(log_has_auth_attempt(sshd_log_after(offset, "Accepted")));
+  require_failure("wrong_password", "auth");
+}
+
+TEST_CASE("an unknown or changed host key fails with host_key and no credential is sent", "[integration]") {
+  auto& sshd = ProbeBed::shared().sshd();
+  for (const std::string module : {"unknown_host", "changed_host", "pinned_wrong"}) {
+    INFO(module);
+    const std::size_t offset = settled_log_size();
+    require_failure(module, "host_key");
+    // The connection reached sshd (so its log is being read), but no authentication was tried.
+    const std::string log = sshd_log_after(offset, "Disconnected from");
+    CHECK(log.find("Connection from 127.0.0.1") != std::string::npos);
+    CHECK_FALSE(log_has_auth_attempt(log));
+  }
+}
+
+TEST_CASE("a closed port fails with reason connect", "[integration]") {
+  require_failure("key", "connect", "127.0.0.1:" + std::to_string(free_loopback_port()));
+}
+
+TEST_CASE("a name that does not resolve fails with reason resolve", "[integration]") {
+  const std::string body = probe_body("key", "no-such-host.invalid:22");
+  CHECK(metric_value(body, "probe_success") == 0);
+  CHECK(failure_reason_of(body) == "resolve");
+}
+
+TEST_CASE("localhost resolves and logs in", "[integration]") {
+  const std::string body = probe_body("insecure", "localhost:" + std::to_string(ProbeBed::shared().sshd().port()));
+  CHECK(metric_value(body, "probe_success") == 1);
+  CHECK(metric_value(body, "probe_dns_lookup_time_seconds").value_or(-1) > 0);
+}
