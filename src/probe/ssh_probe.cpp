@@ -140,6 +140,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   void start_handshake() {
     enter_phase(Phase::handshake);
+    // SSH packets are small and each waits for an answer: Nagle would hold the second of two
+    // writes until the server's delayed ACK (40 ms on Linux).
+    error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
     // libssh may close the fd it is given (LIBSSH_NOTES.md, "The socket"): it gets a dup, and the
     // Asio socket keeps the original for waiting, so neither side closes the other's descriptor.
     const int fd = ::dup(socket_.native_handle());
