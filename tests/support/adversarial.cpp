@@ -24,12 +24,16 @@ using boost::system::error_code;
 
 constexpr std::string_view kDripBanner = "SSH-2.0-OpenSSH_9.2\r\n";
 constexpr std::string_view kBanner = "SSH-2.0-OpenSSH_9.2p1 Debian\r\n";
-constexpr std::string_view kGarbage =
+// What an HTTP server says to an SSH client. RFC 4253 lets a server send lines before its version string and
+// libssh skips them, but no line may exceed 255 bytes: the body's long line makes a strict client give up at
+// once, where short lines alone would leave it waiting for a version string until its deadline.
+const std::string kGarbage =
     "HTTP/1.1 400 Bad Request\r\n"
-    "Content-Type: text/plain\r\n"
+    "Content-Type: text/html\r\n"
     "Connection: keep-alive\r\n"
     "\r\n"
-    "this is not an ssh server\r\n";
+    "<html><head><title>400 Bad Request</title></head><body><p>" + std::string(300, '-') +
+    "</p></body></html>\r\n";
 
 std::vector<unsigned char> random_bytes(std::size_t size) {
   std::mt19937_64 engine{std::random_device{}()};

@@ -11,7 +11,7 @@ namespace spe::test {
 enum class Misbehaviour {
   silent,              // accepts and never sends a byte (reads and discards, so a client close frees the socket)
   drip_banner,         // sends "SSH-2.0-OpenSSH_9.2\r\n" one byte per second, then stays silent
-  garbage,             // sends a few lines of non-SSH text ("HTTP/1.1 400 Bad Request" ...) and stays open
+  garbage,             // sends an HTTP 400 response (non-SSH lines, one over 255 bytes) and stays open
   banner_then_silent,  // sends "SSH-2.0-OpenSSH_9.2p1 Debian\r\n", then reads and discards, never answers kex
   close_at_once,       // accepts and closes at once (the client reads EOF)
   flood,               // sends a valid banner, then random bytes as fast as the socket takes them
