@@ -8,15 +8,17 @@
 //                         test CA that sshd trusts (TrustedUserCAKeys), principal user(), valid for one hour
 //   password()            the test account's password, only when has_password()
 //
-// The account: as root, a dedicated account "spe-probe-test" (created if absent, its password set to a random
-// value kept in a root-only file under /run so that concurrent test processes agree on it). An existing account
-// of that name whose comment is not ours is never touched: the current user is used instead, with keys only.
-// When not root, the current user with keys only.
+// The account: as root, a dedicated account "spe-probe-test" (created if absent). Its password is set to a new
+// random value when no other test process is using the account, else the one those processes use is reused
+// (kept in a root-only file under /run/spe-probe-test/, guarded by flock). An existing account of that name
+// whose comment is not ours is never touched: the current user is used instead, with keys only. When not root,
+// the current user with keys only.
 //
-// PAM (checked in the Debian 12 container and on CI): with UsePAM yes, password AND keyboard-interactive logins
-// both work through /etc/pam.d/sshd (keyboard-interactive sends one "Password: " prompt, then an empty info
-// round), and pam_loginuid/pam_limits do not break command execution; so one sshd serves every method. When not
-// root, PAM cannot check passwords, so that instance runs with UsePAM no.
+// PAM, as found on Debian 12 (bookworm, OpenSSH 9.2p1) in a container: with UsePAM yes, password AND
+// keyboard-interactive logins both work through /etc/pam.d/sshd (keyboard-interactive asks one "Password: "
+// prompt, then sends one info request with no prompts), and the session modules (pam_loginuid, pam_limits,
+// pam_env) do not break logins or command execution; so one sshd serves every method. A failed password costs
+// PAM's ~2 s failure delay. When not root, PAM cannot check passwords, so that instance runs with UsePAM no.
 #pragma once
 
 #include <sys/types.h>
