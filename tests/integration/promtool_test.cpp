@@ -33,3 +33,10 @@ TEST_CASE("probe and metrics bodies pass promtool check metrics", "[promtool]") 
   }
   require_promtool_clean("/metrics", http_get(bed.exporter().port(), "/metrics"));
 }
+
+TEST_CASE("the example Prometheus config passes promtool check config", "[promtool]") {
+  const auto result = run_command({"promtool", "check", "config", std::string(SPE_SOURCE_DIR) +
+                                                                      "/examples/prometheus/prometheus.yml"});
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+}
