@@ -23,7 +23,7 @@ TEST_CASE("--version names the version and libssh", "[cli]") {
 }
 
 TEST_CASE("a bad flag or value is one line and a non-zero exit", "[cli]") {
-  for (const std::vector<std::string> args : {std::vector<std::string>{"--no-such-flag"},
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--no-such-flag"},
                                               {"--log.level", "loud"},
                                               {"--timeout-offset", "soon"}}) {
     const auto result = ExporterProcess::run_binary(args);

@@ -51,6 +51,9 @@ std::string bed_config(TestSshd& sshd, const TempDir& dir) {
   if (sshd.has_password()) {
     const std::string password = toml_string(sshd.password());
     text += module("password", {{"user", user}, {"password", password}, {"known_hosts", known}});
+    // known_hosts names the host by port, so the second port of the same sshd is pinned instead.
+    text += module("password_any_host", {{"user", user}, {"password", password},
+                                         {"host_key_fingerprints", "[" + toml_string(sshd.host_key_fingerprint()) + "]"}});
     text += module("wrong_password", {{"user", user}, {"password", "\"not-the-password\""}, {"known_hosts", known}});
     text += module("changed_host", {{"user", user}, {"password", password}, {"private_key", key},
                                     {"known_hosts", toml_string(sshd.wrong_known_hosts_path())}});

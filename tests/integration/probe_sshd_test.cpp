@@ -109,8 +109,21 @@ TEST_CASE("a password logs in, and a wrong one fails with reason auth", "[integr
   require_failure("wrong_password", "auth");
 }
 
-TEST_CASE("an unknown or changed host key fails with host_key and no credential is sent", "[integration]") {
+TEST_CASE("keyboard-interactive answers with the password where password auth is off", "[integration]") {
   auto& sshd = ProbeBed::shared().sshd();
+  if (!sshd.has_password()) {
+    WARN("no password account on this machine (not root): keyboard-interactive probe skipped");
+    return;
+  }
+  const std::string target = "127.0.0.1:" + std::to_string(sshd.kbdint_port());
+  const std::size_t offset = settled_log_size();
+  const std::string body = probe_body("password_any_host", target);
+  INFO(body);
+  CHECK(metric_value(body, "probe_success") == 1);
+  CHECK(sshd_log_after(offset, "Accepted").find("Accepted keyboard-interactive") != std::string::npos);
+}
+
+TEST_CASE("an unknown or changed host key fails with host_key and no credential is sent", "[integration]") {
   for (const std::string module : {"unknown_host", "changed_host", "pinned_wrong"}) {
     INFO(module);
     const std::size_t offset = settled_log_size();

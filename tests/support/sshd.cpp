@@ -252,6 +252,7 @@ void TestSshd::write_config(bool use_pam) const {
   std::ostringstream config;
   config << "ListenAddress 127.0.0.1\n"
          << "Port " << port_ << "\n"
+         << "Port " << kbdint_port_ << "\n"
          << "HostKey " << dir() << "/ssh_host_ed25519_key\n"
          << "PidFile " << dir() << "/sshd.pid\n"
          << "AuthorizedKeysFile " << dir() << "/authorized_keys\n"
@@ -273,7 +274,11 @@ void TestSshd::write_config(bool use_pam) const {
          << "PrintLastLog no\n"
          << "X11Forwarding no\n"
          << "AllowTcpForwarding no\n"
-         << "AllowAgentForwarding no\n";
+         << "AllowAgentForwarding no\n"
+         // The second port refuses plain password authentication, so a password login there
+         // must go through keyboard-interactive.
+         << "Match LocalPort " << kbdint_port_ << "\n"
+         << "  PasswordAuthentication no\n";
   write_file(dir() + "/sshd_config", config.str());
 }
 
@@ -281,6 +286,9 @@ void TestSshd::write_config(bool use_pam) const {
 // other failure.
 bool TestSshd::start_once() {
   port_ = free_loopback_port();
+  do {
+    kbdint_port_ = free_loopback_port();
+  } while (kbdint_port_ == port_);
   write_config(::geteuid() == 0);
   write_file(log_path(), "");
   if (::geteuid() == 0) ::mkdir("/run/sshd", 0755);  // privilege separation directory
@@ -288,10 +296,11 @@ bool TestSshd::start_once() {
   const std::vector<std::string> argv{kSshd, "-D", "-f", dir() + "/sshd_config", "-E", log_path()};
   const pid_t pid = spawn_process(argv);
   const std::string ready = "Server listening on 127.0.0.1 port " + std::to_string(port_) + ".";
+  const std::string ready_kbdint = "Server listening on 127.0.0.1 port " + std::to_string(kbdint_port_) + ".";
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string log = read_file(log_path());
-    if (log.find(ready) != std::string::npos) {
+    if (log.find(ready) != std::string::npos && log.find(ready_kbdint) != std::string::npos) {
       pid_ = pid;
       return true;
     }

@@ -45,6 +45,9 @@ class TestSshd {
   TestSshd& operator=(const TestSshd&) = delete;
 
   unsigned short port() const { return port_; }
+  // A second port of the same sshd where password authentication is off: passwords must use
+  // keyboard-interactive there.
+  unsigned short kbdint_port() const { return kbdint_port_; }
   std::string host() const { return "127.0.0.1"; }
   std::string target() const;  // "127.0.0.1:PORT"
   std::string dir() const { return dir_.path().string(); }
@@ -89,6 +92,7 @@ class TestSshd {
 
   TempDir dir_{"spe-sshd"};
   unsigned short port_ = 0;
+  unsigned short kbdint_port_ = 0;
   pid_t pid_ = -1;
   int users_lock_fd_ = -1;  // shared flock held while this sshd may use the account's password
   std::string user_;
