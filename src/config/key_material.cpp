@@ -12,6 +12,8 @@
 #include <string_view>
 #include <utility>
 
+#include "util/errno_code.hpp"
+
 namespace spe {
 namespace {
 
@@ -22,16 +24,6 @@ struct KeyDeleter {
   void operator()(ssh_key key) const noexcept { ssh_key_free(key); }
 };
 using KeyPtr = std::unique_ptr<ssh_key_struct, KeyDeleter>;
-
-ErrorCode code_for_errno(int err) {
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR: return ErrorCode::not_found;
-    case EACCES:
-    case EPERM: return ErrorCode::permission_denied;
-    default: return ErrorCode::unavailable;
-  }
-}
 
 std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
 

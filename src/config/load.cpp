@@ -17,6 +17,7 @@
 
 #include <toml++/toml.h>
 
+#include "util/errno_code.hpp"
 #include "util/duration.hpp"
 
 namespace spe {
@@ -88,16 +89,6 @@ int check_readable(const std::string& path) {
   const int err = ::fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
   ::close(fd);
   return err;
-}
-
-ErrorCode code_for_errno(int err) {
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR: return ErrorCode::not_found;
-    case EACCES:
-    case EPERM: return ErrorCode::permission_denied;
-    default: return ErrorCode::unavailable;
-  }
 }
 
 // "abc\n" -> "abc": editors end files with a newline that is not part of the secret.

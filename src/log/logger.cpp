@@ -1,5 +1,6 @@
 // Line formatting (logfmt as go-logfmt writes it, JSON) and the locked write of whole lines.
 #include "log/logger.hpp"
+#include "util/utf8.hpp"
 
 #include <cstdio>
 #include <ctime>
@@ -84,34 +85,6 @@ void append_logfmt_pair(std::string& out, std::string_view key, std::string_view
 
 // --- JSON ---
 
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not one.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(text[i]);
-  std::size_t length = 0;
-  unsigned min_second = 0x80, max_second = 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    if (lead == 0xe0) min_second = 0xa0;  // overlong
-    if (lead == 0xed) max_second = 0x9f;  // surrogates
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    if (lead == 0xf0) min_second = 0x90;  // overlong
-    if (lead == 0xf4) max_second = 0x8f;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    const auto byte = static_cast<unsigned char>(text[i + k]);
-    const unsigned low = k == 1 ? min_second : 0x80;
-    const unsigned high = k == 1 ? max_second : 0xbf;
-    if (byte < low || byte > high) return 0;
-  }
-  return length;
-}
-
 void append_json_char(std::string& out, unsigned char c) {
   switch (c) {
     case '"': out += "\\\""; break;
@@ -137,12 +110,12 @@ void append_json_string(std::string& out, std::string_view text) {
     if (byte < 0x80) {
       append_json_char(out, byte);
       ++i;
-    } else if (const auto length = utf8_sequence_length(text, i); length > 0) {
+    } else if (std::size_t bad = 0, length = valid_utf8_prefix(text.substr(i), bad); length > 0) {
       out += text.substr(i, length);
       i += length;
     } else {
       out += "\\ufffd";
-      ++i;
+      i += bad;
     }
   }
   out += '"';

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "metrics/model.hpp"
+#include "util/utf8.hpp"
 
 namespace spe::metrics {
 
@@ -23,7 +24,7 @@ std::string write_text(const std::vector<MetricFamily>& families);
 // histogram's "le" label ("0.005", "1", "+Inf").
 std::string format_value(double value);
 
-// Makes `text` valid UTF-8: invalid bytes become U+FFFD. For label values taken from the network.
-std::string sanitize_utf8(std::string_view text);
+// For label values taken from the network: invalid UTF-8 becomes U+FFFD.
+using spe::sanitize_utf8;
 
 }  // namespace spe::metrics
