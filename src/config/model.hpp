@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <re2/re2.h>
+
 #include "config/key_material.hpp"
 #include "util/result.hpp"
 #include "util/secret.hpp"
@@ -39,6 +41,36 @@ struct Auth {
   bool has_passphrase = false;
 };
 
+enum class OutputFormat { text, prometheus };
+enum class MatchMode { each, first };
+
+// One gauge derived from a command's output by an RE2 regex with named groups.
+struct GaugeRule {
+  std::string name;
+  std::string help;
+  std::shared_ptr<const RE2> regex;         // compiled at load, shared read-only
+  std::string value_group = "value";        // the named group holding the value
+  std::map<std::string, std::string> labels;  // constant labels
+  std::map<std::string, double> map;        // words -> numbers ("active" -> 1)
+  double scale = 1;
+  MatchMode match = MatchMode::each;
+  SourcePos where;
+};
+
+struct Command {
+  std::string name;     // label value of the per-command series; unique in the module
+  std::string command;  // the command line, run by the login shell of the user
+  std::optional<std::chrono::milliseconds> timeout;  // inside the probe deadline
+  int exit_status = 0;  // expected
+  std::shared_ptr<const RE2> expect;      // must match stdout
+  std::shared_ptr<const RE2> expect_not;  // must not match stdout
+  std::size_t max_output_bytes = 64 * 1024;
+  OutputFormat format = OutputFormat::text;
+  std::string prefix;  // for format = prometheus: prepended to every metric name
+  std::vector<GaugeRule> gauges;
+  SourcePos where;
+};
+
 struct Module {
   std::string name;
   std::uint16_t port = 22;
@@ -46,6 +78,7 @@ struct Module {
   IpProtocol ip_protocol = IpProtocol::ip6;  // preferred family; the other is the fallback
   HostKeyPolicy host_key;
   Auth auth;
+  std::vector<Command> commands;  // run in order, each on its own channel
   SourcePos where;  // position of [modules.NAME]
 };
 

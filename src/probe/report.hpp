@@ -9,7 +9,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "metrics/model.hpp"
 #include "util/result.hpp"
 
 namespace spe {
@@ -95,6 +98,26 @@ struct HostKeyInfo {
   std::string fingerprint_sha256;  // "SHA256:..." as ssh-keygen -lf prints it
 };
 
+// One line of a probe's own log (what debug=true and /logs show): when, and key=value fields,
+// the first being msg. Never holds a secret.
+struct ProbeLogLine {
+  std::chrono::nanoseconds elapsed{0};  // since the probe started
+  std::string level;                    // "debug", "info", ...
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+// What one command did.
+struct CommandReport {
+  std::string name;
+  std::optional<int> exit_status;   // nullopt when none arrived (killed, timed out)
+  std::string exit_signal;          // "TERM", "KILL", ... when killed by a signal
+  std::chrono::nanoseconds duration{0};
+  bool success = false;             // exit status as expected and expectations met
+  bool output_truncated = false;    // stdout passed max_output_bytes
+  std::size_t output_bytes = 0;     // stdout bytes received (kept up to the cap)
+  std::vector<metrics::MetricFamily> derived;  // the module's gauges from this output
+};
+
 struct ProbeReport {
   using Duration = std::chrono::nanoseconds;
 
@@ -114,6 +137,9 @@ struct ProbeReport {
   std::optional<ServerInfo> server;      // once the handshake completed
   std::optional<HostKeyInfo> host_key;   // once the server's key was seen
   std::optional<std::int64_t> certificate_expiry;  // Unix seconds, when a user cert was used
+
+  std::vector<CommandReport> commands;  // in the order run; only commands that started
+  std::vector<ProbeLogLine> log;
 
   void set_phase_duration(Phase phase, Duration elapsed) {
     phase_durations[static_cast<std::size_t>(phase)] = elapsed;
