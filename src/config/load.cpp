@@ -17,14 +17,15 @@
 
 #include <toml++/toml.h>
 
+#include "probe/allowlist.hpp"
 #include "util/errno_code.hpp"
 #include "util/duration.hpp"
 
 namespace spe {
 namespace {
 
-constexpr std::array<std::string_view, 14> kModuleKeys{
-    "port",          "user",
+constexpr std::array<std::string_view, 15> kModuleKeys{
+    "port",          "user",          "allowed_targets",
     "timeout",       "ip_protocol",
     "private_key",   "passphrase",
     "passphrase_file", "certificate",
@@ -202,6 +203,7 @@ class ModuleLoader {
     module.where = ctx_.position(table_.source());
     check_unknown_keys();
     read_connection(module);
+    read_allowed_targets(module);
     read_host_key(module.host_key);
     read_auth(module.auth);
     return module;
@@ -311,6 +313,24 @@ class ModuleLoader {
         module_error("user is not set, and the user the exporter runs as has no name");
       }
     }
+  }
+
+  // Each pattern is checked and compiled here, so a typo is a load error, not a refused probe.
+  void read_allowed_targets(Module& module) {
+    const auto values = string_array("allowed_targets");
+    if (!values) return;
+    std::vector<TargetPattern> patterns;
+    for (std::size_t i = 0; i < values->size(); ++i) {
+      const auto& [text, node] = (*values)[i];
+      auto pattern = parse_target_pattern(text);
+      if (!pattern) {
+        error("allowed_targets[" + std::to_string(i) + "]", pattern.error().message, *node);
+        continue;
+      }
+      module.allowed_targets.push_back(text);
+      patterns.push_back(std::move(*pattern));
+    }
+    module.allowlist = std::make_shared<const TargetAllowlist>(std::move(patterns));
   }
 
   void read_port(Module& module) {

@@ -18,6 +18,8 @@
 
 namespace spe {
 
+class TargetAllowlist;  // probe/allowlist.hpp: a leaf unit, compiled into the module at load
+
 enum class IpProtocol { ip4, ip6 };
 
 constexpr std::string_view to_string(IpProtocol p) { return p == IpProtocol::ip4 ? "ip4" : "ip6"; }
@@ -79,6 +81,10 @@ struct Module {
   HostKeyPolicy host_key;
   Auth auth;
   std::vector<Command> commands;  // run in order, each on its own channel
+  // allowed_targets as written, and compiled at load (probe/allowlist.hpp); both empty/null when
+  // the key is absent: every target is allowed.
+  std::vector<std::string> allowed_targets;
+  std::shared_ptr<const TargetAllowlist> allowlist;
   SourcePos where;  // position of [modules.NAME]
 };
 

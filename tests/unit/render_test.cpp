@@ -1,0 +1,155 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "config/load.hpp"
+#include "config/render.hpp"
+
+namespace {
+
+const std::string kData = SPE_TEST_DATA;
+
+spe::ExporterConfig load(const std::string& text, const std::string& file = kData + "/config/x.toml") {
+  auto config = spe::load_config_text(text, file);
+  INFO((config ? std::string() : config.error().to_string()));
+  REQUIRE(config.has_value());
+  return std::move(*config);
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("render: every key of a module, defaults included, paths absolute", "[unit][render]") {
+  const auto config = spe::load_config_file(kData + "/config/good.toml");
+  REQUIRE(config.has_value());
+  CHECK(spe::render_module(config->modules.at("key")) ==
+        "[modules.key]\n"
+        "port = 2222\n"
+        "user = \"probe\"\n"
+        "timeout = \"2500ms\"\n"
+        "ip_protocol = \"ip4\"\n"
+        "known_hosts = \"" + kData + "/keys/known_hosts\"\n"
+        "host_key_fingerprints = [\"SHA256:NNiO3i6J7vqAK/7kXUxSJHX03qs28+GYPbxHwkS4Eqc\"]\n"
+        "host_key_algorithms = [\"ssh-ed25519\", \"rsa-sha2-512\"]\n"
+        "insecure_ignore_host_key = false\n"
+        "private_key = \"" + kData + "/keys/id_ed25519\"\n"
+        "certificate = \"" + kData + "/keys/id_ed25519-cert.pub\"\n");
+}
+
+TEST_CASE("render: secrets are <secret>, secret files are shown by path only", "[unit][render]") {
+  const auto config = spe::load_config_file(kData + "/config/good.toml");
+  REQUIRE(config.has_value());
+  const std::string text = spe::render_config(*config);
+  CHECK(text.starts_with("# Loaded from \"" + kData + "/config/good.toml\"; secrets are shown as <secret>.\n"));
+  // The values in good.toml and in the files it names.
+  for (const char* secret : {"test-passphrase", "inline-password", "probe-password"}) {
+    INFO(secret);
+    CHECK_FALSE(contains(text, secret));
+  }
+  const std::string inline_secrets = spe::render_module(config->modules.at("inline_secrets"));
+  CHECK(contains(inline_secrets, "\npassphrase = \"<secret>\"\n"));
+  CHECK(contains(inline_secrets, "\npassword = \"<secret>\"\n"));
+  const std::string encrypted = spe::render_module(config->modules.at("encrypted"));
+  CHECK(contains(encrypted, "\npassphrase_file = \"" + kData + "/config/passphrase.txt\"\n"));
+  CHECK_FALSE(contains(encrypted, "\npassphrase ="));
+  const std::string defaults = spe::render_module(config->modules.at("defaults"));
+  CHECK(contains(defaults, "\npassword_file = \"" + kData + "/config/password.txt\"\n"));
+  CHECK_FALSE(contains(defaults, "\npassword ="));
+  CHECK(contains(defaults, "\ntimeout = \"10s\"\nip_protocol = \"ip6\"\n"));
+  CHECK(contains(defaults, "\ninsecure_ignore_host_key = true\n"));
+  // Modules in name order, each once.
+  const auto at = [&](const std::string& header) { return text.find(header); };
+  CHECK(at("[modules.defaults]") < at("[modules.encrypted]"));
+  CHECK(at("[modules.encrypted]") < at("[modules.inline_secrets]"));
+  CHECK(at("[modules.inline_secrets]") < at("[modules.key]"));
+}
+
+TEST_CASE("render: the text loads back into the same config", "[unit][render]") {
+  const auto first = load(
+      "[modules.a]\npassword_file = \"password.txt\"\ninsecure_ignore_host_key = true\nport = 2200\n"
+      "allowed_targets = [\"10.0.0.0/8\", \"[2001:db8::/32]:*\", \"*.example.com\"]\nuser = \"odd \\\"user\\\"\\n\"\n"
+      "[modules.\"b.c\"]\nprivate_key = \"../keys/id_ed25519\"\nknown_hosts = \"../keys/known_hosts\"\n"
+      "timeout = \"90s\"\n");
+  const std::string text = spe::render_config(first);
+  const auto second = load(text);
+  CHECK(spe::render_config(second) == text);
+  CHECK(contains(text, "[modules.\"b.c\"]\n"));
+  CHECK(contains(text, "timeout = \"1m30s\"\n"));
+  CHECK(contains(text, "user = \"odd \\\"user\\\"\\n\"\n"));
+  CHECK(contains(text, "allowed_targets = [\"10.0.0.0/8\", \"[2001:db8::/32]:*\", \"*.example.com\"]\n"));
+}
+
+TEST_CASE("render: TOML strings escape quotes, backslashes and control characters", "[unit][render]") {
+  CHECK(spe::toml_quote("plain") == "\"plain\"");
+  CHECK(spe::toml_quote("a\"b\\c") == "\"a\\\"b\\\\c\"");
+  CHECK(spe::toml_quote("\t\n\r\b\f") == "\"\\t\\n\\r\\b\\f\"");
+  CHECK(spe::toml_quote(std::string("\x01\x7f", 2)) == "\"\\u0001\\u007F\"");
+  CHECK(spe::toml_quote("ü") == "\"ü\"");
+}
+
+TEST_CASE("render: commands and their gauges", "[unit][render]") {
+  spe::Module module;
+  module.name = "cmd";
+  module.auth.user = "probe";
+  module.auth.password = spe::Secret("hunter2");
+  module.host_key.insecure_ignore = true;
+  spe::Command command;
+  command.name = "df";
+  command.command = "df -P";
+  command.timeout = std::chrono::seconds(2);
+  command.expect = std::make_shared<const RE2>("^Filesystem");
+  spe::GaugeRule gauge;
+  gauge.name = "disk_used_ratio";
+  gauge.help = "Used.";
+  gauge.regex = std::make_shared<const RE2>("(?P<mount>/\\S*) (?P<value>[0-9]+)%");
+  gauge.labels = {{"team", "ops"}, {"odd key", "x"}};
+  gauge.map = {{"active", 1}};
+  gauge.scale = 0.01;
+  command.gauges.push_back(gauge);
+  module.commands.push_back(command);
+  spe::Command simple;
+  simple.name = "prom";
+  simple.command = "cat metrics";
+  simple.format = spe::OutputFormat::prometheus;
+  simple.prefix = "node_";
+  module.commands.push_back(simple);
+
+  const std::string text = spe::render_module(module);
+  CHECK_FALSE(contains(text, "hunter2"));
+  CHECK(text ==
+        "[modules.cmd]\n"
+        "port = 22\n"
+        "user = \"probe\"\n"
+        "timeout = \"10s\"\n"
+        "ip_protocol = \"ip6\"\n"
+        "insecure_ignore_host_key = true\n"
+        "password = \"<secret>\"\n"
+        "\n"
+        "[[modules.cmd.commands]]\n"
+        "name = \"df\"\n"
+        "command = \"df -P\"\n"
+        "timeout = \"2s\"\n"
+        "exit_status = 0\n"
+        "expect = \"^Filesystem\"\n"
+        "max_output_bytes = 65536\n"
+        "format = \"text\"\n"
+        "\n"
+        "[[modules.cmd.commands.gauges]]\n"
+        "name = \"disk_used_ratio\"\n"
+        "help = \"Used.\"\n"
+        "regex = \"(?P<mount>/\\\\S*) (?P<value>[0-9]+)%\"\n"
+        "value_group = \"value\"\n"
+        "labels = { \"odd key\" = \"x\", team = \"ops\" }\n"
+        "map = { active = 1.0 }\n"
+        "scale = 0.01\n"
+        "match = \"each\"\n"
+        "\n"
+        "[[modules.cmd.commands]]\n"
+        "name = \"prom\"\n"
+        "command = \"cat metrics\"\n"
+        "exit_status = 0\n"
+        "max_output_bytes = 65536\n"
+        "format = \"prometheus\"\n"
+        "prefix = \"node_\"\n");
+}
