@@ -3,6 +3,7 @@
 #include "config/load.hpp"
 
 #include <fcntl.h>
+#include <glob.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,11 +13,13 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <span>
 #include <utility>
 
 #include <toml++/toml.h>
 
+#include "config/load_commands.hpp"
 #include "probe/allowlist.hpp"
 #include "util/errno_code.hpp"
 #include "util/duration.hpp"
@@ -45,6 +48,7 @@ constexpr std::array<std::string_view, 9> kHostKeyAlgorithms{
 
 constexpr std::size_t kMaxConfigSize = 16 << 20;
 constexpr std::size_t kMaxSecretFileSize = 64 << 10;
+constexpr std::size_t kMaxIncludedFiles = 1000;
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view value) {
@@ -148,7 +152,11 @@ class Context {
   }
 
   void error(const std::string& path, const std::string& what, const toml::source_region& at) {
-    positions_.push_back(position(at));
+    error(path, what, position(at));
+  }
+
+  void error(const std::string& path, const std::string& what, SourcePos where) {
+    positions_.push_back(std::move(where));
     errors_.push_back(Error{ErrorCode::invalid_argument, path + ": " + what, positions_.back()});
   }
 
@@ -206,6 +214,7 @@ class ModuleLoader {
     read_allowed_targets(module);
     read_host_key(module.host_key);
     read_auth(module.auth);
+    read_commands(module);
     return module;
   }
 
@@ -223,7 +232,9 @@ class ModuleLoader {
 
   void check_unknown_keys() {
     for (const auto& [key, node] : table_) {
-      if (!contains(kModuleKeys, key.str())) ctx_.error(key_path(key.str()), "unknown key", key.source());
+      if (!contains(kModuleKeys, key.str()) && !contains(kCommandModuleKeys, key.str())) {
+        ctx_.error(key_path(key.str()), "unknown key", key.source());
+      }
     }
   }
 
@@ -509,6 +520,15 @@ class ModuleLoader {
     error(key, material.error().message, *find(key));
   }
 
+  // Last: a command's timeout is checked against the module's.
+  void read_commands(Module& module) {
+    module.commands = load_commands(
+        table_, path_, module, ctx_.file(),
+        [this](const std::string& path, const std::string& what, const toml::source_region& at) {
+          ctx_.error(path, what, at);
+        });
+  }
+
   Context& ctx_;
   const toml::table& table_;
   std::string path_;
@@ -559,6 +579,102 @@ std::optional<toml::table> parse_toml(Context& ctx, std::string_view text) {
 #endif
 }
 
+bool has_wildcard(std::string_view pattern) {
+  return pattern.find_first_of("*?[") != std::string_view::npos;
+}
+
+// The files one `include` pattern names, sorted: relative to the including file's directory, as
+// the including file was named (so "exporter.toml" includes "modules/disk.toml").
+std::vector<std::string> expand_include(Context& ctx, const std::string& key,
+                                        const std::string& pattern, const toml::node& at) {
+  const std::string full =
+      (std::filesystem::path(ctx.file()).parent_path() / pattern).lexically_normal().string();
+  glob_t matches{};
+  const int rc = ::glob(full.c_str(), 0, nullptr, &matches);
+  std::vector<std::string> files;
+  if (rc == 0) files.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+  ::globfree(&matches);
+  if (rc == GLOB_NOMATCH && !has_wildcard(pattern)) {
+    ctx.error(key, "cannot read " + in_quotes(full) + ": " + std::strerror(ENOENT), at.source());
+  } else if (rc != 0 && rc != GLOB_NOMATCH) {
+    ctx.error(key, "cannot expand " + in_quotes(full), at.source());
+  }
+  return files;
+}
+
+// The file's identity for "already loaded": its canonical path, or the name as given.
+std::string canonical_name(const std::string& file) {
+  std::error_code ec;
+  const auto canonical = std::filesystem::weakly_canonical(file, ec);
+  return ec ? file : canonical.string();
+}
+
+// An included file: [modules.*] only (no include of its own, so there are no cycles). Its modules
+// join `config`; a name already taken is an error naming both places. Errors stay in `ctx`.
+void load_included(Context& ctx, std::string_view text, ExporterConfig& config) {
+  const auto table = parse_toml(ctx, text);
+  if (!table) return;
+  ExporterConfig own;
+  for (const auto& [key, node] : *table) {
+    if (key.str() == "modules") {
+      load_modules(ctx, node, own);
+    } else if (key.str() == "include") {
+      ctx.error("include", "only the main config file may include files", key.source());
+    } else {
+      ctx.error(std::string(key.str()), "unknown key", key.source());
+    }
+  }
+  for (auto& [name, module] : own.modules) {
+    if (const Module* first = config.find_module(name)) {
+      ctx.error(module_path(name), "module also defined at " + first->where.to_string(),
+                module.where);
+    } else {
+      config.modules.emplace(name, std::move(module));
+    }
+  }
+}
+
+// The top-level `include = ["modules/*.toml", ...]`: every file its globs name, in order, each
+// once; the main file itself is skipped if a glob names it. Errors about the include list go to
+// `ctx`; each file's own errors are appended to `errors`, after the main file's.
+void load_includes(Context& ctx, const toml::node& node, ExporterConfig& config,
+                   std::vector<ConfigErrors>& errors) {
+  const auto* patterns = node.as_array();
+  if (patterns == nullptr) {
+    ctx.error("include", "must be an array of strings (globs such as \"modules/*.toml\")",
+              node.source());
+    return;
+  }
+  std::vector<std::string> seen{canonical_name(ctx.file())};
+  for (std::size_t i = 0; i < patterns->size(); ++i) {
+    const toml::node& element = *patterns->get(i);
+    const std::string key = "include[" + std::to_string(i) + "]";
+    if (element.as_string() == nullptr || element.as_string()->get().empty()) {
+      ctx.error(key, "must be a non-empty string", element.source());
+      continue;
+    }
+    for (const std::string& file : expand_include(ctx, key, element.as_string()->get(), element)) {
+      const std::string canonical = canonical_name(file);
+      if (std::find(seen.begin(), seen.end(), canonical) != seen.end()) continue;
+      seen.push_back(canonical);
+      if (seen.size() > kMaxIncludedFiles + 1) {
+        ctx.error(key, "more than " + std::to_string(kMaxIncludedFiles) + " files included",
+                  element.source());
+        return;
+      }
+      const auto text = read_file(file, kMaxConfigSize);
+      if (!text) {
+        ctx.error(key, "cannot read " + in_quotes(file) + ": " + std::strerror(text.error()),
+                  element.source());
+        continue;
+      }
+      Context included(file);
+      load_included(included, *text, config);
+      errors.push_back(included.take_errors());
+    }
+  }
+}
+
 }  // namespace
 
 std::string ConfigErrors::to_string() const {
@@ -576,14 +692,23 @@ ConfigResult<ExporterConfig> load_config_text(std::string_view text, const std::
   if (!table) return std::unexpected(ctx.take_errors());
   ExporterConfig config;
   config.file = file;
+  const toml::node* include = nullptr;
   for (const auto& [key, node] : *table) {
     if (key.str() == "modules") {
       load_modules(ctx, node, config);
+    } else if (key.str() == "include") {
+      include = &node;  // after this file's own modules, whatever the key order
     } else {
       ctx.error(std::string(key.str()), "unknown key", key.source());
     }
   }
-  if (ctx.has_errors()) return std::unexpected(ctx.take_errors());
+  std::vector<ConfigErrors> included_errors;
+  if (include != nullptr) load_includes(ctx, *include, config, included_errors);
+  ConfigErrors errors = ctx.take_errors();
+  for (ConfigErrors& more : included_errors) {
+    std::move(more.errors.begin(), more.errors.end(), std::back_inserter(errors.errors));
+  }
+  if (!errors.errors.empty()) return std::unexpected(std::move(errors));
   return config;
 }
 

@@ -9,13 +9,14 @@
 
 namespace spe::metrics {
 
-enum class MetricType { gauge, counter, histogram, untyped };
+enum class MetricType { gauge, counter, histogram, summary, untyped };
 
 constexpr std::string_view to_string(MetricType type) {
   switch (type) {
     case MetricType::gauge: return "gauge";
     case MetricType::counter: return "counter";
     case MetricType::histogram: return "histogram";
+    case MetricType::summary: return "summary";
     case MetricType::untyped: return "untyped";
   }
   return "untyped";
@@ -32,8 +33,9 @@ using Labels = std::vector<Label>;
 struct Sample {
   Labels labels;
   double value = 0;
-  // Appended to the family name for this line: "_bucket", "_sum", "_count" for histograms, "_total"
-  // never (counters are named with _total already). Empty for plain samples.
+  // Appended to the family name for this line: "_bucket", "_sum", "_count" for histograms, "_sum",
+  // "_count" for summaries (whose quantile lines have none but a "quantile" label), "_total" never
+  // (counters are named with _total already). Empty for plain samples.
   std::string suffix;
 };
 

@@ -32,37 +32,57 @@ bool has_label(const Sample& sample, std::string_view name) {
   return std::ranges::any_of(sample.labels, [&](const Label& l) { return l.name == name; });
 }
 
-// The suffix rules of the text format: histograms are made of _bucket (with "le"), _sum and
-// _count lines; every other type writes the family name alone and may not use "le" at all.
-Result<void> check_suffix(const MetricFamily& family, const Sample& sample) {
-  const bool le = has_label(sample, "le");
-  if (family.type != MetricType::histogram) {
-    if (!sample.suffix.empty()) {
-      return fail(ErrorCode::invalid_argument,
-                  "suffix \"" + sample.suffix + "\" on non-histogram family " + family.name);
-    }
-    if (le) {
-      return fail(ErrorCode::invalid_argument,
-                  "label \"le\" is reserved for histograms: " + series_text(family, sample));
-    }
-    return {};
-  }
+Result<void> check_histogram_suffix(const MetricFamily& family, const Sample& sample) {
   if (sample.suffix == "_bucket") {
-    if (!le) {
+    if (!has_label(sample, "le")) {
       return fail(ErrorCode::invalid_argument,
                   "histogram bucket without \"le\": " + series_text(family, sample));
     }
     return {};
   }
-  if (sample.suffix == "_sum" || sample.suffix == "_count") {
-    if (le) {
+  if (sample.suffix == "_sum" || sample.suffix == "_count") return {};
+  return fail(ErrorCode::invalid_argument, "histogram " + family.name + " sample with suffix \"" +
+                                               sample.suffix + "\" (want _bucket, _sum or _count)");
+}
+
+Result<void> check_summary_suffix(const MetricFamily& family, const Sample& sample) {
+  const bool quantile = has_label(sample, "quantile");
+  if (sample.suffix.empty()) {
+    if (!quantile) {
       return fail(ErrorCode::invalid_argument,
-                  "label \"le\" is only for buckets: " + series_text(family, sample));
+                  "summary quantile without \"quantile\": " + series_text(family, sample));
     }
     return {};
   }
-  return fail(ErrorCode::invalid_argument, "histogram " + family.name + " sample with suffix \"" +
-                                               sample.suffix + "\" (want _bucket, _sum or _count)");
+  if (sample.suffix == "_sum" || sample.suffix == "_count") {
+    if (quantile) {
+      return fail(ErrorCode::invalid_argument,
+                  "label \"quantile\" is only for quantiles: " + series_text(family, sample));
+    }
+    return {};
+  }
+  return fail(ErrorCode::invalid_argument, "summary " + family.name + " sample with suffix \"" +
+                                               sample.suffix + "\" (want none, _sum or _count)");
+}
+
+// The suffix rules of the text format: histograms are made of _bucket (with "le"), _sum and
+// _count lines; summaries of quantile lines (the family name, with "quantile"), _sum and _count;
+// every other type writes the family name alone. "le" is only ever a bucket's label.
+Result<void> check_suffix(const MetricFamily& family, const Sample& sample) {
+  const bool le = has_label(sample, "le");
+  if (le && !(family.type == MetricType::histogram && sample.suffix == "_bucket")) {
+    return fail(ErrorCode::invalid_argument,
+                family.type == MetricType::histogram
+                    ? "label \"le\" is only for buckets: " + series_text(family, sample)
+                    : "label \"le\" is reserved for histograms: " + series_text(family, sample));
+  }
+  if (family.type == MetricType::histogram) return check_histogram_suffix(family, sample);
+  if (family.type == MetricType::summary) return check_summary_suffix(family, sample);
+  if (!sample.suffix.empty()) {
+    return fail(ErrorCode::invalid_argument,
+                "suffix \"" + sample.suffix + "\" on non-histogram family " + family.name);
+  }
+  return {};
 }
 
 Result<void> check_labels(const MetricFamily& family, const Sample& sample) {
@@ -103,12 +123,14 @@ Result<void> check_samples(const MetricFamily& family) {
   return {};
 }
 
-// Every name a family writes lines under (or could, for a histogram): two families may not
-// share one, or a scraper could not tell their lines apart.
+// Every name a family writes lines under (or could, for a histogram or summary): two families may
+// not share one, or a scraper could not tell their lines apart.
 std::set<std::string> line_names(const MetricFamily& family) {
   std::set<std::string> names{family.name};
   if (family.type == MetricType::histogram) {
     for (const char* suffix : {"_bucket", "_sum", "_count"}) names.insert(family.name + suffix);
+  } else if (family.type == MetricType::summary) {
+    for (const char* suffix : {"_sum", "_count"}) names.insert(family.name + suffix);
   }
   return names;
 }
@@ -120,6 +142,10 @@ bool valid_metric_name(std::string_view name) {
   if (!is_alpha_or_underscore(name.front()) && name.front() != ':') return false;
   return std::ranges::all_of(
       name, [](char c) { return is_alpha_or_underscore(c) || is_digit(c) || c == ':'; });
+}
+
+bool exporter_metric_name(std::string_view name) {
+  return name.starts_with("probe_") || name.starts_with("ssh_probe_exporter_");
 }
 
 bool valid_label_name(std::string_view name) {

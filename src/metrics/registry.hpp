@@ -15,11 +15,17 @@ namespace spe::metrics {
 bool valid_metric_name(std::string_view name);
 bool valid_label_name(std::string_view name);
 
+// Whether `name` is in the exporter's own namespaces (probe_*, ssh_probe_exporter_*), which metrics
+// derived from command output may not use.
+bool exporter_metric_name(std::string_view name);
+
 class Registry {
  public:
   // Adds a family. Fails (invalid_argument, message naming the family/series) on: an invalid
   // metric or label name, a family name already added, a duplicate series (same suffix and label
-  // set) within the family, a label name repeated within one sample. Nothing is added on failure.
+  // set) within the family, a label name repeated within one sample, a suffix or "le"/"quantile"
+  // label its type does not allow (histogram: _bucket with "le", _sum, _count; summary: quantile
+  // lines with "quantile", _sum, _count). Nothing is added on failure.
   Result<void> add(MetricFamily family);
 
   // In the order added.

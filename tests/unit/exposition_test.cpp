@@ -186,3 +186,19 @@ TEST_CASE("sanitize_utf8 keeps valid UTF-8 and replaces each ill-formed subpart 
   CAPTURE(input);
   CHECK(sanitize_utf8(input) == expected);
 }
+
+TEST_CASE("a summary is written with its quantile, _sum and _count lines", "[unit][metrics]") {
+  const std::vector<MetricFamily> families = {MetricFamily{
+      "rpc_seconds",
+      "A summary.",
+      MetricType::summary,
+      {Sample{{{"quantile", "0.5"}}, 0.25, {}}, Sample{{{"quantile", "0.99"}}, kNaN, {}},
+       Sample{{}, 12.5, "_sum"}, Sample{{}, 40, "_count"}}}};
+  CHECK(write_text(families) ==
+        "# HELP rpc_seconds A summary.\n"
+        "# TYPE rpc_seconds summary\n"
+        "rpc_seconds{quantile=\"0.5\"} 0.25\n"
+        "rpc_seconds{quantile=\"0.99\"} NaN\n"
+        "rpc_seconds_sum 12.5\n"
+        "rpc_seconds_count 40\n");
+}

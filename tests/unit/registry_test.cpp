@@ -143,3 +143,35 @@ TEST_CASE("one label set under different suffixes is different series", "[unit][
                             {sample({{"a", "1"}}), sample({{"a", "2"}}), sample({{"b", "1"}})})));
   CHECK(registry.families().size() == 2);
 }
+
+TEST_CASE("summaries take quantile lines, _sum and _count, and own those line names",
+          "[unit][metrics]") {
+  Registry registry;
+  CHECK(registry.add(family("rpc_seconds", MetricType::summary,
+                            {sample({{"quantile", "0.5"}}), sample({{"quantile", "0.99"}}),
+                             sample({}, "_sum"), sample({}, "_count")})));
+  const auto clash = registry.add(family("rpc_seconds_count", MetricType::gauge, {sample({})}));
+  REQUIRE_FALSE(clash);
+  CHECK(clash.error().message ==
+        "family rpc_seconds_count clashes with family rpc_seconds on rpc_seconds_count");
+  const auto bucket = registry.add(family("s", MetricType::summary, {sample({}, "_bucket")}));
+  REQUIRE_FALSE(bucket);
+  CHECK(bucket.error().message == "summary s sample with suffix \"_bucket\" (want none, _sum or _count)");
+  const auto bare = registry.add(family("s", MetricType::summary, {sample({})}));
+  REQUIRE_FALSE(bare);
+  CHECK(bare.error().message == "summary quantile without \"quantile\": s");
+  const auto sum = registry.add(family("s", MetricType::summary, {sample({{"quantile", "1"}}, "_sum")}));
+  REQUIRE_FALSE(sum);
+  CHECK(sum.error().message == "label \"quantile\" is only for quantiles: s_sum{quantile=\"1\"}");
+  const auto le = registry.add(family("s", MetricType::summary, {sample({{"le", "1"}, {"quantile", "1"}})}));
+  REQUIRE_FALSE(le);
+  CHECK(le.error().message == "label \"le\" is reserved for histograms: s{le=\"1\",quantile=\"1\"}");
+}
+
+TEST_CASE("probe_* and ssh_probe_exporter_* are the exporter's own names", "[unit][metrics]") {
+  CHECK(exporter_metric_name("probe_success"));
+  CHECK(exporter_metric_name("ssh_probe_exporter_build_info"));
+  CHECK_FALSE(exporter_metric_name("probe"));
+  CHECK_FALSE(exporter_metric_name("node_probe_x"));
+  CHECK_FALSE(exporter_metric_name("ssh_probe_exporterx"));
+}

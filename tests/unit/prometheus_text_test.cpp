@@ -1,0 +1,231 @@
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "metrics/exposition.hpp"
+#include "parse/output.hpp"
+#include "promtool_check.hpp"
+
+using spe::metrics::MetricFamily;
+using spe::metrics::MetricType;
+
+namespace {
+
+std::vector<MetricFamily> parse_ok(std::string_view text, std::string_view prefix = "") {
+  auto result = spe::parse_prometheus_text(text, prefix);
+  INFO((result ? std::string() : result.error().message));
+  REQUIRE(result.has_value());
+  return std::move(*result);
+}
+
+std::string parse_error(std::string_view text, std::string_view prefix = "") {
+  const auto result = spe::parse_prometheus_text(text, prefix);
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().code == spe::ErrorCode::failed_precondition);
+  return result.error().message;
+}
+
+constexpr std::string_view kEveryType = R"(# A plain comment, ignored.
+# HELP http_requests_total Requests.\nSecond line with a \\ backslash.
+# TYPE http_requests_total counter
+http_requests_total{method="post",code="200"} 1027 1395066363000
+http_requests_total{ method = "post" , code="400", } 3 1395066363000
+
+# TYPE temperature gauge
+temperature{room="a\"b\\c\nd"} -Inf
+temperature{room="x"} NaN
+# HELP latency_seconds Latency.
+# TYPE latency_seconds histogram
+latency_seconds_bucket{le="0.05"} 24054
+latency_seconds_bucket{le="+Inf"} 144320
+latency_seconds_sum 53423
+latency_seconds_count 144320
+# HELP rpc_seconds RPC.
+# TYPE rpc_seconds summary
+rpc_seconds{quantile="0.5"} 4773
+rpc_seconds{quantile="0.99"} 76656
+rpc_seconds_sum 1.7560473e+07
+rpc_seconds_count 2693
+untyped_thing 1e-7
+	  indented +Inf
+)";
+
+}  // namespace
+
+TEST_CASE("Prometheus text of every type passes through, prefixed, timestamps dropped",
+          "[unit][output][prometheus_text]") {
+  const auto families = parse_ok(kEveryType, "app_");
+  REQUIRE(families.size() == 6);
+  CHECK(families[0].type == MetricType::counter);
+  CHECK(families[0].help == "Requests.\nSecond line with a \\ backslash.");
+  CHECK(families[2].type == MetricType::histogram);
+  CHECK(families[2].samples[0].suffix == "_bucket");
+  CHECK(families[3].type == MetricType::summary);
+  CHECK(families[3].samples[0].suffix.empty());
+  CHECK(families[3].samples[2].suffix == "_sum");
+  CHECK(families[4].type == MetricType::untyped);
+  const std::string text = spe::metrics::write_text(families);
+  CHECK(text ==
+        "# HELP app_http_requests_total Requests.\\nSecond line with a \\\\ backslash.\n"
+        "# TYPE app_http_requests_total counter\n"
+        "app_http_requests_total{method=\"post\",code=\"200\"} 1027\n"
+        "app_http_requests_total{method=\"post\",code=\"400\"} 3\n"
+        "# HELP app_temperature From the command's output, which gave no HELP.\n"
+        "# TYPE app_temperature gauge\n"
+        "app_temperature{room=\"a\\\"b\\\\c\\nd\"} -Inf\n"
+        "app_temperature{room=\"x\"} NaN\n"
+        "# HELP app_latency_seconds Latency.\n"
+        "# TYPE app_latency_seconds histogram\n"
+        "app_latency_seconds_bucket{le=\"0.05\"} 24054\n"
+        "app_latency_seconds_bucket{le=\"+Inf\"} 144320\n"
+        "app_latency_seconds_sum 53423\n"
+        "app_latency_seconds_count 144320\n"
+        "# HELP app_rpc_seconds RPC.\n"
+        "# TYPE app_rpc_seconds summary\n"
+        "app_rpc_seconds{quantile=\"0.5\"} 4773\n"
+        "app_rpc_seconds{quantile=\"0.99\"} 76656\n"
+        "app_rpc_seconds_sum 17560473\n"
+        "app_rpc_seconds_count 2693\n"
+        "# HELP app_untyped_thing From the command's output, which gave no HELP.\n"
+        "# TYPE app_untyped_thing untyped\n"
+        "app_untyped_thing 1e-07\n"
+        "# HELP app_indented From the command's output, which gave no HELP.\n"
+        "# TYPE app_indented untyped\n"
+        "app_indented +Inf\n");
+  const auto check = promtool_check(text);
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+}
+
+TEST_CASE("samples of one family split by another are gathered into it",
+          "[unit][output][prometheus_text]") {
+  const auto families = parse_ok("a{x=\"1\"} 1\nb 2\na{x=\"2\"} 3\n");
+  REQUIRE(families.size() == 2);
+  CHECK(families[0].name == "a");
+  CHECK(families[0].samples.size() == 2);
+  CHECK(families[1].name == "b");
+}
+
+TEST_CASE("HELP or TYPE without samples declares nothing", "[unit][output][prometheus_text]") {
+  CHECK(parse_ok("# HELP a Nothing.\n# TYPE a gauge\n# TYPE b counter\n").empty());
+  CHECK(parse_ok("").empty());
+  CHECK(parse_ok("\n\n   \n# only comments\n").empty());
+}
+
+TEST_CASE("an unknown escape in a label value is kept as written",
+          "[unit][output][prometheus_text]") {
+  const auto families = parse_ok("a{p=\"C:\\temp\"} 1\n");
+  CHECK(families[0].samples[0].labels[0].value == "C:\\temp");
+}
+
+TEST_CASE("invalid UTF-8 in label values and HELP becomes U+FFFD",
+          "[unit][output][prometheus_text]") {
+  const auto families = parse_ok("# HELP a Bad \xFF help.\na{v=\"x\xC0\xAFy\"} 1\n");
+  CHECK(families[0].help == "Bad \xEF\xBF\xBD help.");
+  CHECK(families[0].samples[0].labels[0].value == "x\xEF\xBF\xBD\xEF\xBF\xBDy");
+  const auto check = promtool_check(spe::metrics::write_text(families));
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+}
+
+TEST_CASE("each kind of invalid Prometheus text is refused with its line",
+          "[unit][output][prometheus_text]") {
+  using Row = std::tuple<std::string, std::string>;
+  const auto [text, expected] = GENERATE(table<std::string, std::string>({
+      Row{"# HELP a x\n# HELP a y\na 1\n", "line 2: second HELP line for a"},
+      Row{"# TYPE a gauge\n# TYPE a counter\n", "line 2: second TYPE line for a"},
+      Row{"a 1\n# TYPE a gauge\n", "line 2: TYPE line for a after its samples"},
+      Row{"# TYPE a gauges\n",
+          "line 1: unknown type \"gauges\" for a (counter, gauge, histogram, summary or untyped)"},
+      Row{"# TYPE a gauge extra\n",
+          "line 1: unknown type \"gauge\" for a (counter, gauge, histogram, summary or untyped)"},
+      Row{"# HELP\n", "line 1: HELP needs a metric name, not \"\""},
+      Row{"# TYPE 1a gauge\n", "line 1: TYPE needs a metric name, not \"1a gauge\""},
+      Row{"# TYPE h histogram\nh 1\n",
+          "line 2: histogram h has a sample without _bucket, _sum or _count"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"x\"} 1\n", "line 2: le=\"x\" of h is not a number"},
+      Row{"# TYPE h histogram\nh_bucket 1\n", "histogram bucket without \"le\": h_bucket"},
+      Row{"# TYPE h histogram\nh_sum{le=\"1\"} 1\n",
+          "label \"le\" is only for buckets: h_sum{le=\"1\"}"},
+      Row{"# TYPE s summary\ns 1\n", "summary quantile without \"quantile\": s"},
+      Row{"# TYPE s summary\ns{quantile=\"high\"} 1\n",
+          "line 2: quantile=\"high\" of s is not a number"},
+      Row{"# TYPE s summary\ns_count{quantile=\"0.5\"} 1\n",
+          "label \"quantile\" is only for quantiles: s_count{quantile=\"0.5\"}"},
+      Row{"a{le=\"1\"} 1\n", "label \"le\" is reserved for histograms: a{le=\"1\"}"},
+      Row{"a{b=\"1\"} 1\na{b=\"1\"} 2\n", "line 2: duplicate series of a"},
+      Row{"a{b=\"1\",c=\"2\"} 1\na{c=\"2\",b=\"1\"} 2\n", "line 2: duplicate series of a"},
+      Row{"a 1\na 2\n", "line 2: duplicate series of a"},
+      Row{"a{b=\"1\",b=\"2\"} 1\n", "line 1: label b repeated"},
+      Row{"a 1x\n", "line 1: value \"1x\" is not a number"},
+      Row{"a\n", "line 1: value \"\" is not a number"},
+      Row{"a 1 12.5\n", "line 1: timestamp \"12.5\" is not an integer"},
+      Row{"a 1 2 3\n", "line 1: unexpected \"3\" after the sample"},
+      Row{"a{b=1} 1\n", "line 1: label b needs a value in double quotes, closed"},
+      Row{"a{b=\"1} 1\n", "line 1: label b needs a value in double quotes, closed"},
+      Row{"a{b=\"1\" c=\"2\"} 1\n", "line 1: expected , or } after label b"},
+      Row{"a{=\"1\"} 1\n", "line 1: expected a label name and =, not \"=\"1\"} 1\""},
+      Row{"a{b-c=\"1\"} 1\n", "line 1: expected a label name and =, not \"-c=\"1\"} 1\""},
+      Row{"{a=\"1\"} 1\n", "line 1: expected a metric name, not \"{a=\"1\"} 1\""},
+      Row{"1abc 1\n", "line 1: expected a metric name, not \"1abc 1\""},
+      Row{"a{__b=\"1\"} 1\n", "invalid label name \"__b\" in a{__b=\"1\"}"},
+      Row{"__a 1\n", "invalid metric name \"__a\""},
+      Row{"probe_success 1\n",
+          "metric probe_success: probe_* and ssh_probe_exporter_* are the exporter's own names"},
+      Row{"ssh_probe_exporter_up 1\n",
+          "metric ssh_probe_exporter_up: probe_* and ssh_probe_exporter_* are the exporter's own "
+          "names"},
+      Row{"# TYPE h histogram\nh_sum 1\n# TYPE h_count gauge\nh_count 2\n",
+          "family h_count clashes with family h on h_count"},
+  }));
+  CAPTURE(text);
+  CHECK(parse_error(text) == expected);
+}
+
+TEST_CASE("a prefix that makes an exporter name is refused", "[unit][output][prometheus_text]") {
+  CHECK(parse_error("success 1\n", "probe_") ==
+        "metric probe_success: probe_* and ssh_probe_exporter_* are the exporter's own names");
+}
+
+TEST_CASE("hostile Prometheus text is an error within bounds", "[unit][output][prometheus_text]") {
+  SECTION("a huge line") {
+    const std::string text = "a{b=\"" + std::string(1 << 20, 'x') + "\"} 1\n";
+    CHECK(parse_error(text) == "line 1 is longer than 65536 bytes");
+  }
+  SECTION("millions of lines") {
+    std::string text;
+    for (int i = 0; i < 2'000'000; ++i) text += "#\n";
+    CHECK(parse_error(text) == "more than 100000 lines");
+  }
+  SECTION("too many labels in all") {
+    std::string text;
+    for (int i = 0; i < 4000; ++i) {
+      text += "m{i=\"" + std::to_string(i) + "\"";
+      for (int l = 1; l < 64; ++l) text += ",l" + std::to_string(l) + "=\"\"";
+      text += "} 1\n";
+    }
+    CHECK(parse_error(text) == "line 3126: more than 200000 labels");
+  }
+  SECTION("arbitrary bytes never crash") {
+    std::uint32_t state = 12345;
+    const std::string alphabet =
+        std::string("ab_:{}=\",# \n\\\t01.e+-\xFF") + '\0' + "HELPTYPEhistogramsummary";
+    for (int round = 0; round < 300; ++round) {
+      std::string text;
+      for (int i = 0; i < 400; ++i) {
+        state = state * 1103515245 + 12345;
+        text += alphabet[(state >> 16) % alphabet.size()];
+      }
+      const auto result = spe::parse_prometheus_text(text, "");
+      if (result) {
+        // Whatever was accepted writes back as text the parser accepts again, unchanged.
+        const std::string written = spe::metrics::write_text(*result);
+        const auto again = spe::parse_prometheus_text(written, "");
+        REQUIRE(again.has_value());
+        CHECK(spe::metrics::write_text(*again) == written);
+      }
+    }
+  }
+}
