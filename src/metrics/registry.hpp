@@ -3,6 +3,7 @@
 // one request owns one registry.
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "metrics/model.hpp"
@@ -30,6 +31,9 @@ class Registry {
 
   // In the order added.
   const std::vector<MetricFamily>& families() const { return families_; }
+
+  // The families, in the order added, leaving the registry empty.
+  std::vector<MetricFamily> take() && { return std::move(families_); }
 
  private:
   std::vector<MetricFamily> families_;

@@ -130,6 +130,7 @@ class TextParser {
   }
 
   Result<std::vector<metrics::MetricFamily>> finish(std::string_view prefix) && {
+    series_.clear();  // done with: the Registry checks duplicates again, with its own copy
     metrics::Registry registry;
     for (FamilyState& state : families_) {
       if (state.family.samples.empty()) continue;
@@ -146,7 +147,7 @@ class TextParser {
         return fail(ErrorCode::failed_precondition, added.error().message);
       }
     }
-    return registry.families();
+    return std::move(registry).take();
   }
 
  private:

@@ -175,3 +175,14 @@ TEST_CASE("probe_* and ssh_probe_exporter_* are the exporter's own names", "[uni
   CHECK_FALSE(exporter_metric_name("node_probe_x"));
   CHECK_FALSE(exporter_metric_name("ssh_probe_exporterx"));
 }
+
+TEST_CASE("take hands over the families in order and leaves the registry empty",
+          "[unit][metrics]") {
+  Registry registry;
+  REQUIRE(registry.add(family("b", MetricType::gauge, {sample({})})));
+  REQUIRE(registry.add(family("a", MetricType::counter, {sample({})})));
+  const std::vector<MetricFamily> taken = std::move(registry).take();
+  REQUIRE(taken.size() == 2);
+  CHECK(taken[0].name == "b");
+  CHECK(taken[1].name == "a");
+}
