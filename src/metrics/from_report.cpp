@@ -1,7 +1,10 @@
 #include "metrics/from_report.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -74,6 +77,69 @@ MetricFamily host_key_info(const HostKeyInfo& key) {
 
 double ip_protocol(int protocol) { return protocol == 4 || protocol == 6 ? protocol : 0; }
 
+// One family with one sample per command, labelled command="<name>".
+MetricFamily per_command(std::string name, std::string help, const std::vector<CommandReport>& commands,
+                         double (*value)(const CommandReport&)) {
+  MetricFamily family = gauge(std::move(name), std::move(help));
+  for (const CommandReport& command : commands) {
+    family.samples.push_back(Sample{{{"command", command.name}}, value(command), {}});
+  }
+  return family;
+}
+
+void append_command_families(std::vector<MetricFamily>& families, const std::vector<CommandReport>& commands) {
+  families.push_back(per_command("probe_ssh_command_success",
+                                 "Whether the command exited as expected and its output met the expectations.",
+                                 commands, [](const CommandReport& c) { return c.success ? 1.0 : 0.0; }));
+  families.push_back(per_command("probe_ssh_command_exit_status",
+                                 "Exit status of the command, -1 when none arrived (not run, killed, timed out, "
+                                 "or cut off at max_output_bytes).",
+                                 commands, [](const CommandReport& c) { return c.exit_status ? double(*c.exit_status) : -1.0; }));
+  families.push_back(per_command("probe_ssh_command_duration_seconds",
+                                 "How long the command ran, from opening its channel to its end, in seconds.",
+                                 commands, [](const CommandReport& c) { return seconds(c.duration); }));
+  families.push_back(per_command("probe_ssh_command_output_truncated",
+                                 "Whether the command's output passed max_output_bytes and was cut.",
+                                 commands, [](const CommandReport& c) { return c.output_truncated ? 1.0 : 0.0; }));
+  MetricFamily signals = gauge("probe_ssh_command_exit_signal",
+                               "The signal that killed the command (always 1; only for killed commands).");
+  for (const CommandReport& command : commands) {
+    if (command.exit_signal.empty()) continue;
+    signals.samples.push_back(Sample{{{"command", command.name}, {"signal", sanitize_utf8(command.exit_signal)}}, 1.0, {}});
+  }
+  if (!signals.samples.empty()) families.push_back(std::move(signals));
+}
+
+std::string series_key(const std::string& family, const Sample& sample) {
+  Labels labels = sample.labels;
+  std::ranges::sort(labels, [](const Label& a, const Label& b) { return a.name < b.name; });
+  std::string key = family + sample.suffix + "{";
+  for (const Label& label : labels) key += label.name + "=" + label.value + "\x1f";
+  return key + "}";
+}
+
+// The module's own gauges, merged by name across commands. A family that would clash with a
+// standard one, or a series another command already produced, is left out: the response must stay
+// valid exposition whatever the commands print.
+void append_derived(std::vector<MetricFamily>& families, const std::vector<CommandReport>& commands) {
+  std::set<std::string> standard;
+  for (const MetricFamily& family : families) standard.insert(family.name);
+  std::map<std::string, std::size_t> index;
+  std::set<std::string> series;
+  for (const CommandReport& command : commands) {
+    for (const MetricFamily& derived : command.derived) {
+      if (standard.contains(derived.name)) continue;
+      auto [it, fresh] = index.try_emplace(derived.name, families.size());
+      if (fresh) families.push_back(MetricFamily{derived.name, derived.help, derived.type, {}});
+      MetricFamily& target = families[it->second];
+      if (target.type != derived.type) continue;
+      for (const Sample& sample : derived.samples) {
+        if (series.insert(series_key(derived.name, sample)).second) target.samples.push_back(sample);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<MetricFamily> families_from_report(const ProbeReport& report) {
@@ -102,6 +168,10 @@ std::vector<MetricFamily> families_from_report(const ProbeReport& report) {
                               "When the SSH user certificate used by the probe expires, in Unix "
                               "seconds.",
                               static_cast<double>(*report.certificate_expiry)));
+  }
+  if (!report.commands.empty()) {
+    append_command_families(families, report.commands);
+    append_derived(families, report.commands);
   }
   return families;
 }

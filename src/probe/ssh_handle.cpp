@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 
 namespace spe {
 namespace {
@@ -181,5 +183,96 @@ std::string SshSession::offered_auth_methods() const {
 }
 
 void SshSession::disconnect() { ssh_disconnect(session_.get()); }
+
+SshChannel::SshChannel(SshSession& session) : session_(session), channel_(ssh_channel_new(session.session_.get())) {
+  ssh_callbacks_init(&callbacks_);
+  callbacks_.userdata = this;
+  callbacks_.channel_exit_signal_function = &SshChannel::on_exit_signal;
+  if (channel_ != nullptr) ssh_set_channel_callbacks(channel_, &callbacks_);
+}
+
+SshChannel::~SshChannel() {
+  if (channel_ == nullptr) return;
+  // libssh keeps a freed channel until the server confirms the close, and may still deliver its
+  // exit-signal then: the callbacks must not point at this object any more.
+  ssh_remove_channel_callbacks(channel_, &callbacks_);
+  ssh_channel_free(channel_);
+}
+
+void SshChannel::on_exit_signal(ssh_session, ssh_channel, const char* signal, int, const char*, const char*,
+                                void* self) noexcept {
+  try {
+    static_cast<SshChannel*>(self)->exit_signal_ = signal != nullptr ? signal : "unknown";
+  } catch (...) {
+    // Out of memory for a signal name: the command still ends, only its signal goes unnamed.
+  }
+}
+
+Result<Progress> SshChannel::open() {
+  if (channel_ == nullptr) return fail(ErrorCode::internal, "cannot allocate a channel");
+  switch (ssh_channel_open_session(channel_)) {
+    case SSH_OK: return Progress::done;
+    case SSH_AGAIN: return Progress::again;
+    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "cannot open a session channel"));
+  }
+}
+
+Result<Progress> SshChannel::exec(const std::string& command) {
+  switch (ssh_channel_request_exec(channel_, command.c_str())) {
+    case SSH_OK: return Progress::done;
+    case SSH_AGAIN: return Progress::again;
+    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused to run the command"));
+  }
+}
+
+Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap) {
+  ChannelRead result;
+  char buffer[16 * 1024];
+  // Reading one stream may pull packets of the other into libssh's buffers: go round until a
+  // whole pass finds nothing, so nothing is left behind that no socket event would announce.
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (int is_stderr = 0; is_stderr <= 1; ++is_stderr) {
+      for (;;) {
+        const int n = ssh_channel_read_nonblocking(channel_, buffer, sizeof buffer, is_stderr);
+        if (n == SSH_ERROR) return std::unexpected(session_.last_error(ErrorCode::unavailable, "reading command output"));
+        if (n <= 0) break;  // nothing more for now, or SSH_EOF
+        progress = true;
+        if (is_stderr) continue;
+        result.stdout_bytes += static_cast<std::size_t>(n);
+        const std::size_t room = cap - std::min(cap, out.size());
+        out.append(buffer, std::min(room, static_cast<std::size_t>(n)));
+        if (static_cast<std::size_t>(n) > room) {
+          result.truncated = true;
+          return result;
+        }
+      }
+    }
+  }
+  return result;
+}
+
+std::optional<int> SshChannel::exit_status() {
+  if (!exit_status_) {
+    // Non-blocking session: this polls once and returns -1 while no status has arrived.
+    const int status = ssh_channel_get_exit_status(channel_);
+    if (status >= 0) exit_status_ = status;
+  }
+  return exit_status_;
+}
+
+bool SshChannel::finished() {
+  if (ssh_channel_is_closed(channel_)) return true;
+  if (!ssh_channel_is_eof(channel_)) return false;
+  return exit_status().has_value() || !exit_signal_.empty();
+}
+
+void SshChannel::send_signal(const char* signal) {
+  if (channel_ != nullptr && ssh_channel_is_open(channel_)) ssh_channel_request_send_signal(channel_, signal);
+}
+
+void SshChannel::close() {
+  if (channel_ != nullptr && !ssh_channel_is_closed(channel_)) ssh_channel_close(channel_);
+}
 
 }  // namespace spe

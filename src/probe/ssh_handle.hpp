@@ -4,9 +4,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
 #include "probe/host_key.hpp"
@@ -67,6 +69,53 @@ class SshSession {
   Result<AuthOutcome> auth_result(int rc, std::string_view method);
 
   std::unique_ptr<ssh_session_struct, Free> session_;
+
+  friend class SshChannel;
+};
+
+// What one non-blocking read of a channel found.
+struct ChannelRead {
+  std::size_t stdout_bytes = 0;  // received in this call (kept or not)
+  bool truncated = false;        // stdout reached the cap: stop reading, close the channel
+};
+
+// One session channel running one command. Free it before its session is disconnected or freed
+// (ssh_disconnect frees every channel). Not thread-safe; not movable (libssh holds a pointer to
+// its callbacks), so hold it in std::optional and emplace.
+class SshChannel {
+ public:
+  explicit SshChannel(SshSession& session);
+  ~SshChannel();
+  SshChannel(const SshChannel&) = delete;
+  SshChannel& operator=(const SshChannel&) = delete;
+
+  Result<Progress> open();
+  Result<Progress> exec(const std::string& command);
+
+  // Appends what has arrived on stdout to `out`, keeping at most `cap` bytes in it; drains and
+  // drops stderr so the window never stalls.
+  Result<ChannelRead> read_available(std::string& out, std::size_t cap);
+
+  // The command has ended: EOF seen and an exit status or signal arrived, or the channel closed.
+  bool finished();
+  std::optional<int> exit_status();
+  const std::string& exit_signal() const { return exit_signal_; }
+
+  // Asks the server to deliver `signal` ("KILL", "TERM") to the command (OpenSSH >= 7.9).
+  void send_signal(const char* signal);
+
+  // Sends EOF and CLOSE (no wait for the answer).
+  void close();
+
+ private:
+  static void on_exit_signal(ssh_session, ssh_channel, const char* signal, int, const char*, const char*,
+                             void* self) noexcept;
+
+  SshSession& session_;
+  ssh_channel channel_ = nullptr;
+  ssh_channel_callbacks_struct callbacks_{};
+  std::string exit_signal_;
+  std::optional<int> exit_status_;
 };
 
 }  // namespace spe

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "probe/command_check.hpp"
 #include "probe/host_key.hpp"
 #include "probe/ssh_handle.hpp"
 
@@ -72,6 +74,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     report_.module = module_.name;
     report_.target = request_.target_text;
     report_.timeout = request_.timeout;
+    // Every configured command is reported, run or not, so its series exist on every path.
+    for (const Command& command : module_.commands) report_.commands.push_back(CommandReport{command.name});
   }
 
   void start() {
@@ -81,18 +85,32 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
  private:
   using Step = void (SshProbe::*)();
 
+  Clock::time_point probe_deadline() const { return request_.start + request_.timeout; }
+
   void arm_deadline() {
-    deadline_timer_.expires_at(request_.start + request_.timeout);
-    deadline_timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_deadline(ec); });
+    log("debug", "probe started", {{"module", module_.name}, {"target", request_.target_text},
+                                   {"timeout_seconds", std::to_string(request_.timeout.count() / 1000.0)}});
+    arm_timer(probe_deadline());
     start_resolve();
   }
 
-  void on_deadline(error_code ec) {
-    if (ec || finished_) return;
+  // The probe's one timer, set to the probe deadline or an earlier command deadline. Re-arming
+  // makes any wake-up of the previous setting stale, even one already queued.
+  void arm_timer(Clock::time_point when) {
+    const unsigned generation = ++timer_generation_;
+    deadline_timer_.expires_at(when);
+    deadline_timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
+      if (ec || generation != self->timer_generation_ || self->finished_) return;
+      self->on_timer();
+    });
+  }
+
+  void on_timer() {
+    if (Clock::now() < probe_deadline() && channel_) return command_timed_out();
     fail_probe(Error{ErrorCode::deadline_exceeded,
-               "deadline of " + std::to_string(request_.timeout.count()) + "ms exceeded during " +
-                   std::string(to_string(phase_)),
-               std::nullopt});
+                     "deadline of " + std::to_string(request_.timeout.count()) + "ms exceeded during " +
+                         std::string(to_string(phase_)),
+                     std::nullopt});
   }
 
   void start_resolve() {
@@ -116,6 +134,9 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (!addresses) return fail_probe(addresses.error());
     report_.dns_lookup = Clock::now() - phase_start_;
     addresses_ = connect_order(std::move(*addresses), module_.ip_protocol);
+    std::string listed;
+    for (const auto& address : addresses_) listed += (listed.empty() ? "" : ",") + address.to_string();
+    log("debug", "resolved", {{"host", request_.target.host}, {"addresses", listed}});
     start_connect();
   }
 
@@ -130,7 +151,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   void on_connect(error_code ec) {
     if (finished_) return;
-    if (!ec) return start_handshake();
+    if (!ec) {
+      log("debug", "connected", {{"address", endpoint_string()}});
+      return start_handshake();
+    }
     connect_errors_ += (connect_errors_.empty() ? "" : "; ") + endpoint_string() + ": " + ec.message();
     error_code ignored;
     socket_.close(ignored);
@@ -165,6 +189,9 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (!progress) return fail_probe(progress.error());
     if (*progress == Progress::again) return wait_socket(&SshProbe::step_handshake);
     report_.server = session_->server_info();
+    log("debug", "key exchange done",
+        {{"banner", report_.server->banner}, {"kex", report_.server->kex}, {"cipher", report_.server->cipher},
+         {"mac", report_.server->mac}});
     check_host_key();
   }
 
@@ -178,6 +205,9 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
                                       ? KnownHostsState::not_checked
                                       : session_->known_hosts_state();
     const HostKeyVerdict verdict = decide_host_key(policy, state, key->fingerprint_sha256);
+    log("debug", verdict.accepted ? "host key accepted" : "host key refused",
+        {{"type", key->type}, {"fingerprint", key->fingerprint_sha256},
+         {"known_hosts", std::string(to_string(state))}, {"detail", verdict.detail}});
     // No credential may leave the machine before this point.
     if (!verdict.accepted) {
       return fail_probe(Error{ErrorCode::permission_denied, verdict.detail, std::nullopt});
@@ -199,9 +229,12 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       case AuthOutcome::again:
         return wait_socket(&SshProbe::step_auth);
       case AuthOutcome::success:
-        return succeed();
+        log("debug", "authenticated", {{"user", module_.auth.user}, {"method", std::string(to_string(plan_[next_method_]))}});
+        return start_commands();
       case AuthOutcome::denied:
       case AuthOutcome::partial:
+        log("debug", *outcome == AuthOutcome::partial ? "authentication partial" : "authentication denied",
+            {{"method", std::string(to_string(plan_[next_method_]))}, {"offered", session_->offered_auth_methods()}});
         tried_ += (tried_.empty() ? "" : ",") + std::string(to_string(plan_[next_method_]));
         ++next_method_;
         return step_auth();
@@ -225,6 +258,110 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
                std::nullopt});
   }
 
+  void start_commands() {
+    if (module_.commands.empty()) return succeed();
+    enter_phase(Phase::commands);
+    start_command();
+  }
+
+  // Each command on a channel of its own, one after another; a failed command does not stop the
+  // others, and the first failure is the probe's reason.
+  void start_command() {
+    if (next_command_ >= module_.commands.size()) return finish_commands();
+    const Command& command = module_.commands[next_command_];
+    command_start_ = Clock::now();
+    Clock::time_point deadline = probe_deadline();
+    if (command.timeout) deadline = std::min(deadline, command_start_ + *command.timeout);
+    if (deadline != probe_deadline()) arm_timer(deadline);
+    outcome_ = CommandOutcome{};
+    received_ = 0;
+    channel_.emplace(*session_);
+    step_open_channel();
+  }
+
+  void step_open_channel() {
+    const auto progress = channel_->open();
+    if (!progress) return command_failed(progress.error());
+    if (*progress == Progress::again) return wait_socket(&SshProbe::step_open_channel);
+    step_exec();
+  }
+
+  void step_exec() {
+    const auto progress = channel_->exec(current_command().command);
+    if (!progress) return command_failed(progress.error());
+    if (*progress == Progress::again) return wait_socket(&SshProbe::step_exec);
+    step_read();
+  }
+
+  void step_read() {
+    const auto read = channel_->read_available(outcome_.output, current_command().max_output_bytes);
+    if (!read) return command_failed(read.error());
+    received_ += read->stdout_bytes;
+    if (read->truncated) {
+      outcome_.truncated = true;
+      return end_command();
+    }
+    if (channel_->finished()) return end_command();
+    wait_socket(&SshProbe::step_read);
+  }
+
+  void command_timed_out() {
+    outcome_.timed_out = true;
+    end_command();
+  }
+
+  void command_failed(const Error& error) {
+    log("debug", "command failed", {{"command", current_command().name}, {"err", error.message}});
+    end_command();
+  }
+
+  void end_command() {
+    const Command& command = current_command();
+    if (!outcome_.truncated && !outcome_.timed_out) {
+      outcome_.exit_status = channel_->exit_status();
+      outcome_.exit_signal = channel_->exit_signal();
+    }
+    // A command still running is told to stop; either way the channel closes here.
+    if (outcome_.timed_out || outcome_.truncated) channel_->send_signal("KILL");
+    channel_->close();
+    channel_.reset();
+    record_command(command, evaluate_command(command, outcome_));
+    ++next_command_;
+    if (Clock::now() >= probe_deadline()) return on_timer();
+    arm_timer(probe_deadline());
+    start_command();
+  }
+
+  void record_command(const Command& command, CommandVerdict verdict) {
+    CommandReport& entry = report_.commands[next_command_];
+    entry.exit_status = outcome_.exit_status;
+    entry.exit_signal = outcome_.exit_signal;
+    entry.duration = Clock::now() - command_start_;
+    entry.output_truncated = outcome_.truncated;
+    entry.output_bytes = received_;
+    entry.success = verdict.success;
+    entry.derived = std::move(verdict.derived);
+    log("debug", "command done",
+        {{"command", command.name},
+         {"exit_status", outcome_.exit_status ? std::to_string(*outcome_.exit_status) : "none"},
+         {"signal", outcome_.exit_signal},
+         {"output_bytes", std::to_string(received_)},
+         {"truncated", outcome_.truncated ? "true" : "false"},
+         {"duration_seconds", std::to_string(std::chrono::duration<double>(entry.duration).count())},
+         {"result", verdict.success ? "success" : verdict.detail}});
+    if (!verdict.success && !command_failure_) command_failure_ = {*verdict.failure, verdict.detail};
+  }
+
+  void finish_commands() {
+    if (!command_failure_) return succeed();
+    report_.failure = command_failure_->first;
+    report_.failure_message = command_failure_->second;
+    session_->disconnect();
+    complete();
+  }
+
+  const Command& current_command() const { return module_.commands[next_command_]; }
+
   // Waits until libssh can make progress, then runs `next` on the strand.
   void wait_socket(Step next) {
     // OpenSSH delays some replies until our ACK; a quick ACK keeps loopback probes off the
@@ -232,6 +369,15 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     const int one = 1;
     ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     const auto kind = session_->wants_write() ? tcp::socket::wait_write : tcp::socket::wait_read;
+    // libssh reads at most 4 KB per call and Asio's epoll is edge-triggered: bytes already in the
+    // kernel buffer would raise no new edge, so go on at once rather than wait for one.
+    int pending = 0;
+    if (kind == tcp::socket::wait_read && ::ioctl(socket_.native_handle(), FIONREAD, &pending) == 0 && pending > 0) {
+      asio::post(strand_, [self = shared_from_this(), next] {
+        if (!self->finished_) (self.get()->*next)();
+      });
+      return;
+    }
     socket_.async_wait(kind, [self = shared_from_this(), next](error_code ec) {
       if (self->finished_) return;
       if (ec) return self->fail_probe(Error{ErrorCode::unavailable, "socket wait: " + ec.message(), {}});
@@ -251,6 +397,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   void succeed() {
     report_.success = true;
+    log("debug", "probe succeeded", {});
     session_->disconnect();
     complete();
   }
@@ -260,6 +407,13 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     report_.success = false;
     report_.failure = failure_reason(phase_, error.code);
     report_.failure_message = error.message;
+    if (channel_) {
+      outcome_.timed_out = error.code == ErrorCode::deadline_exceeded;
+      record_command(current_command(), evaluate_command(current_command(), outcome_));
+      channel_.reset();
+    }
+    log("info", "probe failed", {{"phase", std::string(to_string(phase_))},
+                                 {"reason", std::string(to_string(*report_.failure))}, {"err", error.message}});
     // A polite goodbye once the server has proven to speak SSH; otherwise just drop it.
     if (session_ && (phase_ == Phase::host_key || phase_ == Phase::auth) &&
         error.code != ErrorCode::deadline_exceeded) {
@@ -282,6 +436,11 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     done(std::move(report_));
   }
 
+  void log(std::string level, std::string msg, std::vector<std::pair<std::string, std::string>> fields) {
+    fields.insert(fields.begin(), {"msg", std::move(msg)});
+    report_.log.push_back(ProbeLogLine{Clock::now() - request_.start, std::move(level), std::move(fields)});
+  }
+
   std::string endpoint_string() const {
     const auto address = endpoint_.address().to_string();
     const auto port = std::to_string(endpoint_.port());
@@ -297,6 +456,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // Declared before the session: destroyed after it (the session holds a dup of this socket).
   tcp::socket socket_;
   std::optional<SshSession> session_;
+  // Declared after the session: destroyed before it.
+  std::optional<SshChannel> channel_;
   std::vector<asio::ip::address> addresses_;
   std::size_t next_address_ = 0;
   std::string connect_errors_;
@@ -309,6 +470,12 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   std::vector<AuthMethod> plan_;
   std::size_t next_method_ = 0;
   std::string tried_;
+  unsigned timer_generation_ = 0;
+  std::size_t next_command_ = 0;
+  Clock::time_point command_start_;
+  CommandOutcome outcome_;
+  std::size_t received_ = 0;
+  std::optional<std::pair<FailureReason, std::string>> command_failure_;
 };
 
 }  // namespace

@@ -1,0 +1,153 @@
+// Commands run over the probe's SSH connection to the real sshd: several per probe, exit statuses,
+// expectations, derived gauges, timeouts, huge output, signals.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+#include "integration/probe_bed.hpp"
+
+using namespace spe::test;
+
+namespace {
+
+struct CommandBed {
+  TempDir dir{"spe-commands"};
+  std::unique_ptr<ExporterProcess> exporter;
+
+  CommandBed() {
+    auto& sshd = TestSshd::shared();
+    const std::string login = "user = " + toml_string(sshd.user()) + "\nprivate_key = " +
+                              toml_string(sshd.key_path()) + "\nknown_hosts = " +
+                              toml_string(sshd.known_hosts_path()) + "\n";
+    std::string config;
+    config += "[modules.several]\n" + login +
+              "[[modules.several.commands]]\nname = \"echo\"\ncommand = \"echo hello\"\nexpect = \"^hello\"\n"
+              "[[modules.several.commands]]\nname = \"exit3\"\ncommand = \"exit 3\"\nexit_status = 3\n"
+              "[[modules.several.commands]]\nname = \"streams\"\ncommand = \"echo out; echo err >&2\"\n"
+              "expect = \"^out\\n$\"\nexpect_not = \"err\"\n"
+              "[[modules.several.commands]]\nname = \"load\"\ncommand = \"printf 'load 1.5\\\\nload 2.5\\\\n'\"\n"
+              "[[modules.several.commands.gauges]]\nname = \"test_load\"\nhelp = \"A load.\"\n"
+              "regex = \"load (?P<value>[0-9.]+)\"\nmatch = \"first\"\n\n";
+    config += "[modules.exit_unexpected]\n" + login +
+              "[[modules.exit_unexpected.commands]]\nname = \"exit3\"\ncommand = \"exit 3\"\n\n";
+    config += "[modules.expect_fails]\n" + login +
+              "[[modules.expect_fails.commands]]\nname = \"hello\"\ncommand = \"echo hello\"\nexpect = \"bye\"\n\n";
+    config += "[modules.expect_not_fails]\n" + login +
+              "[[modules.expect_not_fails.commands]]\nname = \"hello\"\ncommand = \"echo an error\"\n"
+              "expect_not = \"error\"\n\n";
+    config += "[modules.forever]\n" + login + "timeout = \"2s\"\n" +
+              "[[modules.forever.commands]]\nname = \"sleep\"\ncommand = \"sleep 1000\"\n\n";
+    config += "[modules.command_timeout]\n" + login + "timeout = \"5s\"\n" +
+              "[[modules.command_timeout.commands]]\nname = \"sleep\"\ncommand = \"sleep 1000\"\ntimeout = \"1s\"\n"
+              "[[modules.command_timeout.commands]]\nname = \"after\"\ncommand = \"echo still here\"\n\n";
+    config += "[modules.huge]\n" + login + "timeout = \"10s\"\n" +
+              "[[modules.huge.commands]]\nname = \"zeros\"\ncommand = \"head -c 50000000 /dev/zero\"\n\n";
+    config += "[modules.killed]\n" + login +
+              "[[modules.killed.commands]]\nname = \"term\"\ncommand = \"kill -TERM $$\"\n\n";
+    const auto path = dir.path() / "exporter.toml";
+    write_file(path, config);
+    exporter = std::make_unique<ExporterProcess>(path.string());
+  }
+
+  static CommandBed& shared() {
+    static CommandBed bed;
+    return bed;
+  }
+
+  // The probe body; asserts it is valid exposition.
+  std::string probe(const std::string& module, std::chrono::milliseconds* elapsed = nullptr) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto response =
+        http_get(exporter->port(), "/probe?target=" + TestSshd::shared().target() + "&module=" + module);
+    if (elapsed) {
+      *elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    }
+    INFO(module << ": " << response.error << "\n" << response.body);
+    REQUIRE(response.status == 200);
+    const auto check = promtool_check_metrics(response.body);
+    INFO(check.output);
+    CHECK(check.exit_code == 0);
+    return response.body;
+  }
+};
+
+double command_metric(const std::string& body, const std::string& name, const std::string& command) {
+  return metric_value(body, name, {{"command", command}}).value_or(-999);
+}
+
+}  // namespace
+
+TEST_CASE("several commands run on one connection, each with its own series", "[integration]") {
+  const std::string body = CommandBed::shared().probe("several");
+  INFO(body);
+  CHECK(metric_value(body, "probe_success") == 1);
+  for (const std::string command : {"echo", "exit3", "streams", "load"}) {
+    INFO(command);
+    CHECK(command_metric(body, "probe_ssh_command_success", command) == 1);
+    CHECK(command_metric(body, "probe_ssh_command_output_truncated", command) == 0);
+    CHECK(command_metric(body, "probe_ssh_command_duration_seconds", command) > 0);
+  }
+  CHECK(command_metric(body, "probe_ssh_command_exit_status", "echo") == 0);
+  CHECK(command_metric(body, "probe_ssh_command_exit_status", "exit3") == 3);
+  CHECK(metric_value(body, "test_load") == 1.5);
+  CHECK(count_series(body, "test_load") == 1);
+  CHECK(metric_value(body, "probe_ssh_duration_seconds", {{"phase", "commands"}}).value_or(0) > 0);
+}
+
+TEST_CASE("an unexpected exit status fails with command_exit", "[integration]") {
+  const std::string body = CommandBed::shared().probe("exit_unexpected");
+  CHECK(metric_value(body, "probe_success") == 0);
+  CHECK(failure_reason_of(body) == "command_exit");
+  CHECK(command_metric(body, "probe_ssh_command_exit_status", "exit3") == 3);
+  CHECK(command_metric(body, "probe_ssh_command_success", "exit3") == 0);
+}
+
+TEST_CASE("expect and expect_not failures give command_output", "[integration]") {
+  for (const std::string module : {"expect_fails", "expect_not_fails"}) {
+    const std::string body = CommandBed::shared().probe(module);
+    INFO(module << "\n" << body);
+    CHECK(metric_value(body, "probe_success") == 0);
+    CHECK(failure_reason_of(body) == "command_output");
+    CHECK(command_metric(body, "probe_ssh_command_exit_status", "hello") == 0);
+  }
+}
+
+TEST_CASE("a command that never ends is stopped at the probe deadline", "[integration]") {
+  std::chrono::milliseconds elapsed{0};
+  const std::string body = CommandBed::shared().probe("forever", &elapsed);
+  CHECK(metric_value(body, "probe_success") == 0);
+  CHECK(failure_reason_of(body) == "timeout");
+  CHECK(command_metric(body, "probe_ssh_command_exit_status", "sleep") == -1);
+  CHECK(elapsed < std::chrono::milliseconds(2500));
+  CHECK(elapsed >= std::chrono::milliseconds(2000));
+}
+
+TEST_CASE("a command timeout stops that command and the next one still runs", "[integration]") {
+  std::chrono::milliseconds elapsed{0};
+  const std::string body = CommandBed::shared().probe("command_timeout", &elapsed);
+  CHECK(failure_reason_of(body) == "timeout");
+  CHECK(command_metric(body, "probe_ssh_command_success", "sleep") == 0);
+  CHECK(command_metric(body, "probe_ssh_command_success", "after") == 1);
+  CHECK(command_metric(body, "probe_ssh_command_duration_seconds", "sleep") == Approx(1).margin(0.3));
+  CHECK(elapsed < std::chrono::seconds(3));
+}
+
+TEST_CASE("50 MB of output is cut at the cap and memory stays flat", "[integration]") {
+  auto& bed = CommandBed::shared();
+  const std::string body = bed.probe("huge");
+  INFO(body);
+  CHECK(command_metric(body, "probe_ssh_command_output_truncated", "zeros") == 1);
+  CHECK(metric_value(body, "probe_success") == 1);
+  for (int i = 0; i < 4; ++i) bed.probe("huge");
+  const long peak_kb = bed.exporter->peak_rss_kb();
+  WARN("exporter peak RSS after five 50 MB outputs: " << peak_kb / 1024.0 << " MiB");
+  CHECK(peak_kb < 64 * 1024);
+}
+
+TEST_CASE("a command killed by a signal reports the signal", "[integration]") {
+  const std::string body = CommandBed::shared().probe("killed");
+  INFO(body);
+  CHECK(failure_reason_of(body) == "command_exit");
+  CHECK(command_metric(body, "probe_ssh_command_exit_status", "term") == -1);
+  CHECK(metric_value(body, "probe_ssh_command_exit_signal", {{"command", "term"}, {"signal", "TERM"}}) == 1);
+}
