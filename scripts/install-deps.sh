@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential g++ cmake ninja-build pkg-config git
   libssh-dev libboost-dev libboost-program-options-dev libtomlplusplus-dev libre2-dev zlib1g-dev
+  libssl-dev libcrypt-dev openssl
   catch2
   openssh-server openssh-client
   prometheus

@@ -23,6 +23,18 @@ void append_escaped_help(std::string& out, std::string_view help) {
   }
 }
 
+// OpenMetrics escapes the double quote in HELP too (its HELP is an "escaped-string" like label values).
+void append_escaped_om_help(std::string& out, std::string_view help) {
+  for (const char c : help) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  }
+}
+
 void append_escaped_label_value(std::string& out, std::string_view value) {
   for (const char c : value) {
     switch (c) {
@@ -34,7 +46,23 @@ void append_escaped_label_value(std::string& out, std::string_view value) {
   }
 }
 
-void append_labels(std::string& out, const Labels& labels) {
+// A bucket bound or quantile as format_value spells it ("0.005", "1", "+Inf") -> its canonical
+// spelling. Text that is no number is left as it is (escaped): refusing it is the registry's job.
+std::string canonical_bound(std::string_view text) {
+  if (text == "+Inf") return std::string(text);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) {
+    std::string out;
+    append_escaped_label_value(out, text);
+    return out;
+  }
+  return format_canonical(value);
+}
+
+// `canonical`: "le" and "quantile" values (which the registry allows only where they are bucket
+// bounds and quantiles) rewritten as OpenMetrics canonical numbers ("1" -> "1.0").
+void append_labels(std::string& out, const Labels& labels, bool canonical = false) {
   if (labels.empty()) return;
   out += '{';
   bool first = true;
@@ -43,7 +71,11 @@ void append_labels(std::string& out, const Labels& labels) {
     first = false;
     out += label.name;
     out += "=\"";
-    append_escaped_label_value(out, label.value);
+    if (canonical && (label.name == "le" || label.name == "quantile")) {
+      out += canonical_bound(label.value);
+    } else {
+      append_escaped_label_value(out, label.value);
+    }
     out += '"';
   }
   out += '}';
@@ -69,7 +101,83 @@ void append_family(std::string& out, const MetricFamily& family) {
   }
 }
 
+// OpenMetrics family name: a counter's without its "_total", which the samples carry instead.
+std::string_view om_family_name(const MetricFamily& family) {
+  std::string_view name = family.name;
+  if (family.type == MetricType::counter && name.ends_with("_total")) name.remove_suffix(6);
+  return name;
+}
+
+std::string_view om_type(MetricType type) {
+  return type == MetricType::untyped ? std::string_view("unknown") : to_string(type);
+}
+
+// The unit a family name ends with, for "# UNIT" (which must be a suffix of the name). Only the
+// base units the exporter's own names use; others simply get no UNIT line (it is optional).
+std::string_view om_unit(std::string_view family_name) {
+  for (const std::string_view unit : {"seconds", "bytes"}) {
+    if (family_name.size() > unit.size() + 1 && family_name.ends_with(unit) &&
+        family_name[family_name.size() - unit.size() - 1] == '_') {
+      return unit;
+    }
+  }
+  return {};
+}
+
+void append_om_family(std::string& out, const MetricFamily& family) {
+  const std::string_view name = om_family_name(family);
+  out += "# TYPE ";
+  out += name;
+  out += ' ';
+  out += om_type(family.type);
+  out += '\n';
+  if (const auto unit = om_unit(name); !unit.empty()) {
+    out += "# UNIT ";
+    out += name;
+    out += ' ';
+    out += unit;
+    out += '\n';
+  }
+  if (!family.help.empty()) {  // an empty HELP means the same as none
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    append_escaped_om_help(out, family.help);
+    out += '\n';
+  }
+  const bool counter = family.type == MetricType::counter;
+  for (const Sample& sample : family.samples) {
+    out += name;
+    out += counter && sample.suffix.empty() ? std::string_view("_total") : std::string_view(sample.suffix);
+    append_labels(out, sample.labels, true);
+    out += ' ';
+    out += format_value(sample.value);
+    out += '\n';
+  }
+}
+
 }  // namespace
+
+std::string format_canonical(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  if (value == 0) return "0.0";
+  char buffer[64];
+  char* const end = buffer + sizeof buffer;
+  // Shortest round-trip digits in scientific notation tell the decimal exponent, as Go's %g sees it.
+  const auto scientific = std::to_chars(buffer, end, value, std::chars_format::scientific);
+  const std::string_view text(buffer, scientific.ptr);
+  int exponent = 0;
+  const auto e = text.find('e');
+  std::string_view digits = text.substr(e + 1);
+  if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
+  std::from_chars(digits.data(), digits.data() + digits.size(), exponent);
+  if (exponent < -4 || exponent >= 6) return std::string(text);
+  const auto fixed = std::to_chars(buffer, end, value, std::chars_format::fixed);
+  std::string out(buffer, fixed.ptr);
+  if (out.find('.') == std::string::npos) out += ".0";
+  return out;
+}
 
 std::string format_value(double value) {
   if (std::isnan(value)) return "NaN";
@@ -98,6 +206,16 @@ std::string write_text(const std::vector<MetricFamily>& families) {
     if (family.samples.empty()) continue;
     append_family(out, family);
   }
+  return out;
+}
+
+std::string write_openmetrics(const std::vector<MetricFamily>& families) {
+  std::string out;
+  for (const MetricFamily& family : families) {
+    if (family.samples.empty()) continue;  // as in write_text
+    append_om_family(out, family);
+  }
+  out += "# EOF\n";
   return out;
 }
 

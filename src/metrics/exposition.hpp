@@ -1,4 +1,4 @@
-// Text exposition format 0.0.4 writer.
+// Exposition writers: the Prometheus text format 0.0.4 and OpenMetrics 1.0 text, from the same families.
 #pragma once
 
 #include <string>
@@ -11,11 +11,25 @@
 namespace spe::metrics {
 
 inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kOpenMetricsContentType =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 // Writes "# HELP", "# TYPE" and one line per sample, families in the given order, samples in
 // their order. Escapes label values (\\, \", \n) and HELP (\\, \n); writes NaN, +Inf, -Inf;
 // numbers in the classic locale with round-trip precision.
 std::string write_text(const std::vector<MetricFamily>& families);
+
+// OpenMetrics 1.0 text (the "Text format" section of the OpenMetrics specification): "# TYPE", then
+// "# UNIT" for names ending in _seconds or _bytes, then "# HELP" (escaping \\, \n and \"), samples, and
+// "# EOF" last. A counter's family is named without "_total" and its samples with it ("foo" ->
+// "foo_total" too). Untyped families are "unknown". "le" and "quantile" label values are written as
+// canonical numbers ("1.0", "0.005", "+Inf"). Sample values are spelled as in write_text.
+std::string write_openmetrics(const std::vector<MetricFamily>& families);
+
+// A number as OpenMetrics' "Canonical Numbers" want "le" and "quantile" label values: Go's %g
+// (exponent below 1e-4 and from 1e+06), with ".0" appended when there is neither a point nor an
+// exponent: "0.0", "0.005", "1.0", "100000.0", "1e+06", "1e-05", "+Inf".
+std::string format_canonical(double value);
 
 // One sample value as write_text spells it: "NaN", "+Inf", "-Inf", exact integers up to 2^53
 // without exponent ("1", "1700000000"), anything else the shortest digits that round-trip:
