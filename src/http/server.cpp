@@ -1,15 +1,28 @@
 #include "http/server.hpp"
 
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/version.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+
+#include "http/basic_auth.hpp"
+#include "http/compression.hpp"
 
 namespace spe::http {
 namespace {
@@ -17,8 +30,20 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+
+// Closing a socket with unread bytes makes the kernel send RST, which can destroy the response the
+// client has not read yet (a 413 for a request it is still sending). So a closing session first
+// shuts down its sending side, then reads and discards for a while (Apache's "lingering close").
+constexpr std::size_t kDrainChunk = 4096;
+constexpr std::size_t kDrainLimit = 64 * 1024;
+constexpr std::chrono::milliseconds kDrainTimeout{1000};
+// How long a TLS session waits for the client's close_notify after sending its own.
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{1000};
+
+constexpr std::string_view kSessionIdContext = "ssh_probe_exporter";
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -43,43 +68,166 @@ std::string endpoint_string(const tcp::endpoint& endpoint) {
   return endpoint.address().is_v6() ? "[" + address + "]:" + port : address + ":" + port;
 }
 
-// One connection: read a request, hand it to the handler, write its response, repeat while
-// keep-alive lasts. Held alive by the handler it has pending (Beast's http_server_async shape).
-class Session : public std::enable_shared_from_this<Session> {
+bool is_http_error(const error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
+}
+
+// What the listeners and every session share. Lives as long as the last session.
+struct Shared {
+  Shared(Handler handler, ServerLimits limits, asio::thread_pool::executor_type auth_executor)
+      : handler(std::move(handler)), limits(limits), auth_executor(auth_executor) {}
+
+  Handler handler;
+  ServerLimits limits;
+  std::shared_ptr<ssl::context> tls;  // null: plain HTTP
+  std::shared_ptr<BasicAuth> auth;    // null: no authentication
+  asio::thread_pool::executor_type auth_executor;  // where bcrypt runs, off the io threads
+  std::atomic<std::size_t> connections{0};
+};
+
+// One connection: (TLS handshake,) read a request, check credentials, hand it to the handler,
+// write its response, repeat while keep-alive lasts. Held alive by the handler it has pending
+// (Beast's http_server_async shape); plain and TLS sessions differ only in their stream.
+template <bool kTls>
+class Session : public std::enable_shared_from_this<Session<kTls>> {
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket socket, Handler handler, ServerLimits limits)
-      : stream_(std::move(socket)), handler_(std::move(handler)), limits_(limits) {}
+  // Takes ownership of the socket; the listener has already counted it in shared->connections.
+  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
+      : stream_(make_stream(std::move(socket), *shared)), shared_(std::move(shared)) {}
+
+  ~Session() { release_slot(); }
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->do_handshake();
+      } else {
+        self->do_read();
+      }
+    });
   }
 
  private:
+  static Stream make_stream(tcp::socket socket, Shared& shared) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *shared.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // The connection no longer counts against max_connections: its socket is closed (or about to be).
+  void release_slot() {
+    if (!counted_) return;
+    counted_ = false;
+    shared_->connections.fetch_sub(1);
+  }
+  const ServerLimits& limits() const { return shared_->limits; }
+
+  void do_handshake() {
+    lowest().expires_after(limits().read_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
+  }
+
+  // A failed handshake (no client certificate, wrong CA, plain HTTP on a TLS port, timeout) ends the
+  // session: there is no channel left to answer on.
+  void on_handshake(error_code ec) {
+    if (ec) return;
+    do_read();
+  }
+
   void do_read() {
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
-    parser_->body_limit(limits_.body_bytes);
-    stream_.expires_after(limits_.read_timeout);
+    parser_->header_limit(static_cast<std::uint32_t>(limits().header_bytes));
+    parser_->body_limit(limits().body_bytes);
+    lowest().expires_after(limits().read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+                      [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
     if (ec == bhttp::error::end_of_stream) return do_close();
-    if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit) {
-      return send_error(bhttp::status::payload_too_large, "request too large\n");
+    if (ec == bhttp::error::header_limit) {
+      return request_line_fits() ? send_error(bhttp::status::request_header_fields_too_large, "request header too large\n")
+                                 : send_error(bhttp::status::uri_too_long, "request line too long\n");
     }
-    if (ec == beast::error::timeout) return;  // the stream closed itself
-    if (ec) return send_error(bhttp::status::bad_request, "malformed request\n");
-    const auto& request = parser_->get();
-    keep_alive_ = request.keep_alive() && ++served_ < limits_.keep_alive_requests;
-    version_ = request.version();
+    if (ec == bhttp::error::body_limit) return send_error(bhttp::status::payload_too_large, "request body too large\n");
+    if (is_http_error(ec)) return send_error(bhttp::status::bad_request, "malformed request\n");
+    if (ec) return;  // timeout (the stream closed itself), reset, TLS failure: nobody to answer
+    const auto& message = parser_->get();
+    keep_alive_ = message.keep_alive() && ++served_ < limits().keep_alive_requests;
+    version_ = message.version();
+    Request request = to_request(message);
+    gzip_ok_ = accepts_gzip(request.header("accept-encoding"));
+    responded_ = false;
+    authorize(std::move(request));
+  }
+
+  // Whether the request line ended within the header limit, so the header fields made it too large.
+  // Beast parses the request line on its own before the fields: the target is set once it has.
+  bool request_line_fits() const { return !parser_->get().target().empty(); }
+
+  void authorize(Request request) {
+    if (!shared_->auth) return call_handler(std::move(request));
+    const auto header = request.header("authorization");
+    if (!header) return send_unauthorized();
+    if (shared_->auth->verified_recently(*header)) return call_handler(std::move(request));
+    // bcrypt takes tens of milliseconds by design: run it where it cannot stall other sessions.
+    asio::post(shared_->auth_executor, [self = this->shared_from_this(), request = std::move(request)]() mutable {
+      const bool ok = self->shared_->auth->verify(*request.header("authorization"));
+      auto executor = self->stream_.get_executor();
+      asio::post(executor, [self = std::move(self), request = std::move(request), ok]() mutable {
+        if (!ok) return self->send_unauthorized();
+        self->call_handler(std::move(request));
+      });
+    });
+  }
+
+  void call_handler(Request request) {
     // The probe has a deadline of its own; the connection waits for it.
-    stream_.expires_never();
-    handler_(to_request(request), [self = shared_from_this()](Response response) {
+    lowest().expires_never();
+    shared_->handler(std::move(request), [self = this->shared_from_this()](Response response) {
       asio::dispatch(self->stream_.get_executor(),
                      [self, response = std::move(response)]() mutable { self->send(std::move(response)); });
     });
+    // Still waiting (a probe): notice a client that goes away meanwhile.
+    if (!responded_) watch_client();
+  }
+
+  // Waits for the client's socket to become readable while the handler works. EOF or a reset
+  // means the client is gone (Prometheus gave up at its scrape timeout, say): the socket is closed
+  // at once, freeing its descriptor, and the response is dropped when it comes. The probe itself
+  // runs on to its own deadline. Bytes (a pipelined request, a TLS record) end the watch.
+  void watch_client() {
+    watching_ = true;
+    lowest().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this(), watch = ++watches_](
+                                                             error_code ec) { self->on_client_readable(ec, watch); });
+  }
+
+  void on_client_readable(error_code ec, unsigned watch) {
+    // The response came first and cancelled this wait (a later request may have a watch of its own).
+    if (!watching_ || watch != watches_ || ec == asio::error::operation_aborted) return;
+    watching_ = false;
+    if (!ec) {
+      char byte = 0;
+      const ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n > 0) return;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return watch_client();
+    }
+    client_gone_ = true;
+    lowest().close();
+    release_slot();
+  }
+
+  void send_unauthorized() {
+    Response response = text_response(401, "unauthorized\n");
+    response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"" + std::string(kBasicAuthRealm) + "\"");
+    send(std::move(response));
   }
 
   void send_error(bhttp::status status, std::string body) {
@@ -87,20 +235,46 @@ class Session : public std::enable_shared_from_this<Session> {
     send(text_response(static_cast<int>(status), std::move(body)));
   }
 
+  // Compresses a large body for a client that takes gzip; either way says that the body depends
+  // on Accept-Encoding (next to what the handler's own Vary says, e.g. Accept).
+  void encode_body(Response& response, std::string& vary) const {
+    if (response.body.size() < limits().gzip_min_bytes) return;
+    vary += vary.empty() ? "Accept-Encoding" : ", Accept-Encoding";
+    if (!gzip_ok_) return;
+    auto compressed = gzip_compress(response.body);
+    if (!compressed) return;  // zlib failed: the body goes out as it is
+    response.body = std::move(*compressed);
+    response.headers.emplace_back("Content-Encoding", "gzip");
+  }
+
   void send(Response response) {
+    responded_ = true;
+    if (client_gone_) return;
+    if (watching_) {
+      watching_ = false;
+      error_code ignored;
+      lowest().socket().cancel(ignored);
+    }
+    std::string vary;
+    std::erase_if(response.headers, [&vary](const auto& header) {
+      if (lower(header.first) != "vary") return false;
+      vary = header.second;
+      return true;
+    });
+    encode_body(response, vary);
     auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(response.status), version_);
     message->set(bhttp::field::server, "ssh_probe_exporter");
     message->set(bhttp::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) message->set(name, value);
+    if (!vary.empty()) message->set(bhttp::field::vary, vary);
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive_);
     message->prepare_payload();
-    stream_.expires_after(limits_.write_timeout);
-    bhttp::async_write(stream_, *message,
-                       [self = shared_from_this(), message](error_code ec, std::size_t) {
-                         self->on_write(ec);
-                       });
+    lowest().expires_after(limits().write_timeout);
+    bhttp::async_write(stream_, *message, [self = this->shared_from_this(), message](error_code ec, std::size_t) {
+      self->on_write(ec);
+    });
   }
 
   void on_write(error_code ec) {
@@ -110,24 +284,51 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void do_close() {
-    error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (kTls) {
+      lowest().expires_after(std::min(limits().read_timeout, kTlsShutdownTimeout));
+      stream_.async_shutdown([self = this->shared_from_this()](error_code) {});
+    } else {
+      error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      lowest().expires_after(std::min(limits().read_timeout, kDrainTimeout));
+      do_drain();
+    }
   }
 
-  beast::tcp_stream stream_;
+  void do_drain() {
+    lowest().async_read_some(buffer_.prepare(kDrainChunk), [self = this->shared_from_this()](error_code ec,
+                                                                                             std::size_t n) {
+      self->on_drain(ec, n);
+    });
+  }
+
+  // EOF, an error, the timeout or enough bytes end the session, which closes the socket.
+  void on_drain(error_code ec, std::size_t n) {
+    drained_ += n;
+    if (ec || drained_ >= kDrainLimit) return;
+    do_drain();
+  }
+
+  Stream stream_;
+  std::shared_ptr<Shared> shared_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  Handler handler_;
-  ServerLimits limits_;
   unsigned version_ = 11;
   unsigned served_ = 0;
+  std::size_t drained_ = 0;
   bool keep_alive_ = false;
+  bool gzip_ok_ = false;
+  bool responded_ = false;
+  bool watching_ = false;
+  unsigned watches_ = 0;  // which watch is the current one
+  bool client_gone_ = false;
+  bool counted_ = true;  // in shared_->connections
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& io, Handler handler, ServerLimits limits)
-      : io_(io), acceptor_(asio::make_strand(io)), handler_(std::move(handler)), limits_(limits) {}
+  Listener(asio::io_context& io, std::shared_ptr<Shared> shared)
+      : io_(io), acceptor_(asio::make_strand(io)), shared_(std::move(shared)) {}
 
   Result<std::string> open(const tcp::endpoint& endpoint, bool dual_stack) {
     error_code ec;
@@ -160,41 +361,122 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   void on_accept(error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), handler_, limits_)->start();
     // Out of descriptors (EMFILE) and the like: keep accepting, the next attempt may succeed.
+    if (!ec) start_session(std::move(socket));
     do_accept();
+  }
+
+  void start_session(tcp::socket socket) {
+    if (shared_->connections.fetch_add(1) >= shared_->limits.max_connections) {
+      shared_->connections.fetch_sub(1);
+      error_code ignored;
+      socket.close(ignored);  // over the cap: closed before a byte is read
+      return;
+    }
+    try {
+      if (shared_->tls) {
+        std::make_shared<Session<true>>(std::move(socket), shared_)->start();
+      } else {
+        std::make_shared<Session<false>>(std::move(socket), shared_)->start();
+      }
+    } catch (const std::exception&) {
+      // OpenSSL could not make a session (out of memory): the socket closes with this frame.
+      shared_->connections.fetch_sub(1);
+    }
   }
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
-  Handler handler_;
-  ServerLimits limits_;
+  std::shared_ptr<Shared> shared_;
 };
+
+// The server's TLS context from the web config: certificate chain, key, and (with a client CA)
+// required and verified client certificates. TLS 1.2 and later, as OpenMetrics asks of exposers.
+Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsConfig& tls) {
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  error_code ec;
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                           ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                       ec);
+  // An encrypted key must fail here, not make OpenSSL prompt for a passphrase on the terminal.
+  context->set_password_callback([](std::size_t, ssl::context::password_purpose) { return std::string(); }, ec);
+  context->use_certificate_chain_file(tls.cert_file, ec);
+  if (ec) {
+    return fail(ErrorCode::invalid_argument,
+                "tls.cert_file: cannot load certificate chain \"" + tls.cert_file + "\": " + ec.message(),
+                tls.cert_file_at);
+  }
+  context->use_private_key_file(tls.key_file, ssl::context::pem, ec);
+  if (ec || SSL_CTX_check_private_key(context->native_handle()) != 1) {
+    const std::string why = ec ? ec.message() : "it does not match the certificate";
+    return fail(ErrorCode::invalid_argument, "tls.key_file: cannot use private key \"" + tls.key_file + "\": " + why,
+                tls.key_file_at);
+  }
+  if (tls.client_ca_file.empty()) return context;
+  context->load_verify_file(tls.client_ca_file, ec);
+  STACK_OF(X509_NAME)* names = ec ? nullptr : SSL_load_client_CA_file(tls.client_ca_file.c_str());
+  if (ec || names == nullptr) {
+    const std::string why = ec ? ec.message() : "no certificate in it";
+    return fail(ErrorCode::invalid_argument,
+                "tls.client_ca_file: cannot load CA certificates \"" + tls.client_ca_file + "\": " + why,
+                tls.client_ca_file_at);
+  }
+  // Tells clients which CAs we accept (curl sends its certificate regardless; browsers choose by it).
+  SSL_CTX_set_client_CA_list(context->native_handle(), names);
+  context->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
+  // Required by OpenSSL to resume sessions of verified clients.
+  SSL_CTX_set_session_id_context(context->native_handle(),
+                                 reinterpret_cast<const unsigned char*>(kSessionIdContext.data()),
+                                 static_cast<unsigned>(kSessionIdContext.size()));
+  return context;
+}
 
 }  // namespace
 
 struct Server::Impl {
+  Impl(asio::io_context& io, Handler handler, ServerLimits limits)
+      : io(io), shared(std::make_shared<Shared>(std::move(handler), limits, auth_pool.get_executor())) {}
+
   asio::io_context& io;
-  Handler handler;
-  ServerLimits limits;
+  asio::thread_pool auth_pool{1};  // declared before shared, whose executor points into it
+  std::shared_ptr<Shared> shared;
   std::vector<std::shared_ptr<Listener>> listeners;
 };
 
 Server::Server(asio::io_context& io, Handler handler, ServerLimits limits)
-    : impl_(std::make_unique<Impl>(Impl{io, std::move(handler), limits, {}})) {}
+    : impl_(std::make_unique<Impl>(io, std::move(handler), limits)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+  impl_->auth_pool.join();
+}
+
+Result<void> Server::use_web_config(const WebConfig& config) {
+  if (config.tls) {
+    auto context = make_tls_context(*config.tls);
+    if (!context) return std::unexpected(context.error());
+    impl_->shared->tls = std::move(*context);
+  } else {
+    impl_->shared->tls.reset();
+  }
+  if (config.basic_auth_users.empty()) {
+    impl_->shared->auth.reset();
+  } else {
+    impl_->shared->auth = std::make_shared<BasicAuth>(config.basic_auth_users);
+  }
+  return {};
+}
 
 Result<std::vector<std::string>> Server::listen(const std::vector<ListenAddress>& addresses) {
   std::vector<std::string> bound;
   for (const auto& address : addresses) {
-    auto listener = std::make_shared<Listener>(impl_->io, impl_->handler, impl_->limits);
+    auto listener = std::make_shared<Listener>(impl_->io, impl_->shared);
     Result<std::string> opened;
     if (address.host.empty()) {
       // Every interface: one dual-stack IPv6 socket, or IPv4 where IPv6 is unavailable.
       opened = listener->open(tcp::endpoint(tcp::v6(), address.port), true);
       if (!opened) {
-        listener = std::make_shared<Listener>(impl_->io, impl_->handler, impl_->limits);
+        listener = std::make_shared<Listener>(impl_->io, impl_->shared);
         opened = listener->open(tcp::endpoint(tcp::v4(), address.port), false);
       }
     } else {
@@ -215,5 +497,7 @@ void Server::stop() {
   for (auto& listener : impl_->listeners) listener->stop();
   impl_->listeners.clear();
 }
+
+std::size_t Server::open_connections() const { return impl_->shared->connections.load(); }
 
 }  // namespace spe::http

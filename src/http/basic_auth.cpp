@@ -1,0 +1,110 @@
+#include "http/basic_auth.hpp"
+
+#include <crypt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <cctype>
+#include <cstring>
+#include <memory>
+
+namespace spe::http {
+namespace {
+
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// Standard base64 (RFC 4648 section 4) with its '=' padding; nullopt for anything malformed.
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
+  std::size_t padding = 0;
+  while (padding < 2 && text.size() > padding && text[text.size() - 1 - padding] == '=') ++padding;
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < text.size() - padding; ++i) {
+    const int value = base64_value(text[i]);
+    if (value < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  // Leftover bits must be zero padding (canonical encoding).
+  if ((buffer & ((1u << bits) - 1)) != 0) return std::nullopt;
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+// crypt_rn(password, hash) == hash, compared in constant time. crypt_data is 32 KiB: on the heap.
+bool bcrypt_matches(const std::string& password, const std::string& hash) {
+  auto data = std::make_unique<crypt_data>();
+  const char* result = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof(crypt_data));
+  // On failure libxcrypt returns NULL or a string starting with '*': neither matches a hash.
+  if (result == nullptr || std::strlen(result) != hash.size()) return false;
+  return CRYPTO_memcmp(result, hash.data(), hash.size()) == 0;
+}
+
+}  // namespace
+
+std::optional<BasicCredentials> parse_basic_authorization(std::string_view header) {
+  const auto space = header.find(' ');
+  if (space == std::string_view::npos || !iequals(header.substr(0, space), "Basic")) return std::nullopt;
+  std::string_view encoded = header.substr(space + 1);
+  while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
+  while (!encoded.empty() && encoded.back() == ' ') encoded.remove_suffix(1);
+  const auto decoded = base64_decode(encoded);
+  if (!decoded || decoded->find('\0') != std::string::npos) return std::nullopt;
+  const auto colon = decoded->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return BasicCredentials{decoded->substr(0, colon), decoded->substr(colon + 1)};
+}
+
+BasicAuth::BasicAuth(std::map<std::string, std::string> users) : users_(std::move(users)) {}
+
+BasicAuth::Digest BasicAuth::digest(std::string_view authorization) {
+  Digest out{};
+  unsigned int size = 0;
+  EVP_Digest(authorization.data(), authorization.size(), out.data(), &size, EVP_sha256(), nullptr);
+  return out;
+}
+
+bool BasicAuth::verified_recently(std::string_view authorization) const {
+  const Digest key = digest(authorization);
+  const std::lock_guard lock(mutex_);
+  return remembered_.contains(key);
+}
+
+bool BasicAuth::verify(std::string_view authorization) {
+  if (users_.empty()) return false;
+  const auto credentials = parse_basic_authorization(authorization);
+  if (!credentials) return false;
+  const auto user = users_.find(credentials->user);
+  const bool known = user != users_.end();
+  // An unknown user is checked against some real hash, so it takes as long as a known one.
+  const std::string& hash = known ? user->second : users_.begin()->second;
+  const bool matches = bcrypt_matches(credentials->password, hash);
+  if (!known || !matches) return false;
+  const Digest key = digest(authorization);
+  const std::lock_guard lock(mutex_);
+  if (remembered_.size() >= kMaxRemembered) remembered_.clear();
+  remembered_.insert(key);
+  return true;
+}
+
+}  // namespace spe::http
