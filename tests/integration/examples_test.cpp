@@ -1,0 +1,432 @@
+// Static checks of everything under examples/: Prometheus configs (promtool check config), alert rules
+// (promtool check rules and their unit tests, every alert both firing and not), the Grafana dashboard
+// (JSON, PromQL of every panel), the systemd unit (systemd-analyze verify and security), the Dockerfile
+// (stages, and a runtime package for every library the binary links) and the Kubernetes manifests (YAML,
+// required fields, and that the objects refer to each other correctly). The configs shipped with the
+// systemd unit and the Kubernetes ConfigMap go through the exporter's --config.check with test keys.
+// Nothing here needs a container engine or a cluster; tests/integration/e2e_prometheus_test.cpp runs the
+// Prometheus configs for real.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "support/exporter_process.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace spe::test;
+namespace fs = std::filesystem;
+namespace pt = boost::property_tree;
+
+namespace {
+
+const fs::path kExamples = fs::path(SPE_SOURCE_DIR) / "examples";
+const fs::path kTestKeys = fs::path(SPE_TEST_DATA) / "keys";
+
+std::vector<fs::path> files_in(const fs::path& dir, const std::set<std::string>& extensions) {
+  std::vector<fs::path> out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && extensions.contains(entry.path().extension().string())) out.push_back(entry.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+pt::ptree parse_json(const std::string& text) {
+  std::istringstream in(text);
+  pt::ptree tree;
+  pt::read_json(in, tree);
+  return tree;
+}
+
+bool have_program(const std::string& name) {
+  return run_command({"sh", "-c", "command -v " + name}, "", std::chrono::seconds{10}).exit_code == 0;
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// Runs the exporter's --config.check on a config whose key paths under key_dir_in_config were pointed at a
+// directory holding the test key (id_ed25519) and a known_hosts.
+CommandResult config_check_with_test_keys(const std::string& config, const std::string& key_dir_in_config) {
+  TempDir dir("spe-example-config");
+  fs::copy_file(kTestKeys / "id_ed25519", dir.path() / "id_ed25519");
+  fs::copy_file(kTestKeys / "known_hosts", dir.path() / "known_hosts");
+  const auto path = dir.path() / "exporter.toml";
+  write_file(path, replace_all(config, key_dir_in_config, dir.path().string() + "/"));
+  return ExporterProcess::run_binary({"--config.file", path.string(), "--config.check"});
+}
+
+// Each `- alert: NAME` of a rules file.
+std::vector<std::string> alert_names(const std::string& rules) {
+  std::vector<std::string> names;
+  static const std::regex alert(R"(^\s*- alert:\s*(\S+)\s*$)");
+  std::istringstream in(rules);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch match;
+    if (std::regex_match(line, match, alert)) names.push_back(match[1]);
+  }
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("every example Prometheus config passes promtool check config", "[promtool]") {
+  const auto configs = files_in(kExamples / "prometheus", {".yml", ".yaml"});
+  REQUIRE(configs.size() >= 2);  // prometheus.yml and sharded.yml
+  for (const auto& config : configs) {
+    const auto result = run_command({"promtool", "check", "config", config.string()});
+    INFO(config << "\n" << result.output);
+    CHECK(result.exit_code == 0);
+    if (config.filename() == "prometheus.yml") {
+      // Its rule_files entry reaches examples/alerts: promtool checks the rules as part of the config.
+      CHECK(result.output.find("rules found") != std::string::npos);
+    }
+  }
+  // The file_sd target files parse (promtool check config reads them too, but say which file failed).
+  for (const auto& targets : files_in(kExamples / "prometheus" / "targets", {".yml", ".yaml"})) {
+    const std::string text = read_file(targets);
+    INFO(targets);
+    CHECK(text.find("- targets:") != std::string::npos);
+  }
+}
+
+TEST_CASE("the alert rules pass promtool check rules, and their unit tests cover every alert", "[promtool]") {
+  const auto rules_file = kExamples / "alerts" / "ssh_probe.rules.yml";
+  const auto tests_file = kExamples / "alerts" / "ssh_probe.rules.test.yml";
+  {
+    const auto result = run_command({"promtool", "check", "rules", rules_file.string()});
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+  }
+  {
+    const auto result = run_command({"promtool", "test", "rules", tests_file.string()});
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.find("SUCCESS") != std::string::npos);
+  }
+
+  // Each alert has a case where it fires (exp_alerts with entries) and one where it must not (exp_alerts: []).
+  const auto names = alert_names(read_file(rules_file));
+  for (const std::string required : {"SSHTargetDown", "SSHAuthFailing", "SSHHostKeyChanged", "SSHCommandFailing",
+                                     "SSHProbeExporterReloadFailed"}) {
+    INFO(required);
+    CHECK(std::find(names.begin(), names.end(), required) != names.end());
+  }
+  std::map<std::string, std::pair<int, int>> cases;  // alert -> (firing cases, silent cases)
+  std::istringstream tests(read_file(tests_file));
+  std::string current;
+  static const std::regex alertname(R"(^\s*alertname:\s*(\S+)\s*$)");
+  static const std::regex exp_alerts(R"(^\s*exp_alerts:\s*(\[\])?\s*$)");
+  for (std::string line; std::getline(tests, line);) {
+    std::smatch match;
+    if (std::regex_match(line, match, alertname)) {
+      current = match[1];
+    } else if (!current.empty() && std::regex_match(line, match, exp_alerts)) {
+      (match[1].matched ? cases[current].second : cases[current].first)++;
+      current.clear();
+    }
+  }
+  for (const auto& name : names) {
+    INFO("alert " << name << ": firing cases " << cases[name].first << ", silent cases " << cases[name].second);
+    CHECK(cases[name].first > 0);
+    CHECK(cases[name].second > 0);
+  }
+}
+
+TEST_CASE("the Grafana dashboard is JSON whose panels query valid PromQL", "[promtool]") {
+  const auto dashboard = parse_json(read_file(kExamples / "grafana" / "ssh_probe_exporter.json"));
+  CHECK(!dashboard.get<std::string>("uid", "").empty());
+  CHECK(!dashboard.get<std::string>("title", "").empty());
+
+  std::vector<std::string> exprs;
+  std::set<std::string> titles;
+  for (const auto& [unused, panel] : dashboard.get_child("panels")) {
+    const std::string title = panel.get<std::string>("title", "");
+    INFO("panel " << title);
+    CHECK(!title.empty());
+    CHECK(titles.insert(title).second);
+    if (panel.get<std::string>("type", "") == "row") continue;
+    CHECK(panel.get_child_optional("gridPos.w").has_value());
+    const auto targets = panel.get_child_optional("targets");
+    REQUIRE(targets.has_value());
+    CHECK(!targets->empty());
+    for (const auto& [unused2, target] : *targets) {
+      const std::string expr = target.get<std::string>("expr", "");
+      CHECK(!expr.empty());
+      exprs.push_back(expr);
+    }
+  }
+  std::string all;
+  for (const auto& expr : exprs) all += expr + "\n";
+  for (const std::string metric : {"probe_success", "probe_ssh_duration_seconds", "probe_ssh_failure",
+                                   "ssh_probe_exporter_probes_total", "ssh_probe_exporter_probes_in_flight",
+                                   "process_cpu_seconds_total", "process_resident_memory_bytes"}) {
+    INFO("the dashboard shows " << metric);
+    CHECK(all.find(metric) != std::string::npos);
+  }
+
+  // PromQL syntax, offline: every expression as a recording rule for promtool check rules, with Grafana's
+  // variables given the values "All" gives them.
+  std::string rules = "groups:\n  - name: dashboard\n    rules:\n";
+  for (std::size_t i = 0; i < exprs.size(); ++i) {
+    std::string expr = exprs[i];
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"$__rate_interval", "5m"}, {"$exporter_job", ".+"}, {"$instance", ".+"}, {"$job", ".+"}}) {
+      expr = replace_all(expr, from, to);
+    }
+    CHECK(expr.find('$') == std::string::npos);
+    std::string quoted;
+    for (const char c : expr) quoted += (c == '\'') ? std::string("''") : std::string(1, c);
+    rules += "      - record: dashboard:panel_" + std::to_string(i) + "\n        expr: '" + quoted + "'\n";
+  }
+  TempDir dir("spe-dashboard");
+  write_file(dir.path() / "dashboard.rules.yml", rules);
+  const auto result = run_command({"promtool", "check", "rules", (dir.path() / "dashboard.rules.yml").string()});
+  INFO(rules << result.output);
+  CHECK(result.exit_code == 0);
+}
+
+TEST_CASE("the systemd unit verifies, is hardened, and its flags and config are accepted", "[promtool]") {
+  const auto unit_file = kExamples / "systemd" / "ssh_probe_exporter.service";
+  const std::string unit = read_file(unit_file);
+  REQUIRE(!unit.empty());
+  CHECK(unit.find("ExecReload=/bin/kill -HUP $MAINPID") != std::string::npos);
+  for (const std::string setting :
+       {"NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "CapabilityBoundingSet=\n",
+        "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "DynamicUser=yes"}) {
+    INFO(setting);
+    CHECK(unit.find(setting) != std::string::npos);
+  }
+
+  // The flags of ExecStart, with the config of examples/systemd (the credential directory pointed at test keys).
+  std::string exec_start;
+  {
+    std::istringstream lines(unit);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("ExecStart=")) exec_start = line.substr(10);
+    }
+  }
+  REQUIRE(exec_start.starts_with("/usr/local/bin/ssh_probe_exporter "));
+  {
+    TempDir dir("spe-systemd");
+    fs::copy_file(kTestKeys / "id_ed25519", dir.path() / "id_ed25519");
+    fs::copy_file(kTestKeys / "known_hosts", dir.path() / "known_hosts");
+    write_file(dir.path() / "exporter.toml",
+               replace_all(read_file(kExamples / "systemd" / "exporter.toml"),
+                           "/run/credentials/ssh_probe_exporter.service/", dir.path().string() + "/"));
+    std::vector<std::string> args;
+    std::istringstream words(exec_start);
+    words.ignore(exec_start.find(' '));
+    for (std::string word; words >> word;) {
+      args.push_back(word.starts_with("--config.file=") ? "--config.file=" + (dir.path() / "exporter.toml").string()
+                                                        : word);
+    }
+    args.push_back("--config.check");
+    const auto result = ExporterProcess::run_binary(args);
+    INFO(exec_start << "\n" << result.output);
+    CHECK(result.exit_code == 0);
+  }
+
+  if (!have_program("systemd-analyze")) {
+    WARN("systemd-analyze not installed: the unit file was checked for its settings only");
+    return;
+  }
+  // verify needs ExecStart's program to exist: the built binary stands in for /usr/local/bin's.
+  TempDir dir("spe-unit");
+  const auto copy = dir.path() / "ssh_probe_exporter.service";
+  write_file(copy, replace_all(unit, "/usr/local/bin/ssh_probe_exporter", ExporterProcess::binary_path()));
+  {
+    const auto result = run_command({"systemd-analyze", "verify", copy.string()});
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.empty());  // unknown keys and bad values are warnings with exit 0
+  }
+  {
+    // Exposure level (0 safe .. 10 exposed) at most 2.0, on systemd's own scale.
+    const auto result =
+        run_command({"systemd-analyze", "security", "--offline=yes", "--threshold=20", copy.string()});
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+  }
+}
+
+TEST_CASE("the Dockerfile builds on Debian 12 and installs every library the binary links", "[promtool]") {
+  const std::string dockerfile = read_file(kExamples / "docker" / "Dockerfile");
+  REQUIRE(!dockerfile.empty());
+  const auto build_stage = dockerfile.find("\nFROM debian:12 AS build\n");
+  REQUIRE(build_stage != std::string::npos);
+  const auto runtime_stage = dockerfile.find("\nFROM debian:12\n", build_stage + 1);
+  REQUIRE(runtime_stage != std::string::npos);
+  const std::string build = dockerfile.substr(build_stage, runtime_stage - build_stage);
+  const std::string runtime = dockerfile.substr(runtime_stage);
+  CHECK(build.find("scripts/install-deps.sh") != std::string::npos);
+  CHECK(build.find("ninja -C /build ssh_probe_exporter") != std::string::npos);
+  CHECK(runtime.find("COPY --from=build /build/ssh_probe_exporter ") != std::string::npos);
+  CHECK(runtime.find("\nUSER 65532") != std::string::npos);  // not root
+  CHECK(runtime.find("build-essential") == std::string::npos);
+
+  if (!have_program("readelf") || !have_program("dpkg-query")) {
+    WARN("readelf or dpkg-query missing: the runtime libraries of the Dockerfile were not checked");
+    return;
+  }
+  // The libraries the binary links directly (apt brings their own dependencies), by Debian package.
+  const auto needed = run_command({"readelf", "-d", ExporterProcess::binary_path()});
+  REQUIRE(needed.exit_code == 0);
+  const auto ldd = run_command({"ldd", ExporterProcess::binary_path()});
+  REQUIRE(ldd.exit_code == 0);
+  static const std::regex needed_line(R"(\(NEEDED\)\s+Shared library: \[([^\]]+)\])");
+  std::set<std::string> packages;
+  for (std::sregex_iterator it(needed.output.begin(), needed.output.end(), needed_line), end; it != end; ++it) {
+    const std::string soname = (*it)[1];
+    if (soname.starts_with("libasan") || soname.starts_with("libubsan") || soname.starts_with("libtsan")) continue;
+    const std::regex resolved("\\s" + std::regex_replace(soname, std::regex(R"([.+])"), R"(\$&)") +
+                              R"( => (\S+))");
+    std::smatch match;
+    INFO(soname << " in ldd output:\n" << ldd.output);
+    REQUIRE(std::regex_search(ldd.output, match, resolved));
+    // dpkg knows a file by the path it shipped it at: /usr/lib/... or /lib/... (merged /usr).
+    std::string path = match[1];
+    std::string other = path.starts_with("/usr/") ? path.substr(4) : "/usr" + path;
+    auto owner = run_command({"dpkg-query", "-S", path});
+    if (owner.exit_code != 0) owner = run_command({"dpkg-query", "-S", other});
+    INFO("owner of " << path << ": " << owner.output);
+    REQUIRE(owner.exit_code == 0);
+    packages.insert(owner.output.substr(0, owner.output.find_first_of(":,")));
+  }
+  REQUIRE(!packages.empty());
+  for (const auto& package : packages) {
+    INFO("runtime stage installs " << package);
+    CHECK(std::regex_search(runtime, std::regex("\\s" + std::regex_replace(package, std::regex(R"([.+])"), R"(\$&)") +
+                                                "(\\s|\\\\)")));
+  }
+}
+
+TEST_CASE("the Kubernetes manifests parse and fit together", "[promtool]") {
+  const auto manifests = files_in(kExamples / "kubernetes", {".yaml", ".yml"});
+  REQUIRE(manifests.size() >= 5);
+
+  // Without PyYAML, a structural check only: every document has apiVersion, kind and metadata at the top.
+  const bool have_yaml = run_command({"python3", "-c", "import yaml"}, "", std::chrono::seconds{30}).exit_code == 0;
+  if (!have_yaml) {
+    std::set<std::string> kinds;
+    for (const auto& file : manifests) {
+      std::istringstream in(read_file(file) + "\n---\n");
+      std::set<std::string> keys;
+      for (std::string line; std::getline(in, line);) {
+        if (line == "---") {
+          if (keys.empty()) continue;
+          INFO(file);
+          CHECK(keys.contains("apiVersion"));
+          CHECK(keys.contains("metadata"));
+          CHECK(keys.contains("kind"));
+          keys.clear();
+        } else if (!line.empty() && line[0] != ' ' && line[0] != '#' && line.find(':') != std::string::npos) {
+          keys.insert(line.substr(0, line.find(':')));
+          if (line.starts_with("kind: ")) kinds.insert(line.substr(6));
+        }
+      }
+    }
+    for (const std::string kind : {"Deployment", "Service", "Secret", "ConfigMap", "Probe"}) CHECK(kinds.contains(kind));
+    WARN("python3 with PyYAML missing: Kubernetes manifests checked structurally only (apt-get install python3-yaml)");
+    return;
+  }
+
+  // Every document, as JSON, from PyYAML.
+  std::vector<std::string> argv{"python3", "-c",
+                                "import json, sys, yaml\n"
+                                "docs = []\n"
+                                "for path in sys.argv[1:]:\n"
+                                "    with open(path) as f:\n"
+                                "        docs += [{'file': path, 'doc': d} for d in yaml.safe_load_all(f) if d is not None]\n"
+                                "print(json.dumps({'docs': docs}))\n"};
+  for (const auto& file : manifests) argv.push_back(file.string());
+  const auto converted = run_command(argv, "", std::chrono::seconds{30});
+  INFO(converted.output);
+  REQUIRE(converted.exit_code == 0);
+  const auto docs = parse_json(converted.output).get_child("docs");
+
+  std::map<std::string, std::vector<pt::ptree>> by_kind;
+  for (const auto& [unused, entry] : docs) {
+    const auto& doc = entry.get_child("doc");
+    INFO(entry.get<std::string>("file"));
+    CHECK(!doc.get<std::string>("apiVersion", "").empty());
+    CHECK(!doc.get<std::string>("metadata.name", "").empty());
+    CHECK(!doc.get<std::string>("metadata.namespace", "").empty());
+    by_kind[doc.get<std::string>("kind", "")].push_back(doc);
+  }
+  for (const std::string kind : {"Deployment", "Service", "Secret", "ConfigMap", "Probe"}) {
+    INFO(kind);
+    REQUIRE(by_kind[kind].size() >= 1);
+  }
+  const auto& deployment = by_kind["Deployment"][0];
+  const auto& service = by_kind["Service"][0];
+  const std::string ns = deployment.get<std::string>("metadata.namespace");
+
+  // The Service selects the Deployment's pods, and exposes the container's port.
+  for (const auto& [label, value] : service.get_child("spec.selector")) {
+    INFO("selector " << label);
+    CHECK(deployment.get_child("spec.template.metadata.labels").get<std::string>(pt::ptree::path_type(label, '|'), "") ==
+          value.data());
+  }
+  REQUIRE(!service.get_child("spec.ports").empty());
+  const std::string service_port = service.get_child("spec.ports").begin()->second.get<std::string>("port", "");
+  CHECK(!service_port.empty());
+
+  // The pod mounts the ConfigMap and the Secret that exist, and --config.file is the ConfigMap's file.
+  const auto& container = deployment.get_child("spec.template.spec.containers").begin()->second;
+  std::map<std::string, std::string> mounts;  // volume name -> mount path
+  for (const auto& [unused, mount] : container.get_child("volumeMounts")) {
+    mounts[mount.get<std::string>("name")] = mount.get<std::string>("mountPath");
+  }
+  std::string config_dir;
+  std::string keys_dir;
+  for (const auto& [unused, volume] : deployment.get_child("spec.template.spec.volumes")) {
+    const std::string name = volume.get<std::string>("name");
+    if (const auto map = volume.get_optional<std::string>("configMap.name")) {
+      CHECK(*map == by_kind["ConfigMap"][0].get<std::string>("metadata.name"));
+      config_dir = mounts[name];
+    }
+    if (const auto secret = volume.get_optional<std::string>("secret.secretName")) {
+      CHECK(*secret == by_kind["Secret"][0].get<std::string>("metadata.name"));
+      keys_dir = mounts[name];
+    }
+  }
+  REQUIRE(!config_dir.empty());
+  REQUIRE(!keys_dir.empty());
+  bool config_flag = false;
+  for (const auto& [unused, arg] : container.get_child("args")) {
+    if (arg.data() == "--config.file=" + config_dir + "/exporter.toml") config_flag = true;
+  }
+  CHECK(config_flag);
+  CHECK(container.get<std::string>("securityContext.readOnlyRootFilesystem", "") == "true");
+  CHECK(deployment.get<std::string>("spec.template.spec.securityContext.runAsNonRoot", "") == "true");
+
+  // Every Probe sends /probe requests to the Service, with a module and static targets.
+  for (const auto& probe : by_kind["Probe"]) {
+    INFO("Probe " << probe.get<std::string>("metadata.name"));
+    CHECK(probe.get<std::string>("apiVersion") == "monitoring.coreos.com/v1");
+    CHECK(probe.get<std::string>("spec.prober.url", "") ==
+          service.get<std::string>("metadata.name") + "." + ns + ".svc:" + service_port);
+    CHECK(probe.get<std::string>("spec.prober.path", "") == "/probe");
+    CHECK(!probe.get<std::string>("spec.module", "").empty());
+    CHECK(!probe.get_child("spec.targets.staticConfig.static", pt::ptree{}).empty());
+  }
+
+  // The ConfigMap's exporter.toml is a valid config with the Secret's files in place.
+  const auto toml = by_kind["ConfigMap"][0].get_optional<std::string>(pt::ptree::path_type("data/exporter.toml", '/'));
+  REQUIRE(toml.has_value());
+  const auto check = config_check_with_test_keys(*toml, keys_dir + "/");
+  INFO(*toml << "\n" << check.output);
+  CHECK(check.exit_code == 0);
+}
