@@ -282,6 +282,11 @@ std::vector<MetricFamily> sample_families() {
                     Sample{{{"le", "100000"}}, 1, "_bucket"}, Sample{{{"le", "+Inf"}}, 2, "_bucket"},
                     Sample{{}, 0.75, "_sum"}, Sample{{}, 2, "_count"}}},
       MetricFamily{"odd", "Untyped.", MetricType::untyped, {Sample{{}, kNaN, {}}}},
+      MetricFamily{"rpc_seconds",
+                   "A summary.",
+                   MetricType::summary,
+                   {Sample{{{"quantile", "0.5"}}, 0.25, {}}, Sample{{{"quantile", "1"}}, 2, {}},
+                    Sample{{}, 9.5, "_sum"}, Sample{{}, 12, "_count"}}},
       MetricFamily{"events", "A counter named without _total.", MetricType::counter, {Sample{{}, 7, {}}}},
       MetricFamily{"empty", "No samples.", MetricType::gauge, {}},
       MetricFamily{"quiet", "", MetricType::gauge, {Sample{{}, -kInf, {}}}},
@@ -290,7 +295,8 @@ std::vector<MetricFamily> sample_families() {
 
 }  // namespace
 
-TEST_CASE("OpenMetrics text: TYPE, UNIT, HELP, samples, counters as _total, canonical le, # EOF", "[unit][openmetrics]") {
+TEST_CASE("OpenMetrics text: TYPE, UNIT, HELP, samples, counters as _total, canonical le and quantile, # EOF",
+          "[unit][openmetrics]") {
   CHECK(write_openmetrics(sample_families()) ==
         "# TYPE up_seconds gauge\n"
         "# UNIT up_seconds seconds\n"
@@ -312,6 +318,13 @@ TEST_CASE("OpenMetrics text: TYPE, UNIT, HELP, samples, counters as _total, cano
         "# TYPE odd unknown\n"
         "# HELP odd Untyped.\n"
         "odd NaN\n"
+        "# TYPE rpc_seconds summary\n"
+        "# UNIT rpc_seconds seconds\n"
+        "# HELP rpc_seconds A summary.\n"
+        "rpc_seconds{quantile=\"0.5\"} 0.25\n"
+        "rpc_seconds{quantile=\"1.0\"} 2\n"
+        "rpc_seconds_sum 9.5\n"
+        "rpc_seconds_count 12\n"
         "# TYPE events counter\n"
         "# HELP events A counter named without _total.\n"
         "events_total 7\n"
