@@ -1,20 +1,26 @@
-// ssh_probe_exporter: wires options -> config -> HTTP server -> io threads, and handles signals.
+// ssh_probe_exporter: wires options -> config -> HTTP server -> io threads, and handles signals,
+// config reloads and the periodic timers (event-loop lag, config file changes).
 #include <sys/resource.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <libssh/libssh.h>
 
 #include "cli/options.hpp"
 #include "config/load.hpp"
 #include "config/store.hpp"
+#include "debug/history.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
 #include "log/logger.hpp"
@@ -52,24 +58,65 @@ int check_config(const spe::CliOptions& options) {
   return 0;
 }
 
-void reload(spe::ConfigStore& store, const std::string& file, spe::Logger& logger) {
-  auto next = spe::load_config_file(file);
-  if (!next) {
-    logger.error("reload failed, keeping the previous config", {{"file", file}, {"err", next.error().to_string()}});
-    return;
-  }
-  const auto modules = std::to_string(next->modules.size());
-  store.replace(std::make_shared<const spe::ExporterConfig>(std::move(*next)));
-  logger.info("config reloaded", {{"file", file}, {"modules", modules}});
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The one reload: SIGHUP, POST /-/reload and the auto-reload timer all come here. A bad file keeps
+// the previous config; either way the outcome is logged and shown in the reload metrics.
+spe::ConfigResult<spe::ConfigSnapshot> reload_config(spe::ConfigStore& store, spe::metrics::ExporterMetrics& metrics,
+                                                     spe::Logger& logger, std::string_view trigger) {
+  auto reloaded = store.reload();
+  metrics.config_loaded(reloaded.has_value(), unix_now());
+  const std::string file = store.current()->file;
+  if (!reloaded) {
+    logger.error("reload failed, keeping the previous config",
+                 {{"trigger", std::string(trigger)}, {"file", file}, {"err", reloaded.error().to_string()}});
+  } else {
+    logger.info("config reloaded", {{"trigger", std::string(trigger)}, {"file", file},
+                                    {"modules", std::to_string((*reloaded)->modules.size())}});
+  }
+  return reloaded;
+}
+
+// Calls tick(late) every `interval` on the io_context, `late` being how long after its due time
+// the timer's handler ran: the time an io thread took to become free. One wait is pending at a
+// time, so tick never runs twice at once. Pending waits are abandoned when the io_context stops.
+class Ticker {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Tick = std::function<void(Clock::duration late)>;
+
+  Ticker(asio::io_context& io, Clock::duration interval, Tick tick)
+      : timer_(io), interval_(interval), tick_(std::move(tick)) {
+    arm(Clock::now());
+  }
+
+ private:
+  void arm(Clock::time_point from) {
+    due_ = from + interval_;
+    timer_.expires_at(due_);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      const auto now = Clock::now();
+      tick_(now - due_);
+      arm(now);
+    });
+  }
+
+  asio::steady_timer timer_;
+  const Clock::duration interval_;
+  Tick tick_;
+  Clock::time_point due_;
+};
+
 void watch_signals(asio::signal_set& signals, asio::io_context& io, spe::http::Server& server,
-                   spe::ConfigStore& store, const std::string& file, spe::Logger& logger) {
+                   const std::function<void()>& reload, spe::Logger& logger) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      reload(store, file, logger);
-      return watch_signals(signals, io, server, store, file, logger);
+      reload();
+      return watch_signals(signals, io, server, reload, logger);
     }
     logger.info("shutting down", {{"signal", std::to_string(signal)}});
     server.stop();
@@ -100,8 +147,11 @@ int run(const spe::CliOptions& options) {
   spe::ConfigStore store(std::make_shared<const spe::ExporterConfig>(std::move(*config)));
   spe::Resolver resolver(kResolverThreads);
   spe::metrics::ExporterMetrics metrics(SPE_VERSION, SPE_REVISION, ssh_version(0));
-  spe::http::Routes routes(
-      spe::http::RoutesContext{io.get_executor(), store, resolver, metrics, logger, options.timeout_offset});
+  metrics.config_loaded(true, unix_now());
+  spe::History history(options.history_limit);
+  const auto reload = [&](std::string_view trigger) { return reload_config(store, metrics, logger, trigger); };
+  spe::http::Routes routes(spe::http::RoutesContext{io.get_executor(), store, resolver, metrics, logger, history,
+                                                    reload, options.timeout_offset, options.max_concurrent});
   spe::http::Server server(io, [&routes](spe::http::Request request, spe::http::Respond respond) {
     routes.handle(std::move(request), std::move(respond));
   });
@@ -115,7 +165,17 @@ int run(const spe::CliOptions& options) {
   for (const auto& address : *bound) logger.info("listening", {{"address", address}});
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  watch_signals(signals, io, server, store, options.config_file, logger);
+  const std::function<void()> reload_on_signal = [&] { reload("signal"); };
+  watch_signals(signals, io, server, reload_on_signal, logger);
+  Ticker lag_monitor(io, std::chrono::seconds(1), [&metrics](Ticker::Clock::duration late) {
+    metrics.event_loop_lag(std::chrono::duration<double>(late).count());
+  });
+  std::optional<Ticker> auto_reload;
+  if (options.auto_reload_interval.count() > 0) {
+    auto_reload.emplace(io, options.auto_reload_interval, [&](Ticker::Clock::duration) {
+      if (store.changed_on_disk()) reload("file");
+    });
+  }
 
   const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::thread> workers;

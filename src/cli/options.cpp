@@ -27,6 +27,10 @@ struct RawCli {
   bool config_check = false;
   std::vector<std::string> listen_addresses;
   std::string timeout_offset;
+  std::string web_config_file;
+  std::string history_limit;
+  std::string max_concurrent;
+  std::string auto_reload_interval;
   std::string log_level;
   std::string log_format;
   bool version = false;
@@ -46,6 +50,14 @@ po::options_description visible_options(RawCli& raw) {
      "Address to listen on (host:port, [v6]:port); repeatable.")
     ("timeout-offset", po::value(&raw.timeout_offset)->value_name("DURATION")->default_value("0.5s"),
      "Taken off Prometheus' scrape timeout to leave time to reply.")
+    ("web.config.file", po::value(&raw.web_config_file)->value_name("FILE")->default_value(""),
+     "Web config (TOML): TLS certificate and key, client CA, basic-auth users. Empty: plain HTTP, no auth.")
+    ("history.limit", po::value(&raw.history_limit)->value_name("N")->default_value("100"),
+     "Recent probes kept for the landing page and /logs; as many failures are kept besides. 0 keeps none.")
+    ("probe.max-concurrent", po::value(&raw.max_concurrent)->value_name("N")->default_value("0"),
+     "Probes in flight at most; more get 503 with Retry-After. 0: no limit.")
+    ("config.auto-reload-interval", po::value(&raw.auto_reload_interval)->value_name("DURATION")->default_value("0s"),
+     "Reload the config when its file changes, checking this often. 0s: only on SIGHUP and POST /-/reload.")
     ("log.level", po::value(&raw.log_level)->value_name("LEVEL")->default_value("info"),
      "Log only at or above this level: debug, info, warn or error.")
     ("log.format", po::value(&raw.log_format)->value_name("FORMAT")->default_value("logfmt"),
@@ -83,6 +95,19 @@ Result<RawCli> parse_raw(const std::vector<std::string>& args, std::string& help
   return raw;
 }
 
+// A count from 0 to 1,000,000: digits only, so "-1" is refused rather than wrapped around.
+Result<std::size_t> parse_count(std::string_view text) {
+  constexpr std::size_t kMax = 1'000'000;
+  std::size_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || ec != std::errc{} || end != text.data() + text.size() || value > kMax) {
+    return fail(ErrorCode::invalid_argument,
+                "invalid value \"" + std::string(text) + "\" (expected a whole number from 0 to 1000000)");
+  }
+  return value;
+}
+
 // Prefixes a value error with the flag it belongs to.
 std::unexpected<Error> flag_error(std::string_view flag, const Error& error) {
   return fail(ErrorCode::invalid_argument, "--" + std::string(flag) + ": " + error.message);
@@ -103,6 +128,16 @@ Result<CliOptions> validate(RawCli raw, std::string help) {
   const auto offset = parse_duration(raw.timeout_offset);
   if (!offset) return flag_error("timeout-offset", offset.error());
   options.timeout_offset = *offset;
+  options.web_config_file = std::move(raw.web_config_file);
+  const auto history = parse_count(raw.history_limit);
+  if (!history) return flag_error("history.limit", history.error());
+  options.history_limit = *history;
+  const auto max_concurrent = parse_count(raw.max_concurrent);
+  if (!max_concurrent) return flag_error("probe.max-concurrent", max_concurrent.error());
+  options.max_concurrent = *max_concurrent;
+  const auto interval = parse_duration(raw.auto_reload_interval);
+  if (!interval) return flag_error("config.auto-reload-interval", interval.error());
+  options.auto_reload_interval = *interval;
   const auto level = parse_log_level(raw.log_level);
   if (!level) return flag_error("log.level", level.error());
   options.log_level = *level;

@@ -653,6 +653,8 @@ void load_includes(Context& ctx, const toml::node& node, ExporterConfig& config,
       ctx.error(key, "must be a non-empty string", element.source());
       continue;
     }
+    config.include_patterns.push_back(
+        (std::filesystem::path(ctx.file()).parent_path() / element.as_string()->get()).lexically_normal().string());
     for (const std::string& file : expand_include(ctx, key, element.as_string()->get(), element)) {
       const std::string canonical = canonical_name(file);
       if (std::find(seen.begin(), seen.end(), canonical) != seen.end()) continue;

@@ -91,6 +91,9 @@ struct Module {
 struct ExporterConfig {
   std::string file;  // the path it was loaded from
   std::map<std::string, Module> modules;
+  // `include` globs resolved against the main file's directory: what auto-reload expands again to
+  // notice module files added, removed or changed.
+  std::vector<std::string> include_patterns;
 
   const Module* find_module(const std::string& name) const {
     const auto it = modules.find(name);

@@ -1,18 +1,34 @@
 // ConfigStore: the current config snapshot. Readers take a shared_ptr<const> and keep it for the
-// whole request; replace() swaps the pointer, so probes in flight finish on the config they
+// whole request; a reload swaps the pointer, so probes in flight finish on the config they
 // started with. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "config/load.hpp"
 #include "config/model.hpp"
 
 namespace spe {
 
+// The files a loaded config depends on: the config file itself, the files its `include` globs name
+// now (expanded at each call), and the key, certificate, password and passphrase files its modules
+// name (read at load, so a change needs a reload to take effect). known_hosts is not among them:
+// probes read it each time.
+std::vector<std::string> config_source_files(const ExporterConfig& config);
+
+// A hash of the contents of `files`, in order; an unreadable file counts as such. Equal values mean
+// (for any practical purpose) that nothing changed.
+std::uint64_t content_fingerprint(const std::vector<std::string>& files);
+
 class ConfigStore {
  public:
-  explicit ConfigStore(ConfigSnapshot initial) : current_(std::move(initial)) {}
+  // `initial` was loaded from `initial->file`, which reload() reads again.
+  explicit ConfigStore(ConfigSnapshot initial);
 
   ConfigSnapshot current() const {
     std::lock_guard lock(mutex_);
@@ -24,9 +40,23 @@ class ConfigStore {
     current_ = std::move(next);
   }
 
+  // Loads the config file again. On success the new snapshot replaces the current one and is
+  // returned; on failure the current one stays and every error is returned. Reloads run one at a
+  // time; readers are never blocked by a reload's file reads.
+  ConfigResult<ConfigSnapshot> reload();
+
+  // Whether the config file or a file it depends on changed since the last load or reload attempt
+  // (successful or not: a bad file is tried once, not at every check).
+  bool changed_on_disk() const;
+
  private:
-  mutable std::mutex mutex_;
+  std::uint64_t fingerprint_of(const ExporterConfig& config) const;
+
+  const std::string file_;
+  mutable std::mutex mutex_;         // guards current_
   ConfigSnapshot current_;
+  mutable std::mutex reload_mutex_;  // serializes reload(); guards attempted_fingerprint_
+  std::uint64_t attempted_fingerprint_ = 0;
 };
 
 }  // namespace spe

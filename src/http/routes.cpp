@@ -1,11 +1,17 @@
 #include "http/routes.hpp"
 
+#include <charconv>
+#include <ctime>
+
 #include <libssh/libssh.h>
 
+#include "config/render.hpp"
+#include "debug/debug_output.hpp"
 #include "metrics/exposition.hpp"
 #include "metrics/from_report.hpp"
 #include "metrics/process.hpp"
 #include "metrics/registry.hpp"
+#include "probe/allowlist.hpp"
 #include "probe/deadline.hpp"
 #include "probe/params.hpp"
 #include "probe/ssh_probe.hpp"
@@ -46,17 +52,70 @@ Response metrics_response(Result<std::string> text) {
   return Response{200, std::string(metrics::kTextContentType), std::move(*text), {}};
 }
 
+Response method_not_allowed(std::string_view allow) {
+  Response response = text_response(405, "method not allowed\n");
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+// The values of every `name=` parameter in a query string, decoded; nullopt when one does not decode.
+std::optional<std::vector<std::string>> query_values(std::string_view query, std::string_view name) {
+  std::vector<std::string> values;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    const auto key = url_decode(pair.substr(0, eq));
+    if (!key || *key != name) continue;
+    auto value = url_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    if (!value) return std::nullopt;
+    values.push_back(std::move(*value));
+  }
+  return values;
+}
+
+// Which requests_rejected_total reason a query that parse_probe_params refused counts under: the
+// target's fault (missing, repeated, malformed) or another parameter's.
+std::string_view param_error_reason(std::string_view query) {
+  const auto targets = query_values(query, "target");
+  const bool target_ok = targets && targets->size() == 1 && parse_target(targets->front()).has_value();
+  return target_ok ? "bad_request" : "bad_target";
+}
+
+// "2026-11-21T22:29:51Z": the wall-clock time of a history entry, in UTC.
+std::string utc_time(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+std::string history_rows(const History& history) {
+  std::string rows;
+  for (const auto& entry : history.list()) {
+    const std::string result = entry->success ? "success" : "failure (" + entry->failure_reason + ")";
+    const std::string id = std::to_string(entry->id);
+    rows += "<tr><td>" + html_escape(entry->module) + "</td><td>" + html_escape(entry->target) + "</td><td>" +
+            html_escape(result) + "</td><td>" +
+            seconds_text(std::chrono::duration<double>(entry->duration).count()) + "s</td><td>" +
+            utc_time(entry->start) + "</td><td><a href=\"/logs?id=" + id + "\">Logs</a></td></tr>\n";
+  }
+  return rows;
+}
+
 }  // namespace
 
 void Routes::handle(Request request, Respond respond) {
-  if (request.method != "GET") {
-    Response response = text_response(405, "method not allowed\n");
-    response.headers.emplace_back("Allow", "GET");
-    return respond(std::move(response));
-  }
+  if (request.path == "/-/reload") return respond(handle_reload(request));
+  if (request.method != "GET") return respond(method_not_allowed("GET"));
   if (request.path == "/probe" || request.path == "/ssh") return handle_probe(request, std::move(respond));
   if (request.path == "/metrics") return respond(handle_metrics());
   if (request.path == "/") return respond(handle_landing());
+  if (request.path == "/logs") return respond(handle_logs(request));
+  if (request.path == "/config") return respond(handle_config());
   if (request.path == "/-/healthy" || request.path == "/-/ready") return respond(text_response(200, "OK\n"));
   respond(text_response(404, "not found\n"));
 }
@@ -67,37 +126,66 @@ Response Routes::reject(int status, std::string_view reason, std::string message
   return text_response(status, std::move(message) + "\n");
 }
 
+// Every refusal happens before the probe starts, so a refused target never sees a packet.
 void Routes::handle_probe(const Request& request, Respond respond) {
   const auto start = Clock::now();
   auto params = parse_probe_params(request.query);
-  if (!params) return respond(reject(400, "bad_request", params.error().message));
+  if (!params) return respond(reject(400, param_error_reason(request.query), params.error().message));
   ConfigSnapshot config = context_.config.current();
   const Module* module = config->find_module(params->module);
   if (module == nullptr) {
     return respond(reject(400, "unknown_module", "unknown module \"" + params->module + "\""));
   }
+  if (module->allowlist && !module->allowlist->allows(params->target, module->port)) {
+    return respond(reject(403, "not_allowed", "target \"" + params->target_text + "\" is not allowed by module \"" +
+                                                  module->name + "\""));
+  }
   const auto timeout = effective_timeout(module->timeout, request.header("x-prometheus-scrape-timeout-seconds"),
                                          context_.timeout_offset);
   if (!timeout) return respond(reject(400, "bad_request", timeout.error().message));
+  if (!context_.metrics.try_probe_started(context_.max_concurrent)) {
+    Response response = reject(503, "overload", "too many probes in flight (--probe.max-concurrent=" +
+                                                    std::to_string(context_.max_concurrent) + ")");
+    response.headers.emplace_back("Retry-After", "1");
+    return respond(std::move(response));
+  }
 
-  ProbeRequest probe{std::move(config), module, params->target, params->target_text, *timeout, start};
-  context_.metrics.probe_started();
-  auto on_done = [this, respond = std::move(respond)](ProbeReport report) {
-    const double seconds = std::chrono::duration<double>(report.duration).count();
-    context_.metrics.probe_finished(report.module, report.success, seconds);
-    if (report.success) {
-      context_.logger.debug("probe succeeded", {{"module", report.module}, {"target", report.target},
-                                                {"duration_seconds", seconds_text(seconds)}});
-    } else {
-      context_.logger.info("probe failed",
-                           {{"module", report.module}, {"target", report.target},
-                            {"phase", std::string(to_string(report.last_phase))},
-                            {"reason", std::string(to_string(report.failure.value_or(FailureReason::internal)))},
-                            {"duration_seconds", seconds_text(seconds)}, {"err", report.failure_message}});
-    }
-    respond(metrics_response(render(metrics::families_from_report(report))));
+  ProbeRequest probe{config, module, params->target, params->target_text, *timeout, start};
+  // The lambda's copy of `config` keeps *module alive until the response is built.
+  auto on_done = [this, config, module, debug = params->debug, respond = std::move(respond)](ProbeReport report) {
+    finish_probe(std::move(report), *module, debug, respond);
   };
   start_ssh_probe(context_.executor, context_.resolver, std::move(probe), std::move(on_done));
+}
+
+// Counts, records and logs the probe, then answers. The debug text is built for the history as
+// well as for debug=true.
+void Routes::finish_probe(ProbeReport report, const Module& module, bool debug, const Respond& respond) {
+  const double seconds = std::chrono::duration<double>(report.duration).count();
+  context_.metrics.probe_finished(report.module, report.success, seconds);
+  auto text = render(metrics::families_from_report(report));
+  std::string debug_text;
+  if (debug || context_.history.limit() > 0) {
+    debug_text = debug_output(report, text ? *text : "cannot render metrics: " + text.error().message + "\n",
+                              render_module(module));
+  }
+  const std::string reason =
+      report.success ? "" : std::string(to_string(report.failure.value_or(FailureReason::internal)));
+  const std::uint64_t id =
+      context_.history.add(ProbeRecord{report.module, report.target, report.success, reason, report.duration, debug_text});
+  if (report.success) {
+    context_.logger.debug("probe succeeded", {{"module", report.module}, {"target", report.target},
+                                              {"duration_seconds", seconds_text(seconds)},
+                                              {"id", std::to_string(id)}});
+  } else {
+    context_.logger.info("probe failed",
+                         {{"module", report.module}, {"target", report.target},
+                          {"phase", std::string(to_string(report.last_phase))}, {"reason", reason},
+                          {"duration_seconds", seconds_text(seconds)}, {"err", report.failure_message},
+                          {"id", std::to_string(id)}});
+  }
+  if (debug) return respond(text_response(200, std::move(debug_text)));
+  respond(metrics_response(std::move(text)));
 }
 
 Response Routes::handle_metrics() const {
@@ -126,9 +214,43 @@ Response Routes::handle_landing() const {
       "<input type=\"submit\" value=\"Probe\">\n</form>\n"
       "<h2>Modules</h2>\n<ul>\n" +
       modules +
-      "</ul>\n<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/-/healthy\">Health</a></p>\n"
+      "</ul>\n<h2>Recent probes</h2>\n<table>\n"
+      "<tr><th>Module</th><th>Target</th><th>Result</th><th>Duration</th><th>Started (UTC)</th><th>Debug</th></tr>\n" +
+      history_rows(context_.history) +
+      "</table>\n<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/config\">Configuration</a> &middot; "
+      "<a href=\"/-/healthy\">Health</a></p>\n"
       "</body></html>\n";
   return Response{200, "text/html; charset=utf-8", std::move(body), {}};
+}
+
+Response Routes::handle_logs(const Request& request) const {
+  const auto ids = query_values(request.query, "id");
+  if (!ids || ids->size() != 1) return text_response(400, "expected one parameter \"id\"\n");
+  const std::string& text = ids->front();
+  std::uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
+    return text_response(400, "invalid id \"" + text + "\": expected a probe number\n");
+  }
+  const auto entry = context_.history.get(id);
+  if (entry == nullptr) {
+    return text_response(404, "no probe with id " + text + " in the history (it keeps the last " +
+                                  std::to_string(context_.history.limit()) + " probes and as many failures)\n");
+  }
+  return text_response(200, entry->debug_text);
+}
+
+Response Routes::handle_config() const {
+  return text_response(200, render_config(*context_.config.current()));
+}
+
+Response Routes::handle_reload(const Request& request) {
+  if (request.method != "POST") return method_not_allowed("POST");
+  const auto reloaded = context_.reload("http");
+  if (!reloaded) {
+    return text_response(500, "failed to reload config, keeping the previous one:\n" + reloaded.error().to_string() + "\n");
+  }
+  return text_response(200, "config reloaded (" + std::to_string((*reloaded)->modules.size()) + " modules)\n");
 }
 
 }  // namespace spe::http

@@ -1,18 +1,27 @@
-// Routes: one HTTP request -> one response, for /probe (/ssh), /metrics, /, /-/healthy, /-/ready.
-// Decides statuses and bodies; moves no bytes itself. Thread-safe: called from every io thread.
+// Routes: one HTTP request -> one response, for /probe (/ssh), /metrics, /, /logs, /config,
+// /-/reload, /-/healthy, /-/ready. Decides statuses and bodies; moves no bytes itself. Thread-safe:
+// called from every io thread.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
 
 #include <boost/asio/any_io_executor.hpp>
 
 #include "config/store.hpp"
+#include "debug/history.hpp"
 #include "http/message.hpp"
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
+#include "probe/report.hpp"
 #include "probe/resolver.hpp"
 
 namespace spe::http {
+
+// Reloads the config, logs the outcome and sets the reload metrics: the one function SIGHUP, the
+// auto-reload timer and POST /-/reload share. `trigger` says which ("signal", "http", "file").
+using ReloadFunction = std::function<ConfigResult<ConfigSnapshot>(std::string_view trigger)>;
 
 struct RoutesContext {
   boost::asio::any_io_executor executor;  // where probes run
@@ -20,7 +29,10 @@ struct RoutesContext {
   Resolver& resolver;
   metrics::ExporterMetrics& metrics;
   Logger& logger;
+  History& history;
+  ReloadFunction reload;
   std::chrono::milliseconds timeout_offset{500};
+  std::size_t max_concurrent = 0;  // probes in flight at most; 0: no limit
 };
 
 class Routes {
@@ -32,8 +44,12 @@ class Routes {
 
  private:
   void handle_probe(const Request& request, Respond respond);
+  void finish_probe(ProbeReport report, const Module& module, bool debug, const Respond& respond);
   Response handle_metrics() const;
   Response handle_landing() const;
+  Response handle_logs(const Request& request) const;
+  Response handle_config() const;
+  Response handle_reload(const Request& request);
   Response reject(int status, std::string_view reason, std::string message);
 
   RoutesContext context_;

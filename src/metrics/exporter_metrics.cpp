@@ -14,18 +14,30 @@ constexpr std::string_view kPrefix = "ssh_probe_exporter_";
 
 std::string name(std::string_view base) { return std::string(kPrefix) + std::string(base); }
 
+MetricFamily single_gauge(std::string family_name, std::string help, double value) {
+  return MetricFamily{std::move(family_name), std::move(help), MetricType::gauge, {Sample{{}, value, {}}}};
+}
+
 }  // namespace
 
 ExporterMetrics::ExporterMetrics(std::string version, std::string revision,
                                  std::string libssh_version)
     : version_(std::move(version)),
       revision_(std::move(revision)),
-      libssh_version_(std::move(libssh_version)),
-      rejected_{{"bad_request", 0}, {"unknown_module", 0}} {}
+      libssh_version_(std::move(libssh_version)) {
+  for (const std::string_view reason : kRejectReasons) rejected_.emplace(reason, 0);
+}
 
 void ExporterMetrics::probe_started() {
   const std::lock_guard lock(mutex_);
   ++in_flight_;
+}
+
+bool ExporterMetrics::try_probe_started(std::size_t max_in_flight) {
+  const std::lock_guard lock(mutex_);
+  if (max_in_flight != 0 && in_flight_ >= static_cast<std::int64_t>(max_in_flight)) return false;
+  ++in_flight_;
+  return true;
 }
 
 void ExporterMetrics::probe_finished(const std::string& module, bool success, double seconds) {
@@ -53,6 +65,17 @@ void ExporterMetrics::request_rejected(std::string_view reason) {
   } else {
     rejected_.emplace(std::string(reason), 1);
   }
+}
+
+void ExporterMetrics::config_loaded(bool success, double unix_seconds) {
+  const std::lock_guard lock(mutex_);
+  last_load_successful_ = success;
+  if (success) last_success_unix_seconds_ = unix_seconds;
+}
+
+void ExporterMetrics::event_loop_lag(double seconds) {
+  const std::lock_guard lock(mutex_);
+  event_loop_lag_seconds_ = seconds >= 0 ? seconds : 0;
 }
 
 MetricFamily ExporterMetrics::probes_total_family() const {
@@ -115,6 +138,15 @@ std::vector<MetricFamily> ExporterMetrics::families() const {
                              {Sample{{}, static_cast<double>(in_flight_), {}}}});
   out.push_back(duration_family());
   out.push_back(rejected_family());
+  out.push_back(single_gauge(name("config_last_reload_successful"),
+                             "Whether the last configuration load (at startup or a reload) succeeded.",
+                             last_load_successful_ ? 1 : 0));
+  out.push_back(single_gauge(name("config_last_reload_success_timestamp_seconds"),
+                             "Time of the last successful configuration load, in seconds since the epoch.",
+                             last_success_unix_seconds_));
+  out.push_back(single_gauge(name("event_loop_lag_seconds"),
+                             "How late the event loop's once-a-second timer last fired, in seconds.",
+                             event_loop_lag_seconds_));
   return out;
 }
 

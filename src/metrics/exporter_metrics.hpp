@@ -1,5 +1,6 @@
 // ExporterMetrics: the exporter's own counters for /metrics (ssh_probe_exporter_*): build info,
-// probes by module and result, probes in flight, probe duration histogram, rejected requests.
+// probes by module and result, probes in flight, probe duration histogram, rejected requests,
+// config reloads and the event loop's lag.
 // Constructed once in main and passed down; there is no global instance.
 #pragma once
 
@@ -21,6 +22,11 @@ class ExporterMetrics {
   // Upper bounds of ssh_probe_exporter_probe_duration_seconds, in seconds; +Inf is implied.
   static constexpr std::array<double, 13> kDurationBuckets = {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  // Why a request got no probe: a bad or missing target, another bad parameter (debug, the
+  // scrape-timeout header), a module that does not exist, a target outside the module's
+  // allowed_targets, too many probes in flight.
+  static constexpr std::array<std::string_view, 5> kRejectReasons = {
+      "bad_target", "bad_request", "unknown_module", "not_allowed", "overload"};
 
   // The three strings become the labels of ssh_probe_exporter_build_info.
   ExporterMetrics(std::string version, std::string revision, std::string libssh_version);
@@ -29,16 +35,27 @@ class ExporterMetrics {
 
   // A probe began: probes_in_flight + 1.
   void probe_started();
+  // A probe may begin if fewer than `max_in_flight` are in flight (0: no limit); then, as
+  // probe_started, and true. Otherwise nothing changes and false: check and count are one step,
+  // so concurrent requests cannot overshoot the limit.
+  bool try_probe_started(std::size_t max_in_flight);
   // A probe ended after `seconds`: probes_in_flight - 1, probes_total{module,result} + 1 and one
   // observation in the duration histogram of `module`. Once a module is seen, both of its result
   // series are reported (the other one at 0), so rate() works from the first probe.
   void probe_finished(const std::string& module, bool success, double seconds);
-  // A request was refused before probing: requests_rejected_total{reason} + 1. The reasons
-  // "bad_request" and "unknown_module" are always reported, at 0 until they happen.
+  // A request was refused before probing: requests_rejected_total{reason} + 1. The reasons in
+  // kRejectReasons are always reported, at 0 until they happen.
   void request_rejected(std::string_view reason);
+  // A config load finished (at startup or a reload) at `unix_seconds`: sets
+  // config_last_reload_successful, and on success config_last_reload_success_timestamp_seconds.
+  void config_loaded(bool success, double unix_seconds);
+  // How late the event loop's last periodic timer fired, in seconds.
+  void event_loop_lag(double seconds);
 
   // A consistent snapshot, in this order: build_info, probes_total, probes_in_flight,
-  // probe_duration_seconds, requests_rejected_total; series sorted by label values.
+  // probe_duration_seconds, requests_rejected_total, config_last_reload_successful,
+  // config_last_reload_success_timestamp_seconds, event_loop_lag_seconds; series sorted by label
+  // values.
   std::vector<MetricFamily> families() const;
 
  private:
@@ -61,6 +78,9 @@ class ExporterMetrics {
   std::map<std::pair<std::string, std::string>, std::uint64_t> probes_;  // (module, result)
   std::map<std::string, Histogram> durations_;                           // by module
   std::map<std::string, std::uint64_t, std::less<>> rejected_;           // by reason
+  bool last_load_successful_ = false;
+  double last_success_unix_seconds_ = 0;
+  double event_loop_lag_seconds_ = 0;
 };
 
 }  // namespace spe::metrics

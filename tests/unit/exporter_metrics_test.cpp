@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -62,7 +63,7 @@ TEST_CASE("a fresh instance reports build info, zero in flight and pre-seeded re
           "[unit][metrics]") {
   const ExporterMetrics metrics = make_metrics();
   const auto families = metrics.families();
-  REQUIRE(families.size() == 5);
+  REQUIRE(families.size() == 8);
   CHECK(families[0].name == "ssh_probe_exporter_build_info");
   CHECK(families[1].name == "ssh_probe_exporter_probes_total");
   CHECK(families[2].name == "ssh_probe_exporter_probes_in_flight");
@@ -71,10 +72,28 @@ TEST_CASE("a fresh instance reports build info, zero in flight and pre-seeded re
   CHECK(families[1].type == MetricType::counter);
   CHECK(families[3].type == MetricType::histogram);
   CHECK(families[4].type == MetricType::counter);
+  CHECK(families[5].name == "ssh_probe_exporter_config_last_reload_successful");
+  CHECK(families[6].name == "ssh_probe_exporter_config_last_reload_success_timestamp_seconds");
+  CHECK(families[7].name == "ssh_probe_exporter_event_loop_lag_seconds");
   CHECK(write_text(families) ==
         std::string(kBuildInfo) + std::string(kInFlightZero) + std::string(kRejectedHeader) +
             "ssh_probe_exporter_requests_rejected_total{reason=\"bad_request\"} 0\n"
-            "ssh_probe_exporter_requests_rejected_total{reason=\"unknown_module\"} 0\n");
+            "ssh_probe_exporter_requests_rejected_total{reason=\"bad_target\"} 0\n"
+            "ssh_probe_exporter_requests_rejected_total{reason=\"not_allowed\"} 0\n"
+            "ssh_probe_exporter_requests_rejected_total{reason=\"overload\"} 0\n"
+            "ssh_probe_exporter_requests_rejected_total{reason=\"unknown_module\"} 0\n"
+            "# HELP ssh_probe_exporter_config_last_reload_successful Whether the last configuration load (at "
+            "startup or a reload) succeeded.\n"
+            "# TYPE ssh_probe_exporter_config_last_reload_successful gauge\n"
+            "ssh_probe_exporter_config_last_reload_successful 0\n"
+            "# HELP ssh_probe_exporter_config_last_reload_success_timestamp_seconds Time of the last successful "
+            "configuration load, in seconds since the epoch.\n"
+            "# TYPE ssh_probe_exporter_config_last_reload_success_timestamp_seconds gauge\n"
+            "ssh_probe_exporter_config_last_reload_success_timestamp_seconds 0\n"
+            "# HELP ssh_probe_exporter_event_loop_lag_seconds How late the event loop's once-a-second timer "
+            "last fired, in seconds.\n"
+            "# TYPE ssh_probe_exporter_event_loop_lag_seconds gauge\n"
+            "ssh_probe_exporter_event_loop_lag_seconds 0\n");
 }
 
 TEST_CASE("finished probes count by module and result, both results shown once a module is seen",
@@ -169,7 +188,57 @@ TEST_CASE("rejected requests count by reason, sorted, known reasons pre-seeded",
         std::string(kRejectedHeader) +
             "ssh_probe_exporter_requests_rejected_total{reason=\"a_new_reason\"} 1\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"bad_request\"} 0\n"
+            "ssh_probe_exporter_requests_rejected_total{reason=\"bad_target\"} 0\n"
+            "ssh_probe_exporter_requests_rejected_total{reason=\"not_allowed\"} 0\n"
+            "ssh_probe_exporter_requests_rejected_total{reason=\"overload\"} 0\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"unknown_module\"} 2\n");
+}
+
+TEST_CASE("try_probe_started admits up to the limit, 0 means no limit", "[unit][metrics]") {
+  ExporterMetrics metrics = make_metrics();
+  CHECK(metrics.try_probe_started(2));
+  CHECK(metrics.try_probe_started(2));
+  CHECK_FALSE(metrics.try_probe_started(2));
+  CHECK(single_value(metrics.families(), "ssh_probe_exporter_probes_in_flight") == 2.0);
+  metrics.probe_finished("m", true, 0.1);
+  CHECK(metrics.try_probe_started(2));
+  for (int i = 0; i < 100; ++i) CHECK(metrics.try_probe_started(0));
+  CHECK(single_value(metrics.families(), "ssh_probe_exporter_probes_in_flight") == 102.0);
+}
+
+TEST_CASE("try_probe_started never overshoots the limit under contention", "[unit][metrics]") {
+  ExporterMetrics metrics = make_metrics();
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        if (metrics.try_probe_started(10)) ++admitted;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(admitted == 10);
+}
+
+TEST_CASE("config loads set the reload gauges; a failure keeps the last success time", "[unit][metrics]") {
+  ExporterMetrics metrics = make_metrics();
+  metrics.config_loaded(true, 1700000000.5);
+  auto families = metrics.families();
+  CHECK(single_value(families, "ssh_probe_exporter_config_last_reload_successful") == 1.0);
+  CHECK(single_value(families, "ssh_probe_exporter_config_last_reload_success_timestamp_seconds") == 1700000000.5);
+  metrics.config_loaded(false, 1700000100);
+  families = metrics.families();
+  CHECK(single_value(families, "ssh_probe_exporter_config_last_reload_successful") == 0.0);
+  CHECK(single_value(families, "ssh_probe_exporter_config_last_reload_success_timestamp_seconds") == 1700000000.5);
+}
+
+TEST_CASE("the event loop lag gauge shows the last measurement", "[unit][metrics]") {
+  ExporterMetrics metrics = make_metrics();
+  metrics.event_loop_lag(0.25);
+  CHECK(single_value(metrics.families(), "ssh_probe_exporter_event_loop_lag_seconds") == 0.25);
+  metrics.event_loop_lag(-1);
+  CHECK(single_value(metrics.families(), "ssh_probe_exporter_event_loop_lag_seconds") == 0.0);
 }
 
 TEST_CASE("counts stay exact when probes finish on several threads at once", "[unit][metrics]") {

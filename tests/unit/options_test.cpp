@@ -141,3 +141,49 @@ TEST_CASE("bad listen addresses say what is missing or wrong", "[unit][cli]") {
   CHECK(address.error().code == spe::ErrorCode::invalid_argument);
   CHECK(address.error().message == message);
 }
+
+TEST_CASE("operations flags: web config, history, concurrency limit, auto reload", "[unit][cli]") {
+  const auto defaults = parse_cli({});
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->web_config_file.empty());
+  CHECK(defaults->history_limit == 100);
+  CHECK(defaults->max_concurrent == 0);
+  CHECK(defaults->auto_reload_interval == 0ms);
+
+  const auto options = parse_cli({"--web.config.file=/etc/spe/web.toml", "--history.limit", "7",
+                                  "--probe.max-concurrent=250", "--config.auto-reload-interval", "30s"});
+  REQUIRE(options.has_value());
+  CHECK(options->web_config_file == "/etc/spe/web.toml");
+  CHECK(options->history_limit == 7);
+  CHECK(options->max_concurrent == 250);
+  CHECK(options->auto_reload_interval == 30s);
+  CHECK(parse_cli({"--history.limit=0"})->history_limit == 0);
+}
+
+TEST_CASE("operations flags: bad values name the flag", "[unit][cli]") {
+  const auto [flag, message] = GENERATE(table<std::string, std::string>({
+      {"--history.limit=-1", "--history.limit: invalid value \"-1\" (expected a whole number from 0 to 1000000)"},
+      {"--history.limit=ten", "--history.limit: invalid value \"ten\" (expected a whole number from 0 to 1000000)"},
+      {"--probe.max-concurrent=1000001",
+       "--probe.max-concurrent: invalid value \"1000001\" (expected a whole number from 0 to 1000000)"},
+      {"--probe.max-concurrent=1e3",
+       "--probe.max-concurrent: invalid value \"1e3\" (expected a whole number from 0 to 1000000)"},
+  }));
+  CAPTURE(flag);
+  const auto options = parse_cli({flag});
+  REQUIRE_FALSE(options.has_value());
+  CHECK(options.error().message == message);
+  const auto interval = parse_cli({"--config.auto-reload-interval=soon"});
+  REQUIRE_FALSE(interval.has_value());
+  CHECK(interval.error().message.starts_with("--config.auto-reload-interval: invalid duration \"soon\""));
+}
+
+TEST_CASE("--help lists the operations flags", "[unit][cli]") {
+  const auto options = parse_cli({});
+  REQUIRE(options.has_value());
+  for (const char* flag : {"--web.config.file", "--history.limit", "--probe.max-concurrent",
+                           "--config.auto-reload-interval"}) {
+    INFO(flag);
+    CHECK(options->help_text.find(flag) != std::string::npos);
+  }
+}

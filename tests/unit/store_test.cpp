@@ -1,0 +1,144 @@
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+#include "config/store.hpp"
+
+namespace {
+
+const std::string kData = SPE_TEST_DATA;
+
+// A config file in a fresh directory, removed at the end.
+class ConfigFile {
+ public:
+  ConfigFile() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "spe-store-XXXXXX").string();
+    dir_ = ::mkdtemp(pattern.data());
+    path_ = (dir_ / "exporter.toml").string();
+  }
+  ~ConfigFile() { std::filesystem::remove_all(dir_); }
+  const std::string& path() const { return path_; }
+  std::filesystem::path dir() const { return dir_; }
+  void write(const std::string& text, const std::string& name = "exporter.toml") const {
+    std::ofstream(dir_ / name, std::ios::trunc) << text;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+std::string module(const std::string& name) {
+  return "[modules." + name + "]\npassword = \"x\"\ninsecure_ignore_host_key = true\n";
+}
+
+spe::ConfigSnapshot load(const std::string& path) {
+  auto config = spe::load_config_file(path);
+  REQUIRE(config.has_value());
+  return std::make_shared<const spe::ExporterConfig>(std::move(*config));
+}
+
+}  // namespace
+
+TEST_CASE("store: a good reload swaps the snapshot; readers keep the one they took", "[unit][store]") {
+  ConfigFile file;
+  file.write(module("a"));
+  spe::ConfigStore store(load(file.path()));
+  const spe::ConfigSnapshot before = store.current();
+  file.write(module("a") + module("b"));
+  const auto reloaded = store.reload();
+  REQUIRE(reloaded.has_value());
+  CHECK((*reloaded)->modules.size() == 2);
+  CHECK(store.current() == *reloaded);
+  CHECK(before->modules.size() == 1);  // still valid, still the old config
+}
+
+TEST_CASE("store: a bad reload keeps the old snapshot and returns every error", "[unit][store]") {
+  ConfigFile file;
+  file.write(module("a"));
+  spe::ConfigStore store(load(file.path()));
+  const spe::ConfigSnapshot before = store.current();
+  file.write("[modules.a]\nport = 0\nbogus = 1\n");
+  const auto reloaded = store.reload();
+  REQUIRE_FALSE(reloaded.has_value());
+  CHECK(reloaded.error().errors.size() >= 2);
+  CHECK(store.current() == before);
+  std::filesystem::remove(file.path());
+  CHECK_FALSE(store.reload().has_value());
+  CHECK(store.current() == before);
+}
+
+TEST_CASE("store: changes on disk are seen once, for the config and the files it names", "[unit][store]") {
+  ConfigFile file;
+  file.write("secret-1\n", "password.txt");
+  file.write("[modules.a]\npassword_file = \"password.txt\"\ninsecure_ignore_host_key = true\n");
+  spe::ConfigStore store(load(file.path()));
+  CHECK_FALSE(store.changed_on_disk());
+
+  // The same content written again is no change.
+  file.write("[modules.a]\npassword_file = \"password.txt\"\ninsecure_ignore_host_key = true\n");
+  CHECK_FALSE(store.changed_on_disk());
+
+  file.write("secret-2\n", "password.txt");
+  CHECK(store.changed_on_disk());
+  REQUIRE(store.reload().has_value());
+  CHECK(store.current()->modules.at("a").auth.password->reveal() == "secret-2");
+  CHECK_FALSE(store.changed_on_disk());
+
+  // A bad file is tried once: after the failed attempt it no longer counts as changed.
+  file.write("[modules.a]\nport = 0\n");
+  CHECK(store.changed_on_disk());
+  CHECK_FALSE(store.reload().has_value());
+  CHECK_FALSE(store.changed_on_disk());
+  file.write(module("fixed"));
+  CHECK(store.changed_on_disk());
+  REQUIRE(store.reload().has_value());
+  CHECK(store.current()->find_module("fixed") != nullptr);
+  CHECK_FALSE(store.changed_on_disk());
+}
+
+TEST_CASE("store: the files a config depends on", "[unit][store]") {
+  const auto config = spe::load_config_file(kData + "/config/good.toml");
+  REQUIRE(config.has_value());
+  const auto files = spe::config_source_files(*config);
+  REQUIRE_FALSE(files.empty());
+  CHECK(files.front() == kData + "/config/good.toml");
+  const auto has = [&](const std::string& path) { return std::find(files.begin(), files.end(), path) != files.end(); };
+  CHECK(has(kData + "/keys/id_ed25519"));
+  CHECK(has(kData + "/keys/id_ed25519-cert.pub"));
+  CHECK(has(kData + "/config/passphrase.txt"));
+  CHECK(has(kData + "/config/password.txt"));
+  CHECK_FALSE(has(kData + "/keys/known_hosts"));
+  CHECK(spe::content_fingerprint(files) == spe::content_fingerprint(files));
+  CHECK(spe::content_fingerprint({kData + "/config/passphrase.txt"}) !=
+        spe::content_fingerprint({kData + "/config/password.txt"}));
+  CHECK(spe::content_fingerprint({"/nonexistent/a"}) != spe::content_fingerprint({"/nonexistent/b"}));
+}
+
+TEST_CASE("store: included module files count, including ones added after the load", "[unit][store]") {
+  ConfigFile file;
+  std::filesystem::create_directory(file.dir() / "modules");
+  file.write(module("a"), "modules/a.toml");
+  file.write("include = [\"modules/*.toml\"]\n");
+  spe::ConfigStore store(load(file.path()));
+  REQUIRE(store.current()->find_module("a") != nullptr);
+  CHECK_FALSE(store.changed_on_disk());
+
+  file.write(module("b"), "modules/b.toml");
+  CHECK(store.changed_on_disk());
+  REQUIRE(store.reload().has_value());
+  CHECK(store.current()->find_module("b") != nullptr);
+  CHECK_FALSE(store.changed_on_disk());
+
+  file.write(module("a2"), "modules/a.toml");
+  CHECK(store.changed_on_disk());
+  REQUIRE(store.reload().has_value());
+  CHECK(store.current()->find_module("a2") != nullptr);
+
+  std::filesystem::remove(file.dir() / "modules/b.toml");
+  CHECK(store.changed_on_disk());
+}
