@@ -103,7 +103,7 @@ std::string render_gauge(const std::string& command_path, const GaugeRule& gauge
   table.string("name", gauge.name);
   table.string_if("help", gauge.help);
   if (gauge.regex) table.string("regex", gauge.regex->pattern());
-  table.string("value_group", gauge.value_group);
+  table.string("value", gauge.value_group);
   if (!gauge.labels.empty()) {
     table.raw("labels", inline_table(gauge.labels, [](const std::string& v) { return toml_quote(v); }));
   }

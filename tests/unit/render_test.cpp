@@ -139,7 +139,7 @@ TEST_CASE("render: commands and their gauges", "[unit][render]") {
         "name = \"disk_used_ratio\"\n"
         "help = \"Used.\"\n"
         "regex = \"(?P<mount>/\\\\S*) (?P<value>[0-9]+)%\"\n"
-        "value_group = \"value\"\n"
+        "value = \"value\"\n"
         "labels = { \"odd key\" = \"x\", team = \"ops\" }\n"
         "map = { active = 1.0 }\n"
         "scale = 0.01\n"
@@ -152,4 +152,29 @@ TEST_CASE("render: commands and their gauges", "[unit][render]") {
         "max_output_bytes = 65536\n"
         "format = \"prometheus\"\n"
         "prefix = \"node_\"\n");
+}
+
+TEST_CASE("a rendered module with commands and gauges loads again to the same rules", "[unit][render]") {
+  const std::string original =
+      "[modules.cmd]\n"
+      "password = \"x\"\n"
+      "insecure_ignore_host_key = true\n"
+      "[[modules.cmd.commands]]\n"
+      "name = \"df\"\n"
+      "command = \"df -P\"\n"
+      "[[modules.cmd.commands.gauges]]\n"
+      "name = \"disk_used\"\n"
+      "regex = '(?P<mount>/\\S*) (?P<used>[0-9]+)%'\n"
+      "value = \"used\"\n"
+      "scale = 0.01\n";
+  const auto first = spe::load_config_text(original, "/tmp/first.toml");
+  REQUIRE(first);
+  const std::string rendered = spe::render_module(first->modules.at("cmd"));
+  const auto second = spe::load_config_text(rendered, "/tmp/second.toml");
+  INFO(rendered);
+  REQUIRE(second);
+  const auto& gauge = second->modules.at("cmd").commands.at(0).gauges.at(0);
+  CHECK(gauge.value_group == "used");
+  CHECK(gauge.scale == 0.01);
+  CHECK(gauge.regex->pattern() == "(?P<mount>/\\S*) (?P<used>[0-9]+)%");
 }
