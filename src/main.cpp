@@ -23,6 +23,7 @@
 #include "debug/history.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
+#include "http/web_config.hpp"
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
 #include "probe/resolver.hpp"
@@ -140,6 +141,15 @@ int run(const spe::CliOptions& options) {
     }
     listen.push_back(*address);
   }
+  spe::http::WebConfig web_config;
+  if (!options.web_config_file.empty()) {
+    auto loaded = spe::http::load_web_config_file(options.web_config_file);
+    if (!loaded) {
+      logger.error("cannot load web config", {{"file", options.web_config_file}, {"err", loaded.error().to_string()}});
+      return 1;
+    }
+    web_config = std::move(*loaded);
+  }
   raise_fd_limit();
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -155,6 +165,10 @@ int run(const spe::CliOptions& options) {
   spe::http::Server server(io, [&routes](spe::http::Request request, spe::http::Respond respond) {
     routes.handle(std::move(request), std::move(respond));
   });
+  if (const auto secured = server.use_web_config(web_config); !secured) {
+    logger.error("cannot load web config", {{"file", options.web_config_file}, {"err", secured.error().to_string()}});
+    return 1;
+  }
   const auto bound = server.listen(listen);
   if (!bound) {
     logger.error("cannot listen", {{"err", bound.error().message}});
@@ -162,7 +176,8 @@ int run(const spe::CliOptions& options) {
   }
   logger.info("starting", {{"version", SPE_VERSION}, {"revision", SPE_REVISION}, {"libssh", ssh_version(0)},
                            {"config", options.config_file}});
-  for (const auto& address : *bound) logger.info("listening", {{"address", address}});
+  const std::string tls = web_config.tls ? "true" : "false";
+  for (const auto& address : *bound) logger.info("listening", {{"address", address}, {"tls", tls}});
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   const std::function<void()> reload_on_signal = [&] { reload("signal"); };

@@ -8,6 +8,7 @@
 #include "config/render.hpp"
 #include "debug/debug_output.hpp"
 #include "metrics/exposition.hpp"
+#include "metrics/negotiation.hpp"
 #include "metrics/from_report.hpp"
 #include "metrics/process.hpp"
 #include "metrics/registry.hpp"
@@ -38,18 +39,19 @@ std::string html_escape(std::string_view text) {
 
 std::string seconds_text(double seconds) { return metrics::format_value(seconds); }
 
-// Families -> exposition text through a per-request registry, which refuses anything invalid.
-Result<std::string> render(std::vector<metrics::MetricFamily> families) {
+// Families -> exposition text in `format` through a per-request registry, which refuses anything invalid.
+Result<std::string> render(std::vector<metrics::MetricFamily> families, metrics::Format format) {
   metrics::Registry registry;
   for (auto& family : families) {
     if (auto added = registry.add(std::move(family)); !added) return std::unexpected(added.error());
   }
-  return metrics::write_text(registry.families());
+  return metrics::write_exposition(registry.families(), format);
 }
 
-Response metrics_response(Result<std::string> text) {
+// The body depends on the request's Accept header (the server adds Accept-Encoding to Vary).
+Response metrics_response(Result<std::string> text, metrics::Format format) {
   if (!text) return text_response(500, "cannot render metrics: " + text.error().message + "\n");
-  return Response{200, std::string(metrics::kTextContentType), std::move(*text), {}};
+  return Response{200, std::string(metrics::content_type(format)), std::move(*text), {{"Vary", "Accept"}}};
 }
 
 Response method_not_allowed(std::string_view allow) {
@@ -112,7 +114,7 @@ void Routes::handle(Request request, Respond respond) {
   if (request.path == "/-/reload") return respond(handle_reload(request));
   if (request.method != "GET") return respond(method_not_allowed("GET"));
   if (request.path == "/probe" || request.path == "/ssh") return handle_probe(request, std::move(respond));
-  if (request.path == "/metrics") return respond(handle_metrics());
+  if (request.path == "/metrics") return respond(handle_metrics(request));
   if (request.path == "/") return respond(handle_landing());
   if (request.path == "/logs") return respond(handle_logs(request));
   if (request.path == "/config") return respond(handle_config());
@@ -152,18 +154,22 @@ void Routes::handle_probe(const Request& request, Respond respond) {
 
   ProbeRequest probe{config, module, params->target, params->target_text, *timeout, start};
   // The lambda's copy of `config` keeps *module alive until the response is built.
-  auto on_done = [this, config, module, debug = params->debug, respond = std::move(respond)](ProbeReport report) {
-    finish_probe(std::move(report), *module, debug, respond);
+  const auto format = metrics::negotiate_format(request.header("accept"));
+  auto on_done = [this, config, module, debug = params->debug, format,
+                  respond = std::move(respond)](ProbeReport report) {
+    finish_probe(std::move(report), *module, debug, format, respond);
   };
   start_ssh_probe(context_.executor, context_.resolver, std::move(probe), std::move(on_done));
 }
 
 // Counts, records and logs the probe, then answers. The debug text is built for the history as
 // well as for debug=true.
-void Routes::finish_probe(ProbeReport report, const Module& module, bool debug, const Respond& respond) {
+// The metrics are rendered once, in the negotiated format, for the answer, debug text and history.
+void Routes::finish_probe(ProbeReport report, const Module& module, bool debug, metrics::Format format,
+                          const Respond& respond) {
   const double seconds = std::chrono::duration<double>(report.duration).count();
   context_.metrics.probe_finished(report.module, report.success, seconds);
-  auto text = render(metrics::families_from_report(report));
+  auto text = render(metrics::families_from_report(report), format);
   std::string debug_text;
   if (debug || context_.history.limit() > 0) {
     debug_text = debug_output(report, text ? *text : "cannot render metrics: " + text.error().message + "\n",
@@ -185,13 +191,14 @@ void Routes::finish_probe(ProbeReport report, const Module& module, bool debug, 
                           {"id", std::to_string(id)}});
   }
   if (debug) return respond(text_response(200, std::move(debug_text)));
-  respond(metrics_response(std::move(text)));
+  respond(metrics_response(std::move(text), format));
 }
 
-Response Routes::handle_metrics() const {
+Response Routes::handle_metrics(const Request& request) const {
   auto families = context_.metrics.families();
   for (auto& family : metrics::process_families()) families.push_back(std::move(family));
-  return metrics_response(render(std::move(families)));
+  const auto format = metrics::negotiate_format(request.header("accept"));
+  return metrics_response(render(std::move(families), format), format);
 }
 
 Response Routes::handle_landing() const {

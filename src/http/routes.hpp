@@ -14,6 +14,7 @@
 #include "http/message.hpp"
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
+#include "metrics/negotiation.hpp"
 #include "probe/report.hpp"
 #include "probe/resolver.hpp"
 
@@ -44,8 +45,9 @@ class Routes {
 
  private:
   void handle_probe(const Request& request, Respond respond);
-  void finish_probe(ProbeReport report, const Module& module, bool debug, const Respond& respond);
-  Response handle_metrics() const;
+  void finish_probe(ProbeReport report, const Module& module, bool debug, metrics::Format format,
+                    const Respond& respond);
+  Response handle_metrics(const Request& request) const;
   Response handle_landing() const;
   Response handle_logs(const Request& request) const;
   Response handle_config() const;

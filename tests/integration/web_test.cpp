@@ -1,0 +1,613 @@
+// The web side of the exporter: --web.config.file (TLS, client certificates, basic auth) tested with
+// curl against the real binary; HTTP hardening (size limits, slow clients, keep-alive and
+// connection caps, clients that leave mid-probe); gzip and OpenMetrics negotiation. The transport
+// limits are tested on an in-process Server with small limits; everything else on the binary.
+#include <sys/socket.h>
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "http/server.hpp"
+#include "integration/probe_bed.hpp"
+#include "support/adversarial.hpp"
+
+using namespace spe::test;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+// What Prometheus 2.42 sends (scrape/scrape.go, scrapeAcceptHeader).
+constexpr const char* kPrometheusAccept =
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+constexpr const char* kOpenMetricsType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+// `htpasswd -nbBC 10 prometheus 'correct horse'`.
+constexpr const char* kPrometheusHash = "$2y$10$k1Z1/eve.Mz8P6oUjT8zbehpJn8eLfNUKyyysg6lKQu35eYzrOsl.";
+
+// An in-process Server on 127.0.0.1 with two io threads, for the transport alone.
+class LocalServer {
+ public:
+  LocalServer(spe::http::Handler handler, spe::http::ServerLimits limits)
+      : server_(io_, std::move(handler), limits) {
+    const auto bound = server_.listen({spe::ListenAddress{"127.0.0.1", 0}});
+    REQUIRE(bound);
+    port_ = static_cast<unsigned short>(std::stoi(bound->front().substr(bound->front().rfind(':') + 1)));
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  ~LocalServer() {
+    server_.stop();
+    io_.stop();
+    for (auto& thread : threads_) thread.join();
+  }
+  unsigned short port() const { return port_; }
+  std::size_t open_connections() const { return server_.open_connections(); }
+
+  // True once open_connections() == n, polling for at most `timeout`.
+  bool wait_for_connections(std::size_t n, std::chrono::milliseconds timeout = 3s) const {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (open_connections() == n) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return open_connections() == n;
+  }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+  spe::http::Server server_;
+  unsigned short port_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+void answer_path(spe::http::Request request, spe::http::Respond respond) {
+  respond(spe::http::text_response(200, "path " + request.path + "\n"));
+}
+
+// A blocking loopback socket whose reads give up after `timeout`.
+std::unique_ptr<tcp::socket> connect_raw(asio::io_context& io, unsigned short port, std::chrono::seconds timeout = 5s) {
+  auto socket = std::make_unique<tcp::socket>(io);
+  socket->connect({asio::ip::make_address("127.0.0.1"), port});
+  timeval tv{static_cast<time_t>(timeout.count()), 0};
+  ::setsockopt(socket->native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return socket;
+}
+
+// Everything the peer sends until it closes (or the read times out: `closed` says which).
+std::string read_all(tcp::socket& socket, bool& closed) {
+  std::string out;
+  char buffer[4096];
+  boost::system::error_code ec;
+  closed = false;
+  while (true) {
+    const std::size_t n = socket.read_some(asio::buffer(buffer), ec);
+    out.append(buffer, n);
+    if (ec == asio::error::eof || ec == asio::error::connection_reset) closed = true;
+    if (ec) return out;
+  }
+}
+
+std::size_t count_of(std::string_view text, std::string_view what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+std::string gunzip(const std::string& data) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
+  std::string out;
+  char buffer[16384];
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof buffer;
+    rc = inflate(&stream, Z_NO_FLUSH);
+    out.append(buffer, sizeof buffer - stream.avail_out);
+  }
+  inflateEnd(&stream);
+  return rc == Z_STREAM_END ? out : "<not a complete gzip stream>";
+}
+
+std::string header_of(const HttpResponse& response, const std::string& name) {
+  const auto it = response.headers.find(name);
+  return it == response.headers.end() ? "" : it->second;
+}
+
+// Prometheus' own OpenMetrics parser, as promtool runs it to backfill: it wants timestamps, so every
+// sample line gets one. Exit 0 when it accepts the text.
+CommandResult promtool_parse_openmetrics(const std::string& text) {
+  TempDir dir{"spe-om"};
+  std::ostringstream stamped;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) stamped << line << (line.starts_with("#") ? "" : " 1700000000") << '\n';
+  write_file(dir.path() / "input.om", stamped.str());
+  return run_command({"promtool", "tsdb", "create-blocks-from", "openmetrics", (dir.path() / "input.om").string(),
+                      (dir.path() / "blocks").string()});
+}
+
+std::size_t open_fds(pid_t pid) {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+// A CA; a server certificate for 127.0.0.1 signed by it; a client certificate signed by it; and a
+// self-signed "rogue" client certificate. All P-256, made with the openssl command line.
+struct TestPki {
+  explicit TestPki(const std::filesystem::path& dir) : dir_(dir) {
+    const auto p = [&](const char* name) { return (dir_ / name).string(); };
+    const std::vector<std::string> new_key{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
+    openssl({"req", "-x509", "-days", "2", "-subj", "/CN=spe-test-ca", "-keyout", p("ca.key"), "-out", p("ca.crt")},
+            new_key);
+    write_file(dir_ / "server.ext", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    write_file(dir_ / "client.ext", "extendedKeyUsage=clientAuth\n");
+    for (const std::string who : {"server", "client"}) {
+      const std::string cn = who == "server" ? "/CN=127.0.0.1" : "/CN=prometheus";
+      openssl({"req", "-subj", cn, "-keyout", p((who + ".key").c_str()), "-out", p((who + ".csr").c_str())}, new_key);
+      openssl({"x509", "-req", "-in", p((who + ".csr").c_str()), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
+               "-set_serial", who == "server" ? "2" : "3", "-days", "2", "-extfile", p((who + ".ext").c_str()), "-out",
+               p((who + ".crt").c_str())},
+              {});
+    }
+    openssl({"req", "-x509", "-days", "2", "-subj", "/CN=prometheus", "-keyout", p("rogue.key"), "-out",
+             p("rogue.crt")},
+            new_key);
+  }
+
+  std::string operator()(const char* name) const { return (dir_ / name).string(); }
+
+ private:
+  static void openssl(std::vector<std::string> args, const std::vector<std::string>& extra) {
+    args.insert(args.begin(), "openssl");
+    args.insert(args.begin() + 2, extra.begin(), extra.end());
+    const auto result = run_command(args, "", 30s);
+    if (result.exit_code != 0) FAIL("openssl failed: " << result.output);
+  }
+
+  std::filesystem::path dir_;
+};
+
+struct CurlResult {
+  int exit_code = -1;
+  int status = 0;        // 0 when no HTTP response came
+  std::string headers;   // as received, lower-cased
+  std::string body;
+  std::string output;    // curl's messages
+};
+
+CurlResult curl(const TempDir& dir, std::vector<std::string> args, const std::string& url) {
+  const auto body = dir.path() / "curl.body";
+  const auto headers = dir.path() / "curl.headers";
+  std::filesystem::remove(body);
+  std::filesystem::remove(headers);
+  std::vector<std::string> argv{"curl", "-sS", "--max-time", "10", "-o", body.string(), "-D", headers.string(),
+                                "-w", "\nstatus=%{http_code}\n"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back(url);
+  const auto run = run_command(argv, "", 20s);
+  CurlResult out{run.exit_code, 0, read_file(headers), read_file(body), run.output};
+  for (char& c : out.headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (const auto at = run.output.rfind("status="); at != std::string::npos) out.status = std::atoi(run.output.c_str() + at + 7);
+  return out;
+}
+
+std::string minimal_config() {
+  return "[modules.default]\nuser = \"probe\"\npassword = \"x\"\ninsecure_ignore_host_key = true\ntimeout = \"2s\"\n";
+}
+
+}  // namespace
+
+// --- HTTP hardening, on the transport alone -------------------------------------------------------
+
+TEST_CASE("oversized requests: 414 for the request line, 431 for header fields, 413 for the body", "[integration]") {
+  spe::http::ServerLimits limits;
+  limits.header_bytes = 1024;
+  limits.body_bytes = 100;
+  LocalServer server(answer_path, limits);
+  CHECK(http_get(server.port(), "/" + std::string(500, 'a')).status == 200);
+  const auto long_line = http_get(server.port(), "/" + std::string(2000, 'a'));
+  CHECK(long_line.status == 414);
+  CHECK(long_line.body == "request line too long\n");
+  CHECK(header_of(long_line, "connection") == "close");
+  const auto big_header = http_get(server.port(), "/", {{"X-Big", std::string(2000, 'b')}});
+  CHECK(big_header.status == 431);
+  CHECK(big_header.body == "request header too large\n");
+  CHECK(http_request(server.port(), "POST", "/", {}, std::string(50, 'c')).status == 200);
+  const auto big_body = http_request(server.port(), "POST", "/", {}, std::string(20000, 'c'));
+  CHECK(big_body.status == 413);
+  CHECK(big_body.body == "request body too large\n");
+}
+
+TEST_CASE("a client slower than read_timeout is disconnected", "[integration]") {
+  spe::http::ServerLimits limits;
+  limits.read_timeout = 300ms;
+  LocalServer server(answer_path, limits);
+  asio::io_context io;
+  for (const std::string sent : {"", "GET / HTTP/1.1\r\nHost: x\r\n"}) {
+    INFO("sent: " << sent);
+    auto socket = connect_raw(io, server.port());
+    asio::write(*socket, asio::buffer(sent));
+    const auto start = Clock::now();
+    bool closed = false;
+    CHECK(read_all(*socket, closed).empty());
+    const auto elapsed = Clock::now() - start;
+    CHECK(closed);
+    CHECK(elapsed >= 250ms);
+    CHECK(elapsed < 3s);
+  }
+  CHECK(server.wait_for_connections(0));
+}
+
+TEST_CASE("a connection serves keep_alive_requests requests, then closes", "[integration]") {
+  spe::http::ServerLimits limits;
+  limits.keep_alive_requests = 3;
+  LocalServer server(answer_path, limits);
+  asio::io_context io;
+  auto socket = connect_raw(io, server.port());
+  std::string requests;
+  for (int i = 0; i < 5; ++i) requests += "GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  asio::write(*socket, asio::buffer(requests));  // pipelined: all five at once
+  bool closed = false;
+  const std::string responses = read_all(*socket, closed);
+  CHECK(closed);
+  CHECK(count_of(responses, "HTTP/1.1 200 OK") == 3);
+  CHECK(count_of(responses, "path /2\n") == 1);
+  CHECK(count_of(responses, "path /3\n") == 0);
+  CHECK(count_of(responses, "Connection: close") == 1);
+}
+
+TEST_CASE("connections beyond max_connections are closed at once", "[integration]") {
+  spe::http::ServerLimits limits;
+  limits.max_connections = 4;
+  LocalServer server(answer_path, limits);
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> held;
+  for (int i = 0; i < 4; ++i) held.push_back(connect_raw(io, server.port()));
+  REQUIRE(server.wait_for_connections(4));
+
+  auto extra = connect_raw(io, server.port(), 3s);
+  asio::write(*extra, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  const auto start = Clock::now();
+  bool closed = false;
+  CHECK(read_all(*extra, closed).empty());
+  CHECK(closed);
+  CHECK(Clock::now() - start < 1s);  // closed by the cap, not by the 10 s read timeout
+  CHECK(server.open_connections() == 4);
+
+  held.pop_back();  // one leaves: a new client is served again
+  REQUIRE(server.wait_for_connections(3));
+  CHECK(http_get(server.port(), "/again").body == "path /again\n");
+}
+
+TEST_CASE("a client that leaves while its response is pending frees its connection at once", "[integration]") {
+  std::mutex mutex;
+  std::vector<spe::http::Respond> pending;
+  const auto hold = [&](spe::http::Request, spe::http::Respond respond) {
+    const std::lock_guard lock(mutex);
+    pending.push_back(std::move(respond));
+  };
+  LocalServer server(hold, {});
+  asio::io_context io;
+  {
+    auto socket = connect_raw(io, server.port());
+    asio::write(*socket, asio::buffer(std::string("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")));
+    const auto deadline = Clock::now() + 3s;
+    while (Clock::now() < deadline && [&] { const std::lock_guard lock(mutex); return pending.empty(); }()) {
+      std::this_thread::sleep_for(10ms);
+    }
+    CHECK(server.open_connections() == 1);
+  }  // the client closes its socket before any response
+  CHECK(server.wait_for_connections(0, 2s));
+  // The late response goes nowhere and harms nothing.
+  const std::lock_guard lock(mutex);
+  REQUIRE(pending.size() == 1);
+  pending.front()(spe::http::text_response(200, "late\n"));
+  pending.clear();
+  CHECK(server.open_connections() == 0);
+}
+
+TEST_CASE("a pipelined request while a response is pending is not taken for a departure", "[integration]") {
+  std::mutex mutex;
+  std::vector<std::thread> answerers;
+  const auto slow = [&](spe::http::Request request, spe::http::Respond respond) {
+    const std::lock_guard lock(mutex);
+    answerers.emplace_back([request = std::move(request), respond = std::move(respond)] {
+      std::this_thread::sleep_for(200ms);
+      respond(spe::http::text_response(200, "path " + request.path + "\n"));
+    });
+  };
+  {
+    LocalServer server(slow, {});
+    asio::io_context io;
+    auto socket = connect_raw(io, server.port());
+    asio::write(*socket, asio::buffer(std::string("GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
+                                                  "GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+    bool closed = false;
+    const std::string responses = read_all(*socket, closed);
+    CHECK(count_of(responses, "path /one\n") == 1);
+    CHECK(count_of(responses, "path /two\n") == 1);
+    const std::lock_guard lock(mutex);
+    for (auto& thread : answerers) thread.join();
+  }
+}
+
+TEST_CASE("large bodies are gzipped for clients that accept it, with Vary", "[integration]") {
+  const std::string big(5000, 'x');
+  const auto handler = [&](spe::http::Request request, spe::http::Respond respond) {
+    auto response = spe::http::text_response(200, request.path == "/small" ? "small\n" : big);
+    if (request.path == "/negotiated") response.headers.emplace_back("Vary", "Accept");
+    respond(std::move(response));
+  };
+  LocalServer server(handler, {});
+  const spe::test::HttpHeaders gzip{{"Accept-Encoding", "gzip"}};
+
+  const auto compressed = http_get(server.port(), "/big", gzip);
+  CHECK(header_of(compressed, "content-encoding") == "gzip");
+  CHECK(header_of(compressed, "vary") == "Accept-Encoding");
+  CHECK(compressed.body.size() < 200);
+  CHECK(gunzip(compressed.body) == big);
+
+  const auto plain = http_get(server.port(), "/big");
+  CHECK(header_of(plain, "content-encoding").empty());
+  CHECK(header_of(plain, "vary") == "Accept-Encoding");
+  CHECK(plain.body == big);
+
+  const auto refused = http_get(server.port(), "/big", {{"Accept-Encoding", "gzip;q=0, identity"}});
+  CHECK(header_of(refused, "content-encoding").empty());
+
+  const auto small = http_get(server.port(), "/small", gzip);
+  CHECK(header_of(small, "content-encoding").empty());
+  CHECK(header_of(small, "vary").empty());
+  CHECK(small.body == "small\n");
+
+  const auto negotiated = http_get(server.port(), "/negotiated", gzip);
+  CHECK(header_of(negotiated, "vary") == "Accept, Accept-Encoding");
+  CHECK(gunzip(negotiated.body) == big);
+}
+
+// --- The real binary --------------------------------------------------------------------------------
+
+TEST_CASE("an overlong request line to the exporter is 414", "[integration]") {
+  const auto response =
+      http_get(ProbeBed::shared().exporter().port(), "/probe?target=" + std::string(20000, 'a') + "&module=key");
+  CHECK(response.status == 414);
+}
+
+TEST_CASE("/metrics and /probe answer OpenMetrics when Prometheus asks, text otherwise", "[integration]") {
+  auto& bed = ProbeBed::shared();
+  const unsigned short port = bed.exporter().port();
+  const std::string probe = "/probe?target=" + bed.sshd().target() + "&module=key";
+  bed.probe("key");  // so /metrics has a histogram with observations
+
+  for (const std::string& path : {std::string("/metrics"), probe}) {
+    INFO(path);
+    const auto om = http_get(port, path, {{"Accept", kPrometheusAccept}});
+    REQUIRE(om.status == 200);
+    CHECK(header_of(om, "content-type") == kOpenMetricsType);
+    CHECK(header_of(om, "vary").starts_with("Accept"));
+    CHECK(om.body.ends_with("\n# EOF\n"));
+    const auto parsed = promtool_parse_openmetrics(om.body);
+    INFO(parsed.output);
+    CHECK(parsed.exit_code == 0);
+
+    const auto text = http_get(port, path);
+    CHECK(header_of(text, "content-type") == "text/plain; version=0.0.4; charset=utf-8");
+    CHECK(text.body.find("# EOF") == std::string::npos);
+    CHECK(promtool_check_metrics(text.body).exit_code == 0);
+  }
+  const auto om_probe = http_get(port, probe, {{"Accept", kPrometheusAccept}});
+  CHECK(metric_value(om_probe.body, "probe_success") == 1);
+  const auto om_metrics = http_get(port, "/metrics", {{"Accept", kPrometheusAccept}}).body;
+  CHECK(om_metrics.find("# TYPE ssh_probe_exporter_probes counter\n") != std::string::npos);
+  CHECK(metric_value(om_metrics, "ssh_probe_exporter_probes_total", {{"module", "key"}, {"result", "success"}}) >= 1);
+  CHECK(om_metrics.find("ssh_probe_exporter_probe_duration_seconds_bucket{module=\"key\",le=\"1.0\"}") !=
+        std::string::npos);
+}
+
+TEST_CASE("the exporter gzips /metrics and /probe for Prometheus", "[integration]") {
+  auto& bed = ProbeBed::shared();
+  const unsigned short port = bed.exporter().port();
+  const spe::test::HttpHeaders prometheus{{"Accept", kPrometheusAccept}, {"Accept-Encoding", "gzip"}};
+  for (const std::string& path : {std::string("/metrics"), "/probe?target=" + bed.sshd().target() + "&module=key"}) {
+    INFO(path);
+    const auto response = http_get(port, path, prometheus);
+    REQUIRE(response.status == 200);
+    CHECK(header_of(response, "content-encoding") == "gzip");
+    CHECK(header_of(response, "vary") == "Accept, Accept-Encoding");
+    const std::string body = gunzip(response.body);
+    CHECK(body.ends_with("# EOF\n"));
+    CHECK(body.size() > response.body.size());
+    CHECK(count_of(body, "\n") > 20);
+  }
+}
+
+TEST_CASE("clients that leave mid-probe leak nothing: fds and in-flight return to baseline", "[integration]") {
+  constexpr int kClients = 50;
+  AdversarialServer silent(Misbehaviour::silent);
+  TempDir dir{"spe-web-leave"};
+  write_file(dir.path() / "exporter.toml", minimal_config());
+  ExporterProcess exporter((dir.path() / "exporter.toml").string());
+  const auto metrics = [&] { return http_get(exporter.port(), "/metrics").body; };
+  REQUIRE(metric_value(metrics(), "ssh_probe_exporter_probes_in_flight") == 0);
+  // Measured with the /metrics connection possibly still closing: the baseline may count it.
+  const std::size_t baseline = open_fds(exporter.pid());
+
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> clients;
+  const std::string request = "GET /probe?target=127.0.0.1:" + std::to_string(silent.port()) +
+                              "&module=default HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(connect_raw(io, exporter.port()));
+    asio::write(*clients.back(), asio::buffer(request));
+  }
+  const auto started = Clock::now();
+  // Every probe has reached the silent server and waits there (the module timeout is 2 s).
+  while (silent.open_connections() < kClients && Clock::now() - started < 1500ms) std::this_thread::sleep_for(10ms);
+  REQUIRE(silent.open_connections() == kClients);
+  CHECK(metric_value(metrics(), "ssh_probe_exporter_probes_in_flight") == kClients);
+  const std::size_t busy = open_fds(exporter.pid());
+  CHECK(busy >= baseline + kClients * 2);
+
+  clients.clear();  // every client leaves before its probe's deadline
+  // The HTTP connections are released at once, while the probes are still in flight.
+  std::size_t after_leaving = busy;
+  while (Clock::now() - started < 1800ms && after_leaving > busy - kClients) {
+    std::this_thread::sleep_for(20ms);
+    after_leaving = open_fds(exporter.pid());
+  }
+  CHECK(after_leaving <= busy - kClients);
+  CHECK(Clock::now() - started < 2s);
+
+  // After the deadline: no probe in flight, every descriptor back, the silent server's sockets closed.
+  const auto deadline = started + 6s;
+  while (Clock::now() < deadline && (open_fds(exporter.pid()) > baseline || silent.open_connections() != 0)) {
+    std::this_thread::sleep_for(50ms);
+  }
+  CHECK(open_fds(exporter.pid()) <= baseline);
+  CHECK(silent.open_connections() == 0);
+  const auto after = metrics();
+  CHECK(metric_value(after, "ssh_probe_exporter_probes_in_flight") == 0);
+  CHECK(metric_value(after, "ssh_probe_exporter_probes_total", {{"module", "default"}, {"result", "failure"}}) ==
+        kClients);
+  CHECK(exporter.running());
+}
+
+TEST_CASE("TLS with client certificates and basic auth, tested with curl", "[integration]") {
+  TempDir dir{"spe-web-tls"};
+  const TestPki pki(dir.path());
+  write_file(dir.path() / "exporter.toml", minimal_config());
+  write_file(dir.path() / "web.toml", "[tls]\ncert_file = \"server.crt\"\nkey_file = \"server.key\"\n"
+                                      "client_ca_file = \"ca.crt\"\n\n[basic_auth_users]\nprometheus = \"" +
+                                          std::string(kPrometheusHash) + "\"\n");
+  ExporterProcess exporter((dir.path() / "exporter.toml").string(),
+                           {"--web.config.file", (dir.path() / "web.toml").string()});
+  const std::string url = "https://127.0.0.1:" + std::to_string(exporter.port()) + "/metrics";
+  const std::vector<std::string> trusted{"--cacert", pki("ca.crt")};
+  const std::vector<std::string> client_cert{"--cert", pki("client.crt"), "--key", pki("client.key")};
+  const auto with = [](std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  const std::vector<std::string> good_user{"-u", "prometheus:correct horse"};
+
+  SECTION("the right certificate and password get the metrics") {
+    const auto ok = curl(dir, with(with(trusted, client_cert), good_user), url);
+    INFO(ok.output);
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.status == 200);
+    CHECK(metric_value(ok.body, "ssh_probe_exporter_probes_in_flight") == 0);
+    // Again, now from the cache of verified credentials; and with gzip through TLS.
+    const auto again = curl(dir, with(with(with(trusted, client_cert), good_user), {"--compressed"}), url);
+    CHECK(again.status == 200);
+    CHECK(again.headers.find("content-encoding: gzip") != std::string::npos);
+    CHECK(metric_value(again.body, "ssh_probe_exporter_probes_in_flight") == 0);
+  }
+  SECTION("a wrong or missing password is 401 with a Basic challenge") {
+    for (const auto& user : {std::vector<std::string>{"-u", "prometheus:wrong"},
+                             std::vector<std::string>{"-u", "nobody:correct horse"}, std::vector<std::string>{}}) {
+      const auto denied = curl(dir, with(with(trusted, client_cert), user), url);
+      INFO(denied.output);
+      CHECK(denied.status == 401);
+      CHECK(denied.headers.find("www-authenticate: basic realm=\"ssh_probe_exporter\"") != std::string::npos);
+      CHECK(denied.body == "unauthorized\n");
+    }
+  }
+  SECTION("no client certificate, or one from another CA, ends the handshake") {
+    const auto none = curl(dir, with(trusted, good_user), url);
+    INFO(none.output);
+    CHECK(none.exit_code != 0);
+    CHECK(none.status == 0);
+    const auto rogue = curl(dir, with(with(trusted, {"--cert", pki("rogue.crt"), "--key", pki("rogue.key")}), good_user),
+                            url);
+    INFO(rogue.output);
+    CHECK(rogue.exit_code != 0);
+    CHECK(rogue.status == 0);
+  }
+  SECTION("the server certificate is verified by the client; plain HTTP gets nothing") {
+    const auto untrusted = curl(dir, with(client_cert, good_user), url);
+    CHECK(untrusted.exit_code == 60);  // CURLE_PEER_FAILED_VERIFICATION
+    const auto plain = curl(dir, good_user, "http://127.0.0.1:" + std::to_string(exporter.port()) + "/metrics");
+    CHECK(plain.status == 0);
+  }
+  CHECK(exporter.running());
+}
+
+TEST_CASE("basic auth without TLS guards every path", "[integration]") {
+  TempDir dir{"spe-web-auth"};
+  write_file(dir.path() / "exporter.toml", minimal_config());
+  write_file(dir.path() / "web.toml", "[basic_auth_users]\nprometheus = \"" + std::string(kPrometheusHash) + "\"\n");
+  ExporterProcess exporter((dir.path() / "exporter.toml").string(),
+                           {"--web.config.file", (dir.path() / "web.toml").string()});
+  for (const char* path : {"/metrics", "/", "/-/healthy", "/probe?target=127.0.0.1:1"}) {
+    INFO(path);
+    const auto denied = http_get(exporter.port(), path);
+    CHECK(denied.status == 401);
+    CHECK(header_of(denied, "www-authenticate") == "Basic realm=\"ssh_probe_exporter\"");
+  }
+  // "prometheus:correct horse" in base64.
+  const spe::test::HttpHeaders good{{"Authorization", "Basic cHJvbWV0aGV1czpjb3JyZWN0IGhvcnNl"}};
+  CHECK(http_get(exporter.port(), "/-/healthy", good).status == 200);
+  CHECK(http_get(exporter.port(), "/metrics", good).status == 200);
+  // A client cannot learn which user names exist from how long a refusal takes: both cost bcrypt.
+  const auto time_refusal = [&](const char* authorization) {
+    const auto start = Clock::now();
+    CHECK(http_get(exporter.port(), "/metrics", {{"Authorization", authorization}}).status == 401);
+    return Clock::now() - start;
+  };
+  const auto unknown_user = time_refusal("Basic bm9ib2R5OmNvcnJlY3QgaG9yc2U=");  // nobody:correct horse
+  const auto wrong_password = time_refusal("Basic cHJvbWV0aGV1czp3cm9uZw==");    // prometheus:wrong
+  CHECK(unknown_user > 10ms);  // cost 10 bcrypt takes tens of milliseconds
+  CHECK(wrong_password > 10ms);
+}
+
+TEST_CASE("a bad web config stops startup with the key and file:line:column", "[integration]") {
+  TempDir dir{"spe-web-bad"};
+  const TestPki pki(dir.path());
+  write_file(dir.path() / "exporter.toml", minimal_config());
+  const auto config = (dir.path() / "exporter.toml").string();
+  const auto web = (dir.path() / "web.toml").string();
+  const auto [text, expected] = GENERATE(table<std::string, std::string>({
+      {"[tls]\ncert_file = \"server.crt\"\nkey_file = \"server.key\"\nca_file = \"ca.crt\"\n",
+       "tls.ca_file: unknown key at WEB:4:1"},
+      // A key that exists but belongs to another certificate.
+      {"[tls]\ncert_file = \"server.crt\"\nkey_file = \"client.key\"\n", "tls.key_file: cannot use private key"},
+      {"[tls]\ncert_file = \"server.key\"\nkey_file = \"server.key\"\n", "tls.cert_file: cannot load certificate chain"},
+      {"[basic_auth_users]\nprometheus = \"correct horse\"\n", "basic_auth_users.prometheus: must be a bcrypt hash"},
+  }));
+  write_file(web, text);
+  const auto result = ExporterProcess::run_binary({"--config.file", config, "--web.config.file", web,
+                                                   "--web.listen-address", "127.0.0.1:0"});
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  std::string wanted = expected;
+  if (const auto at = wanted.find("WEB"); at != std::string::npos) wanted.replace(at, 3, web);
+  CHECK(result.output.find(wanted) != std::string::npos);
+  CHECK(result.output.find("correct horse") == std::string::npos);
+  if (text.find("key_file = \"client.key\"") != std::string::npos) {
+    CHECK(result.output.find(web + ":3:12") != std::string::npos);
+  }
+}
