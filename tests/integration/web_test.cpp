@@ -44,8 +44,9 @@ constexpr const char* kPrometheusHash = "$2y$10$k1Z1/eve.Mz8P6oUjT8zbehpJn8eLfNU
 // An in-process Server on 127.0.0.1 with two io threads, for the transport alone.
 class LocalServer {
  public:
-  LocalServer(spe::http::Handler handler, spe::http::ServerLimits limits)
+  LocalServer(spe::http::Handler handler, spe::http::ServerLimits limits, const spe::http::WebConfig& web = {})
       : server_(io_, std::move(handler), limits) {
+    REQUIRE(server_.use_web_config(web));
     const auto bound = server_.listen({spe::ListenAddress{"127.0.0.1", 0}});
     REQUIRE(bound);
     port_ = static_cast<unsigned short>(std::stoi(bound->front().substr(bound->front().rfind(':') + 1)));
@@ -259,6 +260,34 @@ TEST_CASE("a client slower than read_timeout is disconnected", "[integration]") 
     CHECK(elapsed >= 250ms);
     CHECK(elapsed < 3s);
   }
+  CHECK(server.wait_for_connections(0));
+}
+
+TEST_CASE("a TLS client that does not finish its handshake within read_timeout is disconnected", "[integration]") {
+  TempDir dir{"spe-web-handshake"};
+  const TestPki pki(dir.path());
+  spe::http::WebConfig web;
+  web.tls = spe::http::TlsConfig{pki("server.crt"), pki("server.key"), "", {}, {}, {}};
+  spe::http::ServerLimits limits;
+  limits.read_timeout = 300ms;
+  LocalServer server(answer_path, limits, web);
+  asio::io_context io;
+  // Half a ClientHello's record header, then nothing.
+  for (const std::string& sent : {std::string(), std::string("\x16\x03\x01", 3)}) {
+    auto socket = connect_raw(io, server.port());
+    asio::write(*socket, asio::buffer(sent));
+    const auto start = Clock::now();
+    bool closed = false;
+    read_all(*socket, closed);
+    CHECK(closed);
+    CHECK(Clock::now() - start >= 250ms);
+    CHECK(Clock::now() - start < 3s);
+  }
+  // And the same server completes a real handshake.
+  const auto ok = curl(dir, {"--cacert", pki("ca.crt")}, "https://127.0.0.1:" + std::to_string(server.port()) + "/tls");
+  INFO(ok.output);
+  CHECK(ok.status == 200);
+  CHECK(ok.body == "path /tls\n");
   CHECK(server.wait_for_connections(0));
 }
 
