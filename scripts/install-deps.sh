@@ -11,6 +11,7 @@ packages=(
   openssh-server openssh-client
   prometheus
   curl procps
+  python3 python3-yaml systemd  # the examples checks: Kubernetes YAML, systemd-analyze verify
 )
 
 missing=()
