@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "util/errno_code.hpp"
+#include "util/file.hpp"
 
 namespace spe {
 namespace {
@@ -33,28 +34,12 @@ Result<std::string> read_small_file(const std::string& path, std::string_view wh
     return fail(code_for_errno(err),
                 "cannot read " + std::string(what) + " " + in_quotes(path) + ": " + std::strerror(err));
   };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return cannot_read(errno);
-  std::string content;
-  std::array<char, 4096> buffer{};
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return cannot_read(err);
-    }
-    if (n == 0) break;
-    content.append(buffer.data(), static_cast<std::size_t>(n));
-    if (content.size() > kMaxFileSize) {
-      ::close(fd);
-      return fail(ErrorCode::invalid_argument,
-                  std::string(what) + " " + in_quotes(path) + " is too large to be one");
-    }
+  auto content = read_file_bounded(path, kMaxFileSize);
+  if (content) return std::move(*content);
+  if (content.error() == EFBIG) {
+    return fail(ErrorCode::invalid_argument, std::string(what) + " " + in_quotes(path) + " is too large to be one");
   }
-  ::close(fd);
-  return content;
+  return cannot_read(content.error());
 }
 
 std::optional<std::uint8_t> base64_value(char c) {

@@ -21,8 +21,9 @@
 
 #include "config/load_commands.hpp"
 #include "probe/allowlist.hpp"
-#include "util/errno_code.hpp"
 #include "util/duration.hpp"
+#include "util/errno_code.hpp"
+#include "util/file.hpp"
 
 namespace spe {
 namespace {
@@ -64,26 +65,6 @@ std::string joined(std::span<const std::string_view> items) {
     out += item;
   }
   return out;
-}
-
-// Reads at most `limit` bytes of `path`; the error is an errno value.
-std::expected<std::string, int> read_file(const std::string& path, std::size_t limit) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(errno);
-  std::string content;
-  std::array<char, 4096> buffer{};
-  int err = 0;
-  while (content.size() <= limit) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) err = errno;
-    if (n <= 0) break;
-    content.append(buffer.data(), static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (err != 0) return std::unexpected(err);
-  if (content.size() > limit) return std::unexpected(EFBIG);
-  return content;
 }
 
 // Opens and closes `path`: whether a file the probes will read later is there now.
@@ -270,7 +251,7 @@ class ModuleLoader {
     const auto path = path_value(key);
     if (!path) return std::nullopt;
     path_out = *path;
-    auto content = read_file(*path, kMaxSecretFileSize);
+    auto content = read_file_bounded(*path, kMaxSecretFileSize);
     if (!content) {
       error(key, "cannot read " + in_quotes(*path) + ": " + std::strerror(content.error()), *find(key));
       return std::nullopt;
@@ -664,7 +645,7 @@ void load_includes(Context& ctx, const toml::node& node, ExporterConfig& config,
                   element.source());
         return;
       }
-      const auto text = read_file(file, kMaxConfigSize);
+      const auto text = read_file_bounded(file, kMaxConfigSize);
       if (!text) {
         ctx.error(key, "cannot read " + in_quotes(file) + ": " + std::strerror(text.error()),
                   element.source());
@@ -715,7 +696,7 @@ ConfigResult<ExporterConfig> load_config_text(std::string_view text, const std::
 }
 
 ConfigResult<ExporterConfig> load_config_file(const std::string& file) {
-  const auto text = read_file(file, kMaxConfigSize);
+  const auto text = read_file_bounded(file, kMaxConfigSize);
   if (!text) {
     return std::unexpected(ConfigErrors{{Error{
         code_for_errno(text.error()),

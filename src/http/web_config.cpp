@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 
 #include "util/errno_code.hpp"
+#include "util/file.hpp"
 
 namespace spe::http {
 namespace {
@@ -192,27 +193,14 @@ Result<WebConfig> load_web_config_text(std::string_view text, const std::string&
 }
 
 Result<WebConfig> load_web_config_file(const std::string& file) {
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    return fail(code_for_errno(err), "cannot read web config \"" + file + "\": " + std::strerror(err));
-  }
-  std::string text;
-  std::array<char, 4096> buffer{};
-  int err = 0;
-  while (text.size() <= kMaxWebConfigSize) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) err = errno;
-    if (n <= 0) break;
-    text.append(buffer.data(), static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (err != 0) return fail(code_for_errno(err), "cannot read web config \"" + file + "\": " + std::strerror(err));
-  if (text.size() > kMaxWebConfigSize) {
+  auto text = read_file_bounded(file, kMaxWebConfigSize);
+  if (!text && text.error() == EFBIG) {
     return fail(ErrorCode::invalid_argument, "web config \"" + file + "\" is larger than 1 MiB");
   }
-  return load_web_config_text(text, file);
+  if (!text) {
+    return fail(code_for_errno(text.error()), "cannot read web config \"" + file + "\": " + std::strerror(text.error()));
+  }
+  return load_web_config_text(*text, file);
 }
 
 }  // namespace spe::http
