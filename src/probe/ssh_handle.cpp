@@ -182,7 +182,15 @@ std::string SshSession::offered_auth_methods() const {
   return join(names, ",");
 }
 
-void SshSession::disconnect() { ssh_disconnect(session_.get()); }
+void SshSession::disconnect() {
+  // libssh 0.10.6 forgets the SSH_OPTIONS_FD descriptor on ssh_disconnect without closing it, and
+  // ssh_free then no longer closes it either (ssh_free alone does): without this, every disconnected
+  // probe leaked its descriptor and kept its connection, and a process of the target's sshd, open.
+  // After some errors libssh has closed it already and reports SSH_INVALID_SOCKET.
+  const socket_t fd = ssh_get_fd(session_.get());
+  ssh_disconnect(session_.get());
+  if (fd != SSH_INVALID_SOCKET) ::close(fd);
+}
 
 SshChannel::SshChannel(SshSession& session) : session_(session), channel_(ssh_channel_new(session.session_.get())) {
   ssh_callbacks_init(&callbacks_);

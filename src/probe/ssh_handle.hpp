@@ -56,7 +56,7 @@ class SshSession {
   // "publickey,password" as the server last offered them (empty before any auth answer).
   std::string offered_auth_methods() const;
 
-  // Sends SSH_MSG_DISCONNECT (a small write); the session is unusable afterwards.
+  // Sends SSH_MSG_DISCONNECT (a small write) and closes the socket; the session is unusable afterwards.
   void disconnect();
 
  private:
