@@ -42,6 +42,43 @@ std::vector<unsigned char> random_bytes(std::size_t size) {
   return bytes;
 }
 
+void put_uint32(std::string& out, std::uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xff);
+}
+
+// The banner, then an unencrypted binary packet (RFC 4253 section 6) carrying SSH_MSG_KEXINIT (section 7.1)
+// with algorithms every current client offers, so the client goes on to send its key exchange init.
+std::string banner_and_kexinit() {
+  constexpr unsigned char kMsgKexinit = 20;
+  const std::vector<std::string_view> name_lists{
+      "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256",  // kex
+      "ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-256",                        // host key
+      "chacha20-poly1305@openssh.com,aes128-ctr",                            // ciphers, client to server
+      "chacha20-poly1305@openssh.com,aes128-ctr",                            // ciphers, server to client
+      "hmac-sha2-256",                                                       // MACs, client to server
+      "hmac-sha2-256",                                                       // MACs, server to client
+      "none", "none",                                                        // compression
+      "", "",                                                                // languages
+  };
+  std::string payload(1, static_cast<char>(kMsgKexinit));
+  for (const unsigned char byte : random_bytes(16)) payload += static_cast<char>(byte);  // cookie
+  for (const auto list : name_lists) {
+    put_uint32(payload, static_cast<std::uint32_t>(list.size()));
+    payload += list;
+  }
+  payload += '\0';       // first_kex_packet_follows: false
+  put_uint32(payload, 0);  // reserved
+  // packet_length, padding_length, payload, padding: the whole a multiple of 8, with 4 to 11 bytes of padding.
+  std::size_t padding = 8 - (5 + payload.size()) % 8;
+  if (padding < 4) padding += 8;
+  std::string packet(kBanner);
+  put_uint32(packet, static_cast<std::uint32_t>(1 + payload.size() + padding));
+  packet += static_cast<char>(padding);
+  packet += payload;
+  packet += std::string(padding, '\0');
+  return packet;
+}
+
 }  // namespace
 
 std::string_view to_string(Misbehaviour misbehaviour) {
@@ -52,6 +89,7 @@ std::string_view to_string(Misbehaviour misbehaviour) {
     case Misbehaviour::banner_then_silent: return "banner_then_silent";
     case Misbehaviour::close_at_once: return "close_at_once";
     case Misbehaviour::flood: return "flood";
+    case Misbehaviour::stuck_in_kex: return "stuck_in_kex";
   }
   return "unknown";
 }
@@ -72,11 +110,13 @@ struct ServerState {
   tcp::acceptor acceptor{io};
   asio::steady_timer accept_retry{io};
   const std::vector<unsigned char> flood_bytes = random_bytes(64 * 1024);
+  const std::string kexinit = banner_and_kexinit();  // one cookie for every connection: enough for a stuck peer
   std::map<std::uint64_t, std::weak_ptr<Session>> sessions;  // touched only on the io thread (or after join)
   std::uint64_t next_id = 0;
   std::atomic<unsigned short> port{0};
   std::atomic<std::size_t> accepted{0};
   std::atomic<std::size_t> open{0};
+  std::atomic<std::size_t> received{0};
 };
 
 // One accepted connection playing the server's misbehaviour. Lives as long as a handler holds it.
@@ -93,6 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
       case Misbehaviour::banner_then_silent: return write_then_discard(kBanner);
       case Misbehaviour::close_at_once: return close();
       case Misbehaviour::flood: return write_then_flood();
+      case Misbehaviour::stuck_in_kex: return write_then_discard(server_.kexinit);
     }
   }
 
@@ -109,8 +150,9 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   // Reading what the client sends (and dropping it) is how a closed connection is noticed and its fd freed.
   void start_discard() {
-    socket_.async_read_some(asio::buffer(sink_), [self = shared_from_this()](const error_code& ec, std::size_t) {
+    socket_.async_read_some(asio::buffer(sink_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
       if (ec) return self->close();
+      self->server_.received += n;
       self->start_discard();
     });
   }
@@ -227,5 +269,6 @@ AdversarialServer::~AdversarialServer() {
 unsigned short AdversarialServer::port() const { return impl_->state.port; }
 std::size_t AdversarialServer::connections() const { return impl_->state.accepted; }
 std::size_t AdversarialServer::open_connections() const { return impl_->state.open; }
+std::size_t AdversarialServer::bytes_received() const { return impl_->state.received; }
 
 }  // namespace spe::test

@@ -15,6 +15,8 @@ enum class Misbehaviour {
   banner_then_silent,  // sends "SSH-2.0-OpenSSH_9.2p1 Debian\r\n", then reads and discards, never answers kex
   close_at_once,       // accepts and closes at once (the client reads EOF)
   flood,               // sends a valid banner, then random bytes as fast as the socket takes them
+  stuck_in_kex,        // sends a valid banner and a valid SSH_MSG_KEXINIT, then reads and discards: the
+                       // client's key exchange is never answered
 };
 
 std::string_view to_string(Misbehaviour misbehaviour);
@@ -22,7 +24,7 @@ std::string_view to_string(Misbehaviour misbehaviour);
 // Listens on 127.0.0.1:<ephemeral port> and serves every connection with one misbehaviour, on its own thread.
 // Holds thousands of concurrent connections: the constructor raises RLIMIT_NOFILE to the hard limit for the
 // whole process. The destructor closes the listener and every connection and joins the thread promptly.
-// port(), connections() and open_connections() are safe to call from any thread.
+// port(), connections(), open_connections() and bytes_received() are safe to call from any thread.
 class AdversarialServer {
  public:
   explicit AdversarialServer(Misbehaviour misbehaviour);
@@ -33,6 +35,7 @@ class AdversarialServer {
   unsigned short port() const;
   std::size_t connections() const;       // connections accepted since start
   std::size_t open_connections() const;  // connections accepted and not yet closed by either side
+  std::size_t bytes_received() const;    // bytes read from all clients since start
 
  private:
   struct Impl;
