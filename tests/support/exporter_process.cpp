@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -59,8 +60,11 @@ std::optional<unsigned short> find_listening_port(const std::string& log) {
 std::string ExporterProcess::binary_path() { return SPE_BINARY; }
 
 ExporterProcess::ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args) {
-  std::vector<std::string> argv{binary_path(), "--config.file", config_path, "--web.listen-address",
-                                "127.0.0.1:0", "--log.level", "debug"};
+  std::vector<std::string> argv{binary_path(), "--config.file", config_path, "--web.listen-address", "127.0.0.1:0"};
+  // Debug logging unless the caller picks a level (the benchmark runs at the default, info).
+  if (std::ranges::find(extra_args, "--log.level") == extra_args.end()) {
+    argv.insert(argv.end(), {"--log.level", "debug"});
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
 
   const std::string log_file = (dir_.path() / "exporter.log").string();

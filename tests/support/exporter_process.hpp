@@ -14,6 +14,7 @@
 namespace spe::test {
 
 // Starts `SPE_BINARY --config.file <config_path> --web.listen-address 127.0.0.1:0 --log.level debug <extra_args>`
+// (without `--log.level debug` when extra_args has a --log.level of its own)
 // with stdout and stderr going to a log file, and waits (15 s at most) for the log line with msg=listening,
 // whose address=127.0.0.1:PORT gives port(). Throws std::runtime_error with the log if the exporter exits or does
 // not listen in time. Start it from the main thread: the child is bound to the starting thread's lifetime.
