@@ -1,5 +1,6 @@
 #include "bench/benchmark_document.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -70,6 +71,10 @@ std::string write_document(const std::string& path, const BenchRun& run) {
     for (const auto& note : figure.result.notes) out << "    " << note << "\n";
     out << printf_text("\n(%.0f s)\n\n", figure.seconds);
   }
+  std::error_code ec;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return "cannot create " + parent.string() + ": " + ec.message();
   std::ofstream file(path, std::ios::trunc);
   file << out.str();
   if (!file.flush()) return "cannot write " + path;

@@ -31,7 +31,7 @@ std::string check_big_file(test::TestSshd& sshd, const std::string& path) {
 }  // namespace
 
 FigureResult figure_known_hosts(BenchBed& bed) {
-  const std::size_t probes = bed.options().quick ? 100 : 300;
+  const std::size_t probes = bed.options().quick ? 100 : 200;
   const std::string big = (bed.dir() / "known_hosts_10000").string();
   write_big_known_hosts(big, kLines,
                         "[127.0.0.1]:" + std::to_string(bed.sshd().port()) + " " + bed.sshd().host_public_key());

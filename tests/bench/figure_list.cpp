@@ -59,7 +59,7 @@ constexpr std::array kFigures{
                "One exporter, two modules differing only in known_hosts: the sshd's one-line file, or a "
                "generated 10,000-line file (9,999 other hosts: plain names, IPv4 and IPv6 addresses, "
                "[host]:port, hashed |1| entries, wildcard and negated patterns; the target's line 10th from "
-               "the end; `ssh-keygen -F` must find it exactly once). Each repetition runs 300 probes with "
+               "the end; `ssh-keygen -F` must find it exactly once). Each repetition runs 200 probes with "
                "each (16 clients) and compares the exporter's CPU per probe. The ratio is 10,000 lines / 1 "
                "line."},
     FigureSpec{8, "Soak", figure_soak,

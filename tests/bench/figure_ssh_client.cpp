@@ -60,9 +60,9 @@ FigureResult figure_ssh_client(BenchBed& bed) {
   run_probe_batch(*exporter, path, 5, 1);
   run_ssh_client(bed.sshd(), 2);
 
-  Row wall{"2a", "probe wall time, exporter (sequential)", "ms", {}, {}, "ssh client", {}, 1};
-  Row cpu{"2b", "probe CPU, exporter", "ms", {}, {}, "ssh client", {}, 3};
-  Row same_kex{"2c", "probe CPU, exporter", "ms", {}, {}, "ssh, curve25519-sha256", {}, 3};
+  Row wall{"2a", "sequential probe wall time: exporter vs ssh", "ms", {}, {}, "ssh client", {}, 1};
+  Row cpu{"2b", "probe CPU: exporter vs ssh", "ms", {}, {}, "ssh client", {}, 3};
+  Row same_kex{"2c", "probe CPU: exporter vs ssh at equal kex", "ms", {}, {}, "ssh, curve25519-sha256", {}, 3};
   FigureResult result;
   for (int rep = 1; rep <= bed.options().reps; ++rep) {
     const BatchResult ours = run_probe_batch(*exporter, path, probes, 1);
