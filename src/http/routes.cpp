@@ -159,7 +159,7 @@ void Routes::handle_probe(const Request& request, Respond respond) {
                   respond = std::move(respond)](ProbeReport report) {
     finish_probe(std::move(report), *module, debug, format, respond);
   };
-  start_ssh_probe(context_.executor, context_.resolver, std::move(probe), std::move(on_done));
+  start_ssh_probe(context_.probe_executor(), context_.resolver, std::move(probe), std::move(on_done));
 }
 
 // Counts, records and logs the probe, then answers. The debug text is built for the history as

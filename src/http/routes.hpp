@@ -25,7 +25,8 @@ namespace spe::http {
 using ReloadFunction = std::function<ConfigResult<ConfigSnapshot>(std::string_view trigger)>;
 
 struct RoutesContext {
-  boost::asio::any_io_executor executor;  // where probes run
+  // Where a probe runs: the loop of the calling thread, i.e. of the connection that asked for it.
+  std::function<boost::asio::any_io_executor()> probe_executor;
   ConfigStore& config;
   Resolver& resolver;
   metrics::ExporterMetrics& metrics;
