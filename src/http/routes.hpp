@@ -46,7 +46,8 @@ class Routes {
 
  private:
   void handle_probe(const Request& request, Respond respond);
-  void finish_probe(ProbeReport report, const Module& module, bool debug, metrics::Format format,
+  void finish_probe(ProbeReport report, ConfigSnapshot config, const Module& module, bool debug,
+                    metrics::Format format,
                     const Respond& respond);
   Response handle_metrics(const Request& request) const;
   Response handle_landing() const;
