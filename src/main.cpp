@@ -27,6 +27,7 @@
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
 #include "probe/resolver.hpp"
+#include "util/io_pool.hpp"
 
 namespace {
 
@@ -111,17 +112,17 @@ class Ticker {
   Clock::time_point due_;
 };
 
-void watch_signals(asio::signal_set& signals, asio::io_context& io, spe::http::Server& server,
+void watch_signals(asio::signal_set& signals, spe::IoPool& loops, spe::http::Server& server,
                    const std::function<void()>& reload, spe::Logger& logger) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
       reload();
-      return watch_signals(signals, io, server, reload, logger);
+      return watch_signals(signals, loops, server, reload, logger);
     }
     logger.info("shutting down", {{"signal", std::to_string(signal)}});
     server.stop();
-    io.stop();
+    loops.stop();
   });
 }
 
@@ -153,16 +154,17 @@ int run(const spe::CliOptions& options) {
   raise_fd_limit();
   std::signal(SIGPIPE, SIG_IGN);
 
-  asio::io_context io;
+  spe::IoPool loops(std::max(1u, std::thread::hardware_concurrency()));
+  asio::io_context& io = loops.main();
   spe::ConfigStore store(std::make_shared<const spe::ExporterConfig>(std::move(*config)));
   spe::Resolver resolver(kResolverThreads);
   spe::metrics::ExporterMetrics metrics(SPE_VERSION, SPE_REVISION, ssh_version(0));
   metrics.config_loaded(true, unix_now());
   spe::History history(options.history_limit);
   const auto reload = [&](std::string_view trigger) { return reload_config(store, metrics, logger, trigger); };
-  spe::http::Routes routes(spe::http::RoutesContext{io.get_executor(), store, resolver, metrics, logger, history,
+  spe::http::Routes routes(spe::http::RoutesContext{[&loops] { return loops.local(); }, store, resolver, metrics, logger, history,
                                                     reload, options.timeout_offset, options.max_concurrent});
-  spe::http::Server server(io, [&routes](spe::http::Request request, spe::http::Respond respond) {
+  spe::http::Server server(loops, [&routes](spe::http::Request request, spe::http::Respond respond) {
     routes.handle(std::move(request), std::move(respond));
   });
   if (const auto secured = server.use_web_config(web_config); !secured) {
@@ -181,10 +183,14 @@ int run(const spe::CliOptions& options) {
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   const std::function<void()> reload_on_signal = [&] { reload("signal"); };
-  watch_signals(signals, io, server, reload_on_signal, logger);
-  Ticker lag_monitor(io, std::chrono::seconds(1), [&metrics](Ticker::Clock::duration late) {
-    metrics.event_loop_lag(std::chrono::duration<double>(late).count());
-  });
+  watch_signals(signals, loops, server, reload_on_signal, logger);
+  std::vector<std::unique_ptr<Ticker>> lag_monitors;  // one per loop: a blocked loop shows as late
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    lag_monitors.push_back(std::make_unique<Ticker>(
+        loops.loop(i), std::chrono::seconds(1), [&metrics, i](Ticker::Clock::duration late) {
+          metrics.event_loop_lag(i, std::chrono::duration<double>(late).count());
+        }));
+  }
   std::optional<Ticker> auto_reload;
   if (options.auto_reload_interval.count() > 0) {
     auto_reload.emplace(io, options.auto_reload_interval, [&](Ticker::Clock::duration) {
@@ -192,11 +198,7 @@ int run(const spe::CliOptions& options) {
     });
   }
 
-  const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
-  std::vector<std::thread> workers;
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
-  io.run();
-  for (auto& worker : workers) worker.join();
+  loops.run();
   return 0;
 }
 

@@ -16,6 +16,11 @@
 
 namespace spe {
 
+// Builds what debug=true would have shown for a probe. Called only when someone reads /logs?id=N,
+// so a probe costs no formatting when nobody looks; may be called from any thread, any number of
+// times. Its result holds no secret.
+using DebugText = std::function<std::string()>;
+
 // One finished probe as the caller hands it over.
 struct ProbeRecord {
   std::string module;
@@ -23,7 +28,7 @@ struct ProbeRecord {
   bool success = false;
   std::string failure_reason;  // the probe_ssh_failure reason ("auth", ...); empty on success
   std::chrono::nanoseconds duration{0};
-  std::string debug_text;      // what debug=true would have shown; holds no secret
+  DebugText debug_text;        // empty when there is nothing to show
 };
 
 struct HistoryEntry : ProbeRecord {

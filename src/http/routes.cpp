@@ -157,40 +157,47 @@ void Routes::handle_probe(const Request& request, Respond respond) {
   const auto format = metrics::negotiate_format(request.header("accept"));
   auto on_done = [this, config, module, debug = params->debug, format,
                   respond = std::move(respond)](ProbeReport report) {
-    finish_probe(std::move(report), *module, debug, format, respond);
+    finish_probe(std::move(report), config, *module, debug, format, respond);
   };
-  start_ssh_probe(context_.executor, context_.resolver, std::move(probe), std::move(on_done));
+  start_ssh_probe(context_.probe_executor(), context_.resolver, std::move(probe), std::move(on_done));
 }
 
-// Counts, records and logs the probe, then answers. The debug text is built for the history as
-// well as for debug=true.
-// The metrics are rendered once, in the negotiated format, for the answer, debug text and history.
-void Routes::finish_probe(ProbeReport report, const Module& module, bool debug, metrics::Format format,
-                          const Respond& respond) {
+// Counts, records and logs the probe, then answers. The metrics are rendered once, in the
+// negotiated format, for the answer; the history keeps what it needs to build the debug text
+// (the report, the rendered metrics, the config snapshot that holds the module) when asked.
+void Routes::finish_probe(ProbeReport report, ConfigSnapshot config, const Module& module, bool debug,
+                          metrics::Format format, const Respond& respond) {
   const double seconds = std::chrono::duration<double>(report.duration).count();
   context_.metrics.probe_finished(report.module, report.success, seconds);
   auto text = render(metrics::families_from_report(report), format);
-  std::string debug_text;
+  const auto kept = std::make_shared<const ProbeReport>(std::move(report));
+  DebugText debug_text;
   if (debug || context_.history.limit() > 0) {
-    debug_text = debug_output(report, text ? *text : "cannot render metrics: " + text.error().message + "\n",
-                              render_module(module));
+    auto metrics_text = std::make_shared<const std::string>(
+        text ? *text : "cannot render metrics: " + text.error().message + "\n");
+    debug_text = [kept, metrics_text, config = std::move(config), module = &module] {
+      return debug_output(*kept, *metrics_text, render_module(*module));
+    };
   }
   const std::string reason =
-      report.success ? "" : std::string(to_string(report.failure.value_or(FailureReason::internal)));
-  const std::uint64_t id =
-      context_.history.add(ProbeRecord{report.module, report.target, report.success, reason, report.duration, debug_text});
-  if (report.success) {
-    context_.logger.debug("probe succeeded", {{"module", report.module}, {"target", report.target},
-                                              {"duration_seconds", seconds_text(seconds)},
-                                              {"id", std::to_string(id)}});
+      kept->success ? "" : std::string(to_string(kept->failure.value_or(FailureReason::internal)));
+  const std::uint64_t id = context_.history.add(
+      ProbeRecord{kept->module, kept->target, kept->success, reason, kept->duration, debug_text});
+  if (kept->success) {
+    // Most probes succeed: build the fields only when debug lines are logged.
+    if (context_.logger.enabled(LogLevel::debug)) {
+      context_.logger.debug("probe succeeded", {{"module", kept->module}, {"target", kept->target},
+                                                {"duration_seconds", seconds_text(seconds)},
+                                                {"id", std::to_string(id)}});
+    }
   } else {
     context_.logger.info("probe failed",
-                         {{"module", report.module}, {"target", report.target},
-                          {"phase", std::string(to_string(report.last_phase))}, {"reason", reason},
-                          {"duration_seconds", seconds_text(seconds)}, {"err", report.failure_message},
+                         {{"module", kept->module}, {"target", kept->target},
+                          {"phase", std::string(to_string(kept->last_phase))}, {"reason", reason},
+                          {"duration_seconds", seconds_text(seconds)}, {"err", kept->failure_message},
                           {"id", std::to_string(id)}});
   }
-  if (debug) return respond(text_response(200, std::move(debug_text)));
+  if (debug) return respond(text_response(200, debug_text()));
   respond(metrics_response(std::move(text), format));
 }
 
@@ -244,7 +251,7 @@ Response Routes::handle_logs(const Request& request) const {
     return text_response(404, "no probe with id " + text + " in the history (it keeps the last " +
                                   std::to_string(context_.history.limit()) + " probes and as many failures)\n");
   }
-  return text_response(200, entry->debug_text);
+  return text_response(200, entry->debug_text ? entry->debug_text() : std::string());
 }
 
 Response Routes::handle_config() const {

@@ -25,7 +25,8 @@ namespace spe::http {
 using ReloadFunction = std::function<ConfigResult<ConfigSnapshot>(std::string_view trigger)>;
 
 struct RoutesContext {
-  boost::asio::any_io_executor executor;  // where probes run
+  // Where a probe runs: the loop of the calling thread, i.e. of the connection that asked for it.
+  std::function<boost::asio::any_io_executor()> probe_executor;
   ConfigStore& config;
   Resolver& resolver;
   metrics::ExporterMetrics& metrics;
@@ -45,7 +46,8 @@ class Routes {
 
  private:
   void handle_probe(const Request& request, Respond respond);
-  void finish_probe(ProbeReport report, const Module& module, bool debug, metrics::Format format,
+  void finish_probe(ProbeReport report, ConfigSnapshot config, const Module& module, bool debug,
+                    metrics::Format format,
                     const Respond& respond);
   Response handle_metrics(const Request& request) const;
   Response handle_landing() const;

@@ -327,8 +327,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& io, std::shared_ptr<Shared> shared)
-      : io_(io), acceptor_(asio::make_strand(io)), shared_(std::move(shared)) {}
+  Listener(IoPool& loops, std::shared_ptr<Shared> shared)
+      : loops_(loops), acceptor_(asio::make_strand(loops.main())), shared_(std::move(shared)) {}
 
   Result<std::string> open(const tcp::endpoint& endpoint, bool dual_stack) {
     error_code ec;
@@ -354,7 +354,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept() {
-    acceptor_.async_accept(asio::make_strand(io_), [self = shared_from_this()](error_code ec, tcp::socket socket) {
+    // Each connection lives on the next loop in turn, and its probes with it.
+    acceptor_.async_accept(asio::make_strand(loops_.next()), [self = shared_from_this()](error_code ec, tcp::socket socket) {
       self->on_accept(ec, std::move(socket));
     });
   }
@@ -385,7 +386,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
   }
 
-  asio::io_context& io_;
+  IoPool& loops_;
   tcp::acceptor acceptor_;
   std::shared_ptr<Shared> shared_;
 };
@@ -434,17 +435,17 @@ Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsConfig& tls) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(asio::io_context& io, Handler handler, ServerLimits limits)
-      : io(io), shared(std::make_shared<Shared>(std::move(handler), limits, auth_pool.get_executor())) {}
+  Impl(IoPool& loops, Handler handler, ServerLimits limits)
+      : loops(loops), shared(std::make_shared<Shared>(std::move(handler), limits, auth_pool.get_executor())) {}
 
-  asio::io_context& io;
+  IoPool& loops;
   asio::thread_pool auth_pool{1};  // declared before shared, whose executor points into it
   std::shared_ptr<Shared> shared;
   std::vector<std::shared_ptr<Listener>> listeners;
 };
 
-Server::Server(asio::io_context& io, Handler handler, ServerLimits limits)
-    : impl_(std::make_unique<Impl>(io, std::move(handler), limits)) {}
+Server::Server(IoPool& loops, Handler handler, ServerLimits limits)
+    : impl_(std::make_unique<Impl>(loops, std::move(handler), limits)) {}
 
 Server::~Server() {
   stop();
@@ -470,13 +471,13 @@ Result<void> Server::use_web_config(const WebConfig& config) {
 Result<std::vector<std::string>> Server::listen(const std::vector<ListenAddress>& addresses) {
   std::vector<std::string> bound;
   for (const auto& address : addresses) {
-    auto listener = std::make_shared<Listener>(impl_->io, impl_->shared);
+    auto listener = std::make_shared<Listener>(impl_->loops, impl_->shared);
     Result<std::string> opened;
     if (address.host.empty()) {
       // Every interface: one dual-stack IPv6 socket, or IPv4 where IPv6 is unavailable.
       opened = listener->open(tcp::endpoint(tcp::v6(), address.port), true);
       if (!opened) {
-        listener = std::make_shared<Listener>(impl_->io, impl_->shared);
+        listener = std::make_shared<Listener>(impl_->loops, impl_->shared);
         opened = listener->open(tcp::endpoint(tcp::v4(), address.port), false);
       }
     } else {

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 
 #include "cli/options.hpp"
 #include "http/message.hpp"
 #include "http/web_config.hpp"
+#include "util/io_pool.hpp"
 #include "util/result.hpp"
 
 namespace spe::http {
@@ -38,9 +38,10 @@ struct ServerLimits {
 
 class Server {
  public:
-  Server(boost::asio::io_context& io, Handler handler, ServerLimits limits = {});
-  // Destroy the server only after `io` has stopped running (main does: io threads are joined
-  // first). Open sessions are then released with the io_context.
+  // Listens on loops.main(); each accepted connection runs on loops.next().
+  Server(IoPool& loops, Handler handler, ServerLimits limits = {});
+  // Destroy the server only after the loops have stopped running (main does: IoPool::run has
+  // returned). Open sessions are then released with the io_contexts.
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -73,9 +73,12 @@ void ExporterMetrics::config_loaded(bool success, double unix_seconds) {
   if (success) last_success_unix_seconds_ = unix_seconds;
 }
 
-void ExporterMetrics::event_loop_lag(double seconds) {
+void ExporterMetrics::event_loop_lag(double seconds) { event_loop_lag(0, seconds); }
+
+void ExporterMetrics::event_loop_lag(std::size_t loop, double seconds) {
   const std::lock_guard lock(mutex_);
-  event_loop_lag_seconds_ = seconds >= 0 ? seconds : 0;
+  if (loop >= loop_lag_seconds_.size()) loop_lag_seconds_.resize(loop + 1, 0);
+  loop_lag_seconds_[loop] = seconds >= 0 ? seconds : 0;
 }
 
 MetricFamily ExporterMetrics::probes_total_family() const {
@@ -145,8 +148,9 @@ std::vector<MetricFamily> ExporterMetrics::families() const {
                              "Time of the last successful configuration load, in seconds since the epoch.",
                              last_success_unix_seconds_));
   out.push_back(single_gauge(name("event_loop_lag_seconds"),
-                             "How late the event loop's once-a-second timer last fired, in seconds.",
-                             event_loop_lag_seconds_));
+                             "How late the event loops' once-a-second timers last fired, in seconds "
+                             "(the latest figure of the most late loop).",
+                             loop_lag_seconds_.empty() ? 0.0 : std::ranges::max(loop_lag_seconds_)));
   return out;
 }
 

@@ -49,8 +49,10 @@ class ExporterMetrics {
   // A config load finished (at startup or a reload) at `unix_seconds`: sets
   // config_last_reload_successful, and on success config_last_reload_success_timestamp_seconds.
   void config_loaded(bool success, double unix_seconds);
-  // How late the event loop's last periodic timer fired, in seconds.
+  // How late event loop `loop`'s last periodic timer fired, in seconds; event_loop_lag_seconds
+  // shows the most late loop. The one-argument form is loop 0.
   void event_loop_lag(double seconds);
+  void event_loop_lag(std::size_t loop, double seconds);
 
   // A consistent snapshot, in this order: build_info, probes_total, probes_in_flight,
   // probe_duration_seconds, requests_rejected_total, config_last_reload_successful,
@@ -80,7 +82,7 @@ class ExporterMetrics {
   std::map<std::string, std::uint64_t, std::less<>> rejected_;           // by reason
   bool last_load_successful_ = false;
   double last_success_unix_seconds_ = 0;
-  double event_loop_lag_seconds_ = 0;
+  std::vector<double> loop_lag_seconds_;  // by loop
 };
 
 }  // namespace spe::metrics

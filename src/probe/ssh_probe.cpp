@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -364,20 +365,41 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   // Waits until libssh can make progress, then runs `next` on the strand.
   void wait_socket(Step next) {
+    const int fd = socket_.native_handle();
+    if (session_->wants_write()) {
+      // libssh flags a write as pending after every send and flushes what it holds only once it
+      // has seen the socket writable again (LIBSSH_NOTES.md). A socket with room in its send
+      // buffer is writable at once, so ask poll() rather than re-arm epoll and go round the
+      // reactor for every send. Bounded, so a socket that stays writable while libssh keeps
+      // asking cannot make the probe spin: then the reactor decides.
+      pollfd writable{fd, POLLOUT, 0};
+      if (immediate_writes_ < kMaxImmediateWrites && ::poll(&writable, 1, 0) == 1 &&
+          (writable.revents & POLLOUT) != 0) {
+        ++immediate_writes_;
+        return run_soon(next);
+      }
+      return wait_reactor(tcp::socket::wait_write, next);
+    }
+    immediate_writes_ = 0;
     // OpenSSH delays some replies until our ACK; a quick ACK keeps loopback probes off the
     // delayed-ACK timer (LIBSSH_NOTES.md, "Latency"). The flag is not sticky: set it per wait.
     const int one = 1;
-    ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-    const auto kind = session_->wants_write() ? tcp::socket::wait_write : tcp::socket::wait_read;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     // libssh reads at most 4 KB per call and Asio's epoll is edge-triggered: bytes already in the
     // kernel buffer would raise no new edge, so go on at once rather than wait for one.
     int pending = 0;
-    if (kind == tcp::socket::wait_read && ::ioctl(socket_.native_handle(), FIONREAD, &pending) == 0 && pending > 0) {
-      asio::post(strand_, [self = shared_from_this(), next] {
-        if (!self->finished_) (self.get()->*next)();
-      });
-      return;
-    }
+    if (::ioctl(fd, FIONREAD, &pending) == 0 && pending > 0) return run_soon(next);
+    wait_reactor(tcp::socket::wait_read, next);
+  }
+
+  // Runs `next` on the strand after the handlers already queued.
+  void run_soon(Step next) {
+    asio::post(strand_, [self = shared_from_this(), next] {
+      if (!self->finished_) (self.get()->*next)();
+    });
+  }
+
+  void wait_reactor(tcp::socket::wait_type kind, Step next) {
     socket_.async_wait(kind, [self = shared_from_this(), next](error_code ec) {
       if (self->finished_) return;
       if (ec) return self->fail_probe(Error{ErrorCode::unavailable, "socket wait: " + ec.message(), {}});
@@ -467,6 +489,9 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Clock::time_point phase_start_;
   bool phase_started_ = false;
   bool finished_ = false;
+  // Write waits answered by poll() in a row (wait_socket); reset by every read wait.
+  static constexpr int kMaxImmediateWrites = 8;
+  int immediate_writes_ = 0;
   std::vector<AuthMethod> plan_;
   std::size_t next_method_ = 0;
   std::string tried_;

@@ -41,21 +41,21 @@ constexpr const char* kOpenMetricsType = "application/openmetrics-text; version=
 // `htpasswd -nbBC 10 prometheus 'correct horse'`.
 constexpr const char* kPrometheusHash = "$2y$10$k1Z1/eve.Mz8P6oUjT8zbehpJn8eLfNUKyyysg6lKQu35eYzrOsl.";
 
-// An in-process Server on 127.0.0.1 with two io threads, for the transport alone.
+// An in-process Server on 127.0.0.1 with two event loops, for the transport alone.
 class LocalServer {
  public:
   LocalServer(spe::http::Handler handler, spe::http::ServerLimits limits, const spe::http::WebConfig& web = {})
-      : server_(io_, std::move(handler), limits) {
+      : server_(loops_, std::move(handler), limits) {
     REQUIRE(server_.use_web_config(web));
     const auto bound = server_.listen({spe::ListenAddress{"127.0.0.1", 0}});
     REQUIRE(bound);
     port_ = static_cast<unsigned short>(std::stoi(bound->front().substr(bound->front().rfind(':') + 1)));
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+    runner_ = std::thread([this] { loops_.run(); });
   }
   ~LocalServer() {
     server_.stop();
-    io_.stop();
-    for (auto& thread : threads_) thread.join();
+    loops_.stop();
+    runner_.join();
   }
   unsigned short port() const { return port_; }
   std::size_t open_connections() const { return server_.open_connections(); }
@@ -71,11 +71,10 @@ class LocalServer {
   }
 
  private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+  spe::IoPool loops_{2};
   spe::http::Server server_;
   unsigned short port_ = 0;
-  std::vector<std::thread> threads_;
+  std::thread runner_;
 };
 
 void answer_path(spe::http::Request request, spe::http::Respond respond) {

@@ -90,8 +90,8 @@ TEST_CASE("a fresh instance reports build info, zero in flight and pre-seeded re
             "configuration load, in seconds since the epoch.\n"
             "# TYPE ssh_probe_exporter_config_last_reload_success_timestamp_seconds gauge\n"
             "ssh_probe_exporter_config_last_reload_success_timestamp_seconds 0\n"
-            "# HELP ssh_probe_exporter_event_loop_lag_seconds How late the event loop's once-a-second timer "
-            "last fired, in seconds.\n"
+            "# HELP ssh_probe_exporter_event_loop_lag_seconds How late the event loops' once-a-second "
+            "timers last fired, in seconds (the latest figure of the most late loop).\n"
             "# TYPE ssh_probe_exporter_event_loop_lag_seconds gauge\n"
             "ssh_probe_exporter_event_loop_lag_seconds 0\n");
 }
@@ -239,6 +239,16 @@ TEST_CASE("the event loop lag gauge shows the last measurement", "[unit][metrics
   CHECK(single_value(metrics.families(), "ssh_probe_exporter_event_loop_lag_seconds") == 0.25);
   metrics.event_loop_lag(-1);
   CHECK(single_value(metrics.families(), "ssh_probe_exporter_event_loop_lag_seconds") == 0.0);
+}
+
+TEST_CASE("the event loop lag gauge shows the most late of several loops", "[unit][metrics]") {
+  ExporterMetrics metrics = make_metrics();
+  metrics.event_loop_lag(0, 0.01);
+  metrics.event_loop_lag(2, 0.5);
+  metrics.event_loop_lag(1, 0.02);
+  CHECK(single_value(metrics.families(), "ssh_probe_exporter_event_loop_lag_seconds") == 0.5);
+  metrics.event_loop_lag(2, 0.001);  // loop 2 caught up: the latest figures count
+  CHECK(single_value(metrics.families(), "ssh_probe_exporter_event_loop_lag_seconds") == 0.02);
 }
 
 TEST_CASE("counts stay exact when probes finish on several threads at once", "[unit][metrics]") {

@@ -29,7 +29,7 @@ spe::ProbeRecord record(const std::string& target, bool success) {
   r.success = success;
   r.failure_reason = success ? "" : "auth";
   r.duration = 250ms;
-  r.debug_text = "log of " + target;
+  r.debug_text = [target] { return "log of " + target; };
   return r;
 }
 
@@ -57,7 +57,7 @@ TEST_CASE("history: entries get increasing ids, start times from the clock, newe
   CHECK(entries[0]->failure_reason == "auth");
   CHECK(entries[0]->module == "m");
   CHECK(entries[0]->duration == 250ms);
-  CHECK(entries[0]->debug_text == "log of b");
+  CHECK(entries[0]->debug_text() == "log of b");
   // Start = the time it was added minus its duration.
   CHECK(entries[0]->start == clock.now - 250ms);
   CHECK(entries[1]->start == clock.now - 10s - 250ms);
