@@ -429,6 +429,11 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     report_.success = false;
     report_.failure = failure_reason(phase_, error.code);
     report_.failure_message = error.message;
+    // A server that sent its banner and then stalled or failed in key exchange still said who it
+    // is: keep what libssh knows (the banner; the algorithms only once agreed).
+    if (session_ && phase_ == Phase::handshake && !report_.server) {
+      if (ServerInfo info = session_->server_info(); !info.banner.empty()) report_.server = std::move(info);
+    }
     if (channel_) {
       outcome_.timed_out = error.code == ErrorCode::deadline_exceeded;
       record_command(current_command(), evaluate_command(current_command(), outcome_));

@@ -73,6 +73,8 @@ TEST_CASE("a banner that arrives before the deadline is reported even when key e
   CHECK(failure_reason_of(response.body) == "timeout");
   CHECK(metric_value(response.body, "probe_ssh_duration_seconds", {{"phase", "handshake"}}).value_or(0) > 1.5);
   CHECK(count_series(response.body, "probe_ssh_host_key_info") == 0);
+  CHECK(label_value(response.body, "probe_ssh_server_info", "banner") == "SSH-2.0-OpenSSH_9.2p1 Debian");
+  CHECK(label_value(response.body, "probe_ssh_server_info", "software") == "OpenSSH_9.2p1");
 }
 
 TEST_CASE("the exporter survives every misbehaviour and still answers", "[adversarial]") {
