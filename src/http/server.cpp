@@ -14,6 +14,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -42,6 +43,11 @@ constexpr std::size_t kDrainLimit = 64 * 1024;
 constexpr std::chrono::milliseconds kDrainTimeout{1000};
 // How long a TLS session waits for the client's close_notify after sending its own.
 constexpr std::chrono::milliseconds kTlsShutdownTimeout{1000};
+// accept() that failed for want of descriptors (EMFILE, ENFILE) or memory fails again at once while
+// connections wait in the backlog: retrying at once would spin a core until a descriptor is free.
+// The listener waits instead, doubling from the first to the longest wait, until an accept succeeds.
+constexpr std::chrono::milliseconds kAcceptRetryFirst{5};
+constexpr std::chrono::milliseconds kAcceptRetryLongest{250};
 
 constexpr std::string_view kSessionIdContext = "ssh_probe_exporter";
 
@@ -328,7 +334,10 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, std::shared_ptr<Shared> shared)
-      : io_(io), acceptor_(asio::make_strand(io)), shared_(std::move(shared)) {}
+      : io_(io),
+        acceptor_(asio::make_strand(io)),
+        retry_timer_(acceptor_.get_executor()),
+        shared_(std::move(shared)) {}
 
   Result<std::string> open(const tcp::endpoint& endpoint, bool dual_stack) {
     error_code ec;
@@ -349,6 +358,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
       error_code ignored;
       self->acceptor_.close(ignored);
+      self->retry_timer_.cancel();
     });
   }
 
@@ -361,9 +371,22 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   void on_accept(error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    // Out of descriptors (EMFILE) and the like: keep accepting, the next attempt may succeed.
-    if (!ec) start_session(std::move(socket));
+    if (ec) return retry_accept();
+    retry_wait_ = std::chrono::milliseconds::zero();
+    start_session(std::move(socket));
     do_accept();
+  }
+
+  // Out of descriptors (EMFILE) and the like: accept again after a wait, when a probe that ended
+  // may have freed some. Clients wait in the backlog meanwhile.
+  void retry_accept() {
+    retry_wait_ = retry_wait_ == std::chrono::milliseconds::zero() ? kAcceptRetryFirst
+                                                                    : std::min(retry_wait_ * 2, kAcceptRetryLongest);
+    retry_timer_.expires_after(retry_wait_);
+    retry_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (ec || !self->acceptor_.is_open()) return;
+      self->do_accept();
+    });
   }
 
   void start_session(tcp::socket socket) {
@@ -387,6 +410,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   asio::io_context& io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;  // on the acceptor's strand
+  std::chrono::milliseconds retry_wait_{0};
   std::shared_ptr<Shared> shared_;
 };
 
