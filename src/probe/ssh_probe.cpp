@@ -99,6 +99,16 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     asio::post(strand_, [self = shared_from_this()] { self->arm_deadline(); });
   }
 
+  // From any thread: the probe stops where it is, as at its deadline (nobody waits for it any more).
+  void cancel() {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->fail_probe(Error{ErrorCode::deadline_exceeded,
+                             "cancelled during " + std::string(to_string(self->phase_)) +
+                                 ": the HTTP client disconnected",
+                             std::nullopt});
+    });
+  }
+
  private:
   using Step = void (SshProbe::*)();
 
@@ -507,9 +517,13 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
 }  // namespace
 
-void start_ssh_probe(asio::any_io_executor executor, Resolver& resolver, ProbeRequest request,
-                     ProbeCallback done) {
-  std::make_shared<SshProbe>(std::move(executor), resolver, std::move(request), std::move(done))->start();
+ProbeCanceller start_ssh_probe(asio::any_io_executor executor, Resolver& resolver, ProbeRequest request,
+                               ProbeCallback done) {
+  const auto probe = std::make_shared<SshProbe>(std::move(executor), resolver, std::move(request), std::move(done));
+  probe->start();
+  return [weak = std::weak_ptr<SshProbe>(probe)] {
+    if (const auto alive = weak.lock()) alive->cancel();
+  };
 }
 
 }  // namespace spe
