@@ -502,7 +502,7 @@ TEST_CASE("clients that leave mid-probe leak nothing: fds and in-flight return t
   CHECK(busy >= baseline + kClients * 2);
 
   clients.clear();  // every client leaves before its probe's deadline
-  // The HTTP connections are released at once, while the probes are still in flight.
+  // The HTTP connections are released at once, and their probes cancelled (fault_test.cpp checks how fast).
   std::size_t after_leaving = busy;
   while (Clock::now() - started < 1800ms && after_leaving > busy - kClients) {
     std::this_thread::sleep_for(20ms);
@@ -511,7 +511,7 @@ TEST_CASE("clients that leave mid-probe leak nothing: fds and in-flight return t
   CHECK(after_leaving <= busy - kClients);
   CHECK(Clock::now() - started < 2s);
 
-  // After the deadline: no probe in flight, every descriptor back, the silent server's sockets closed.
+  // Then: no probe in flight, every descriptor back, the silent server's sockets closed.
   const auto deadline = started + 6s;
   while (Clock::now() < deadline && (open_fds(exporter.pid()) > baseline || silent.open_connections() != 0)) {
     std::this_thread::sleep_for(50ms);
