@@ -164,7 +164,8 @@ TEST_CASE("sshd killed in the middle of probes: each probe answers at once with 
   const auto sshd = TestSshd::start_separate();
   TempDir dir{"spe-fault-sshd"};
   const std::string config =
-      key_module(*sshd, "slow", "timeout = \"30s\"\n[[modules.slow.commands]]\nname = \"sleep\"\ncommand = \"sleep 60\"");
+      key_module(*sshd, "slow",
+                 "timeout = \"30s\"\n[[modules.slow.commands]]\nname = \"sleep\"\ncommand = \"sleep 60\"");
   ExporterProcess exporter(write_config(dir, config));
   REQUIRE(in_flight(exporter) == 0);
   const std::size_t baseline = exporter.open_fds();
@@ -237,11 +238,13 @@ namespace {
 // until told to answer, and records cancels.
 class HoldingTlsServer {
  public:
-  HoldingTlsServer() : server_(io_, [this](spe::http::Request request, spe::http::Respond respond) { hold(request, respond); }) {
+  HoldingTlsServer()
+      : server_(io_, [this](spe::http::Request request, spe::http::Respond respond) { hold(request, respond); }) {
     const auto crt = (dir_.path() / "server.crt").string();
     const auto key = (dir_.path() / "server.key").string();
-    const auto made = run_command({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                   "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", crt});
+    const auto made = run_command({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                   "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                                   "-keyout", key, "-out", crt});
     REQUIRE(made.exit_code == 0);
     spe::http::WebConfig web;
     web.tls = spe::http::TlsConfig{crt, key, "", {}, {}, {}};
