@@ -2,9 +2,11 @@
 // config reloads and the periodic timers (event-loop lag, config file changes).
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -35,14 +37,33 @@ namespace asio = boost::asio;
 
 constexpr std::size_t kResolverThreads = 16;
 
+// Descriptors the exporter holds whatever its load: standard streams, epoll, timers, listeners,
+// log and config files being read.
+constexpr rlim_t kReservedDescriptors = 32;
+
 // Each probe holds two descriptors (the socket and libssh's dup of it) and its HTTP connection a
-// third: a busy exporter needs more than the usual soft limit of 1024.
-void raise_fd_limit() {
+// third: a busy exporter needs more than the usual soft limit of 1024. Raises the soft limit to
+// the hard one and logs the limit it runs with, and how many probes that leaves room for.
+void raise_fd_limit(spe::Logger& logger) {
   rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    logger.warn("cannot read the file descriptor limit", {{"err", std::strerror(errno)}});
+    return;
   }
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      limit = raised;
+    } else {
+      logger.warn("cannot raise the file descriptor limit",
+                  {{"soft", std::to_string(limit.rlim_cur)}, {"hard", std::to_string(limit.rlim_max)},
+                   {"err", std::strerror(errno)}});
+    }
+  }
+  const rlim_t usable = limit.rlim_cur > kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors : 0;
+  logger.info("file descriptor limit",
+              {{"limit", std::to_string(limit.rlim_cur)}, {"probes_in_flight_max", std::to_string(usable / 3)}});
 }
 
 std::string version_line() {
@@ -151,7 +172,7 @@ int run(const spe::CliOptions& options) {
     }
     web_config = std::move(*loaded);
   }
-  raise_fd_limit();
+  raise_fd_limit(logger);
   std::signal(SIGPIPE, SIG_IGN);
 
   spe::IoPool loops(std::max(1u, std::thread::hardware_concurrency()));

@@ -3,11 +3,14 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "util/cancel_signal.hpp"
 
 namespace spe::http {
 
@@ -16,6 +19,9 @@ struct Request {
   std::string path;    // "/probe"
   std::string query;   // "target=...&module=..." (without '?')
   std::map<std::string, std::string> headers;  // lower-case names
+  // Fired by the server when the client disconnects before the response is sent, so a handler
+  // that answers later (a probe) can stop. Null where no server set one.
+  std::shared_ptr<CancelSignal> cancel;
 
   std::optional<std::string_view> header(const std::string& lower_name) const {
     const auto it = headers.find(lower_name);

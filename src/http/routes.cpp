@@ -159,7 +159,9 @@ void Routes::handle_probe(const Request& request, Respond respond) {
                   respond = std::move(respond)](ProbeReport report) {
     finish_probe(std::move(report), config, *module, debug, format, respond);
   };
-  start_ssh_probe(context_.probe_executor(), context_.resolver, std::move(probe), std::move(on_done));
+  auto cancel = start_ssh_probe(context_.probe_executor(), context_.resolver, std::move(probe), std::move(on_done));
+  // A client that leaves mid-probe (a scrape timeout) stops the probe, freeing its connection.
+  if (request.cancel) request.cancel->on_cancel(std::move(cancel));
 }
 
 // Counts, records and logs the probe, then answers. The metrics are rendered once, in the

@@ -14,6 +14,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -42,6 +43,13 @@ constexpr std::size_t kDrainLimit = 64 * 1024;
 constexpr std::chrono::milliseconds kDrainTimeout{1000};
 // How long a TLS session waits for the client's close_notify after sending its own.
 constexpr std::chrono::milliseconds kTlsShutdownTimeout{1000};
+// accept() that failed for want of descriptors (EMFILE, ENFILE) or memory fails again at once while
+// connections wait in the backlog: retrying at once would spin a core until a descriptor is free.
+// The listener waits instead, doubling from the first to the longest wait, until an accept succeeds.
+constexpr std::chrono::milliseconds kAcceptRetryFirst{5};
+constexpr std::chrono::milliseconds kAcceptRetryLongest{250};
+// What a TLS session reads at most at a time while it watches for its client's departure.
+constexpr std::size_t kWatchChunk = 4096;
 
 constexpr std::string_view kSessionIdContext = "ssh_probe_exporter";
 
@@ -191,6 +199,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   void call_handler(Request request) {
     // The probe has a deadline of its own; the connection waits for it.
     lowest().expires_never();
+    cancel_ = std::make_shared<CancelSignal>();
+    request.cancel = cancel_;
     shared_->handler(std::move(request), [self = this->shared_from_this()](Response response) {
       asio::dispatch(self->stream_.get_executor(),
                      [self, response = std::move(response)]() mutable { self->send(std::move(response)); });
@@ -199,29 +209,58 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     if (!responded_) watch_client();
   }
 
-  // Waits for the client's socket to become readable while the handler works. EOF or a reset
-  // means the client is gone (Prometheus gave up at its scrape timeout, say): the socket is closed
-  // at once, freeing its descriptor, and the response is dropped when it comes. The probe itself
-  // runs on to its own deadline. Bytes (a pipelined request, a TLS record) end the watch.
+  // Watches the client while the handler works. EOF or a reset means the client is gone
+  // (Prometheus gave up at its scrape timeout, say): the socket is closed at once, freeing its
+  // descriptor, the handler's work is cancelled (a probe stops and frees its connection to the
+  // target) and the response is dropped when it comes. Bytes of a pipelined request end the watch.
   void watch_client() {
     watching_ = true;
-    lowest().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this(), watch = ++watches_](
-                                                             error_code ec) { self->on_client_readable(ec, watch); });
+    const unsigned watch = ++watches_;
+    if constexpr (kTls) {
+      // A TLS client's close_notify is a record like any other: only decrypting tells it from a
+      // pipelined request, whose bytes stay in buffer_ for the next read.
+      stream_.async_read_some(buffer_.prepare(kWatchChunk),
+                              [self = this->shared_from_this(), watch](error_code ec, std::size_t n) {
+                                self->buffer_.commit(n);
+                                self->on_client_read(ec, watch);
+                              });
+    } else {
+      lowest().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this(), watch](error_code ec) {
+        self->on_client_readable(ec, watch);
+      });
+    }
+  }
+
+  // Whether a watch's completion still matters: the response may have come first and cancelled
+  // the watch (and a later request may have a watch of its own).
+  bool current_watch(error_code ec, unsigned watch) {
+    if (!watching_ || watch != watches_ || ec == asio::error::operation_aborted) return false;
+    watching_ = false;
+    return true;
   }
 
   void on_client_readable(error_code ec, unsigned watch) {
-    // The response came first and cancelled this wait (a later request may have a watch of its own).
-    if (!watching_ || watch != watches_ || ec == asio::error::operation_aborted) return;
-    watching_ = false;
+    if (!current_watch(ec, watch)) return;
     if (!ec) {
       char byte = 0;
       const ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
       if (n > 0) return;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return watch_client();
     }
+    client_gone();
+  }
+
+  // close_notify reads as eof, a TCP close without it as stream_truncated.
+  void on_client_read(error_code ec, unsigned watch) {
+    if (!current_watch(ec, watch) || !ec) return;
+    client_gone();
+  }
+
+  void client_gone() {
     client_gone_ = true;
     lowest().close();
     release_slot();
+    if (cancel_) cancel_->cancel();
   }
 
   void send_unauthorized() {
@@ -249,6 +288,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 
   void send(Response response) {
     responded_ = true;
+    cancel_.reset();
     if (client_gone_) return;
     if (watching_) {
       watching_ = false;
@@ -323,12 +363,16 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   unsigned watches_ = 0;  // which watch is the current one
   bool client_gone_ = false;
   bool counted_ = true;  // in shared_->connections
+  std::shared_ptr<CancelSignal> cancel_;  // of the request being handled
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(IoPool& loops, std::shared_ptr<Shared> shared)
-      : loops_(loops), acceptor_(asio::make_strand(loops.main())), shared_(std::move(shared)) {}
+      : loops_(loops),
+        acceptor_(asio::make_strand(loops.main())),
+        retry_timer_(acceptor_.get_executor()),
+        shared_(std::move(shared)) {}
 
   Result<std::string> open(const tcp::endpoint& endpoint, bool dual_stack) {
     error_code ec;
@@ -349,6 +393,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
       error_code ignored;
       self->acceptor_.close(ignored);
+      self->retry_timer_.cancel();
     });
   }
 
@@ -362,9 +407,22 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   void on_accept(error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    // Out of descriptors (EMFILE) and the like: keep accepting, the next attempt may succeed.
-    if (!ec) start_session(std::move(socket));
+    if (ec) return retry_accept();
+    retry_wait_ = std::chrono::milliseconds::zero();
+    start_session(std::move(socket));
     do_accept();
+  }
+
+  // Out of descriptors (EMFILE) and the like: accept again after a wait, when a probe that ended
+  // may have freed some. Clients wait in the backlog meanwhile.
+  void retry_accept() {
+    retry_wait_ = retry_wait_ == std::chrono::milliseconds::zero() ? kAcceptRetryFirst
+                                                                    : std::min(retry_wait_ * 2, kAcceptRetryLongest);
+    retry_timer_.expires_after(retry_wait_);
+    retry_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (ec || !self->acceptor_.is_open()) return;
+      self->do_accept();
+    });
   }
 
   void start_session(tcp::socket socket) {
@@ -388,6 +446,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   IoPool& loops_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;  // on the acceptor's strand
+  std::chrono::milliseconds retry_wait_{0};
   std::shared_ptr<Shared> shared_;
 };
 

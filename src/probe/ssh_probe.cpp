@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -53,6 +54,22 @@ std::vector<AuthMethod> auth_plan(const Auth& auth) {
   return plan;
 }
 
+bool out_of_descriptors(int err) { return err == EMFILE || err == ENFILE; }
+
+// "Too many open files (the exporter's limit of 1024 descriptors is reached: ...)": names the
+// limit, since the remedy is the exporter's, not the target's.
+std::string descriptor_shortage(int err) {
+  std::string text = std::strerror(err);
+  rlimit limit{};
+  if (err == EMFILE && ::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    text += " (the exporter's limit of " + std::to_string(limit.rlim_cur) +
+            " descriptors is reached: raise it, or lower --probe.max-concurrent)";
+  } else if (err == ENFILE) {
+    text += " (the system-wide limit fs.file-max is reached)";
+  }
+  return text;
+}
+
 // Addresses in the order they are tried: the preferred family first, then the other.
 std::vector<asio::ip::address> connect_order(Resolver::Addresses addresses, IpProtocol preferred) {
   std::ranges::stable_partition(addresses, [preferred](const asio::ip::address& address) {
@@ -81,6 +98,16 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   void start() {
     asio::post(strand_, [self = shared_from_this()] { self->arm_deadline(); });
+  }
+
+  // From any thread: the probe stops where it is, as at its deadline (nobody waits for it any more).
+  void cancel() {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->fail_probe(Error{ErrorCode::deadline_exceeded,
+                             "cancelled during " + std::string(to_string(self->phase_)) +
+                                 ": the HTTP client disconnected",
+                             std::nullopt});
+    });
   }
 
  private:
@@ -156,9 +183,15 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       log("debug", "connected", {{"address", endpoint_string()}});
       return start_handshake();
     }
-    connect_errors_ += (connect_errors_.empty() ? "" : "; ") + endpoint_string() + ": " + ec.message();
     error_code ignored;
     socket_.close(ignored);
+    // No socket could be made: the exporter's own limit, not the target's fault.
+    if (out_of_descriptors(ec.value())) {
+      return fail_probe(Error{ErrorCode::internal,
+                              "connect to " + endpoint_string() + ": " + descriptor_shortage(ec.value()),
+                              std::nullopt});
+    }
+    connect_errors_ += (connect_errors_.empty() ? "" : "; ") + endpoint_string() + ": " + ec.message();
     if (++next_address_ < addresses_.size()) return start_connect();
     fail_probe(Error{ErrorCode::unavailable, "connect to " + connect_errors_, std::nullopt});
   }
@@ -172,7 +205,11 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     // libssh may close the fd it is given (LIBSSH_NOTES.md, "The socket"): it gets a dup, and the
     // Asio socket keeps the original for waiting, so neither side closes the other's descriptor.
     const int fd = ::dup(socket_.native_handle());
-    if (fd < 0) return fail_probe(Error{ErrorCode::internal, "dup: " + std::string(std::strerror(errno)), {}});
+    if (fd < 0) {
+      const int err = errno;
+      const std::string why = out_of_descriptors(err) ? descriptor_shortage(err) : std::strerror(err);
+      return fail_probe(Error{ErrorCode::internal, "dup of the socket for libssh: " + why, std::nullopt});
+    }
     SessionOptions options{fd,
                            request_.target.host,
                            endpoint_.port(),
@@ -510,9 +547,13 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
 }  // namespace
 
-void start_ssh_probe(asio::any_io_executor executor, Resolver& resolver, ProbeRequest request,
-                     ProbeCallback done) {
-  std::make_shared<SshProbe>(std::move(executor), resolver, std::move(request), std::move(done))->start();
+ProbeCanceller start_ssh_probe(asio::any_io_executor executor, Resolver& resolver, ProbeRequest request,
+                               ProbeCallback done) {
+  const auto probe = std::make_shared<SshProbe>(std::move(executor), resolver, std::move(request), std::move(done));
+  probe->start();
+  return [weak = std::weak_ptr<SshProbe>(probe)] {
+    if (const auto alive = weak.lock()) alive->cancel();
+  };
 }
 
 }  // namespace spe

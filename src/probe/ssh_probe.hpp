@@ -14,11 +14,14 @@
 namespace spe {
 
 using ProbeCallback = std::function<void(ProbeReport)>;
+// Ends a probe early, as if its deadline had passed now ("cancelled during <phase>"); callable from
+// any thread, any number of times, and harmless once the probe has ended.
+using ProbeCanceller = std::function<void()>;
 
 // Starts a probe and returns at once. `done` is called exactly once, on the probe's strand, with
-// the report, no later than a few milliseconds after the deadline. `resolver` must outlive the
-// probe. Thread-safe: any thread may start probes.
-void start_ssh_probe(boost::asio::any_io_executor executor, Resolver& resolver, ProbeRequest request,
-                     ProbeCallback done);
+// the report, no later than a few milliseconds after the deadline or a cancel. `resolver` must
+// outlive the probe. Thread-safe: any thread may start probes.
+ProbeCanceller start_ssh_probe(boost::asio::any_io_executor executor, Resolver& resolver, ProbeRequest request,
+                               ProbeCallback done);
 
 }  // namespace spe

@@ -145,16 +145,6 @@ CommandResult promtool_parse_openmetrics(const std::string& text) {
                       (dir.path() / "blocks").string()});
 }
 
-std::size_t open_fds(pid_t pid) {
-  std::error_code ec;
-  std::size_t n = 0;
-  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
-       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    ++n;
-  }
-  return n;
-}
-
 // A CA; a server certificate for 127.0.0.1 signed by it; a client certificate signed by it; and a
 // self-signed "rogue" client certificate. All P-256, made with the openssl command line.
 struct TestPki {
@@ -482,7 +472,7 @@ TEST_CASE("clients that leave mid-probe leak nothing: fds and in-flight return t
   const auto metrics = [&] { return http_get(exporter.port(), "/metrics").body; };
   REQUIRE(metric_value(metrics(), "ssh_probe_exporter_probes_in_flight") == 0);
   // Measured with the /metrics connection possibly still closing: the baseline may count it.
-  const std::size_t baseline = open_fds(exporter.pid());
+  const std::size_t baseline = exporter.open_fds();
 
   asio::io_context io;
   std::vector<std::unique_ptr<tcp::socket>> clients;
@@ -497,25 +487,25 @@ TEST_CASE("clients that leave mid-probe leak nothing: fds and in-flight return t
   while (silent.open_connections() < kClients && Clock::now() - started < 1500ms) std::this_thread::sleep_for(10ms);
   REQUIRE(silent.open_connections() == kClients);
   CHECK(metric_value(metrics(), "ssh_probe_exporter_probes_in_flight") == kClients);
-  const std::size_t busy = open_fds(exporter.pid());
+  const std::size_t busy = exporter.open_fds();
   CHECK(busy >= baseline + kClients * 2);
 
   clients.clear();  // every client leaves before its probe's deadline
-  // The HTTP connections are released at once, while the probes are still in flight.
+  // The HTTP connections are released at once, and their probes cancelled (fault_test.cpp checks how fast).
   std::size_t after_leaving = busy;
   while (Clock::now() - started < 1800ms && after_leaving > busy - kClients) {
     std::this_thread::sleep_for(20ms);
-    after_leaving = open_fds(exporter.pid());
+    after_leaving = exporter.open_fds();
   }
   CHECK(after_leaving <= busy - kClients);
   CHECK(Clock::now() - started < 2s);
 
-  // After the deadline: no probe in flight, every descriptor back, the silent server's sockets closed.
+  // Then: no probe in flight, every descriptor back, the silent server's sockets closed.
   const auto deadline = started + 6s;
-  while (Clock::now() < deadline && (open_fds(exporter.pid()) > baseline || silent.open_connections() != 0)) {
+  while (Clock::now() < deadline && (exporter.open_fds() > baseline || silent.open_connections() != 0)) {
     std::this_thread::sleep_for(50ms);
   }
-  CHECK(open_fds(exporter.pid()) <= baseline);
+  CHECK(exporter.open_fds() <= baseline);
   CHECK(silent.open_connections() == 0);
   const auto after = metrics();
   CHECK(metric_value(after, "ssh_probe_exporter_probes_in_flight") == 0);

@@ -59,13 +59,19 @@ std::optional<unsigned short> find_listening_port(const std::string& log) {
 
 std::string ExporterProcess::binary_path() { return SPE_BINARY; }
 
-ExporterProcess::ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args) {
+ExporterProcess::ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args,
+                                 std::optional<unsigned long> fd_limit) {
   std::vector<std::string> argv{binary_path(), "--config.file", config_path, "--web.listen-address", "127.0.0.1:0"};
   // Debug logging unless the caller picks a level (the benchmark runs at the default, info).
   if (std::ranges::find(extra_args, "--log.level") == extra_args.end()) {
     argv.insert(argv.end(), {"--log.level", "debug"});
   }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  if (fd_limit) {
+    // prlimit sets the limits and execs the exporter in its place: the pid stays the exporter's.
+    const std::string limit = std::to_string(*fd_limit);
+    argv.insert(argv.begin(), {"prlimit", "--nofile=" + limit + ":" + limit, "--"});
+  }
 
   const std::string log_file = (dir_.path() / "exporter.log").string();
   const int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
@@ -139,6 +145,31 @@ long ExporterProcess::status_field_kb(std::string_view field) const {
 
 long ExporterProcess::peak_rss_kb() const { return status_field_kb("VmHWM"); }
 long ExporterProcess::rss_kb() const { return status_field_kb("VmRSS"); }
+
+std::size_t ExporterProcess::open_fds() const {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+double ExporterProcess::cpu_seconds() const {
+  const std::string stat = read_file("/proc/" + std::to_string(pid_) + "/stat");
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  // After "pid (comm)": state is field 3, utime and stime are fields 14 and 15, in clock ticks.
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i < 14 && fields >> field; ++i) {
+  }
+  double utime = 0;
+  double stime = 0;
+  if (!(fields >> utime >> stime)) return -1;
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 void ExporterProcess::reload() {
   if (!exit_status_) ::kill(pid_, SIGHUP);

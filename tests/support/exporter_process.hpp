@@ -19,9 +19,11 @@ namespace spe::test {
 // whose address=127.0.0.1:PORT gives port(). Throws std::runtime_error with the log if the exporter exits or does
 // not listen in time. Start it from the main thread: the child is bound to the starting thread's lifetime.
 // The destructor stops it (SIGTERM, then SIGKILL after 10 s). Not thread-safe; one owner.
+// With fd_limit, the exporter runs with RLIMIT_NOFILE soft and hard set to it (by prlimit(1), before exec).
 class ExporterProcess {
  public:
-  explicit ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args = {});
+  explicit ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args = {},
+                           std::optional<unsigned long> fd_limit = std::nullopt);
   ~ExporterProcess();
   ExporterProcess(const ExporterProcess&) = delete;
   ExporterProcess& operator=(const ExporterProcess&) = delete;
@@ -39,6 +41,8 @@ class ExporterProcess {
   std::optional<int> exit_status() const;  // set once reaped: exit code, or 128 + signal
   long peak_rss_kb() const;              // VmHWM from /proc/PID/status; -1 if unavailable
   long rss_kb() const;                   // VmRSS
+  std::size_t open_fds() const;          // entries of /proc/PID/fd
+  double cpu_seconds() const;            // user + system CPU time so far, from /proc/PID/stat; -1 if unavailable
   void reload();                         // SIGHUP
   // SIGTERM, then waits up to grace (SIGKILL after it); returns the exit status. Idempotent.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds{10});

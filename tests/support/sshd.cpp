@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <ctime>
 #include <fstream>
 #include <mutex>
@@ -13,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace spe::test {
 namespace {
@@ -93,8 +96,9 @@ bool is_auth_line(std::string_view line) {
   return false;
 }
 
-// True if a process other than a zombie has parent as its parent: sshd forks one child per connection.
-bool has_live_child(pid_t parent) {
+// The live (not zombie) processes whose parent is parent: sshd forks one child per connection.
+std::vector<pid_t> live_children(pid_t parent) {
+  std::vector<pid_t> children;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
@@ -106,10 +110,12 @@ bool has_live_child(pid_t parent) {
     char state = 0;
     long ppid = 0;
     fields >> state >> ppid;
-    if (ppid == parent && state != 'Z' && state != 'X') return true;
+    if (ppid == parent && state != 'Z' && state != 'X') children.push_back(static_cast<pid_t>(std::stol(name)));
   }
-  return false;
+  return children;
 }
+
+bool has_live_child(pid_t parent) { return !live_children(parent).empty(); }
 
 }  // namespace
 
@@ -130,6 +136,8 @@ TestSshd& TestSshd::shared() {
   if (!instance) instance.reset(new TestSshd());
   return *instance;
 }
+
+std::unique_ptr<TestSshd> TestSshd::start_separate() { return std::unique_ptr<TestSshd>(new TestSshd()); }
 
 TestSshd::TestSshd() {
   // sshd reads authorized_keys and the CA key as the logged-in user: the directory must be traversable.
@@ -165,6 +173,28 @@ bool TestSshd::wait_idle(std::chrono::milliseconds timeout) const {
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   }
   return true;
+}
+
+void TestSshd::kill_all() {
+  if (pid_ <= 0) return;
+  // Stopped first, the tree cannot fork or reparent while it is walked (a killed parent's children
+  // would move to init and out of reach); a bounded number of rounds catches forks in flight.
+  std::vector<pid_t> tree{pid_};
+  ::kill(pid_, SIGSTOP);
+  for (int round = 0; round < 5; ++round) {
+    const std::size_t known = tree.size();
+    for (std::size_t i = 0; i < tree.size(); ++i) {
+      for (const pid_t child : live_children(tree[i])) {
+        if (std::find(tree.begin(), tree.end(), child) != tree.end()) continue;
+        ::kill(child, SIGSTOP);
+        tree.push_back(child);
+      }
+    }
+    if (tree.size() == known) break;
+  }
+  for (const pid_t pid : tree) ::kill(pid, SIGKILL);
+  wait_for_exit(pid_, std::chrono::seconds{5});
+  pid_ = -1;
 }
 
 std::size_t TestSshd::log_size() const {

@@ -39,6 +39,9 @@ class TestSshd {
   // sshd child is bound to the lifetime of the thread that starts it) and stopped at exit. Throws
   // std::runtime_error with sshd's log when it cannot be started.
   static TestSshd& shared();
+  // An instance of its own (its own port, keys and directory), for a test that kills it. Same contract
+  // as shared().
+  static std::unique_ptr<TestSshd> start_separate();
 
   ~TestSshd();
   TestSshd(const TestSshd&) = delete;
@@ -82,6 +85,11 @@ class TestSshd {
   bool wait_idle(std::chrono::milliseconds timeout = std::chrono::seconds{5}) const;
 
   pid_t pid() const { return pid_; }
+
+  // Kills sshd and every process it started (the per-connection processes and their commands) with SIGKILL, as
+  // a crash would: the connections they served are closed by the kernel, without a word of SSH. sshd is reaped;
+  // it is not restarted. Only for an instance of start_separate().
+  void kill_all();
 
  private:
   TestSshd();
