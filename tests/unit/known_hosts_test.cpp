@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "config/load.hpp"
 #include "probe/known_hosts.hpp"
 #include "util/base64.hpp"
 
@@ -351,3 +352,16 @@ TEST_CASE("known_hosts: more names than the memo keeps are still answered right"
   CHECK(known.lines_for("[h1.test]:2222") == std::vector<std::size_t>{2});  // "*.test" must end the name
 }
 
+TEST_CASE("known_hosts: parsed at config load, once per file, shared by the modules naming it",
+          "[unit][known_hosts]") {
+  const std::string data = SPE_TEST_DATA;
+  const auto config = spe::load_config_file(data + "/config/good.toml");
+  REQUIRE(config.has_value());
+  const auto& key = config->find_module("key")->host_key.known_hosts_entries;
+  const auto& encrypted = config->find_module("encrypted")->host_key.known_hosts_entries;
+  REQUIRE(key != nullptr);
+  CHECK(key == encrypted);
+  CHECK(key->file() == data + "/keys/known_hosts");
+  CHECK(key->lines_for("[127.0.0.1]:2222") == std::vector<std::size_t>{1});
+  CHECK(config->find_module("inline_secrets")->host_key.known_hosts_entries == nullptr);
+}
