@@ -11,6 +11,7 @@
 #include <expected>
 #include <optional>
 
+#include "probe/allowlist.hpp"
 #include "util/base64.hpp"
 
 namespace spe {
@@ -18,8 +19,9 @@ namespace {
 
 // The plain key types a known_hosts line may hold (sshkey.c's keytypes, certificates aside).
 constexpr std::array<std::string_view, 8> kKeyTypes{
-    "ssh-ed25519",         "ecdsa-sha2-nistp256",        "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp521", "ssh-rsa",                    "ssh-dss",
+    "ssh-ed25519",         "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+    "ssh-rsa",             "ssh-dss",
     "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
@@ -61,34 +63,13 @@ std::string_view blob_type(std::string_view blob) {
   return blob.substr(4, length);
 }
 
-// OpenSSH's match_pattern: `*` any run of characters, `?` any one character, the rest literal.
-bool glob_match(std::string_view text, std::string_view pattern) {
-  std::size_t t = 0, p = 0;
-  std::size_t star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++t;
-      ++p;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 // OpenSSH's match_pattern_list: a negated pattern that matches vetoes the line; otherwise any
 // matching pattern selects it.
 bool patterns_match(const std::vector<KnownHostsEntry::Pattern>& patterns, std::string_view name) {
   bool positive = false;
   for (const auto& pattern : patterns) {
-    if (!glob_match(name, pattern.text)) continue;
+    // allowlist.hpp's glob is OpenSSH's match_pattern (`*` any run, `?` one character).
+    if (!glob_match(pattern.text, name)) continue;
     if (pattern.negated) return false;
     positive = true;
   }
