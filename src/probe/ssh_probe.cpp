@@ -172,7 +172,11 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     // Asio socket keeps the original for waiting, so neither side closes the other's descriptor.
     const int fd = ::dup(socket_.native_handle());
     if (fd < 0) return fail_probe(Error{ErrorCode::internal, "dup: " + std::string(std::strerror(errno)), {}});
-    SessionOptions options{fd, request_.target.host, endpoint_.port(), module_.auth.user, host_key_algorithms()};
+    SessionOptions options{fd,
+                           request_.target.host,
+                           endpoint_.port(),
+                           module_.auth.user,
+                           host_key_algorithms()};
     auto session = SshSession::create(options);
     if (!session) return fail_probe(session.error());
     session_.emplace(std::move(*session));
