@@ -11,6 +11,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "http/web_config.hpp"
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
+#include "probe/known_hosts.hpp"
 #include "probe/resolver.hpp"
 #include "util/io_pool.hpp"
 
@@ -85,6 +87,17 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// known_hosts lines OpenSSH would skip are skipped at load too: said once per load and file.
+void warn_skipped_known_hosts(const spe::ExporterConfig& config, spe::Logger& logger) {
+  std::set<const spe::KnownHosts*> seen;
+  for (const auto& [name, module] : config.modules) {
+    const auto& known = module.host_key.known_hosts_entries;
+    if (known && known->skipped_count() > 0 && seen.insert(known.get()).second) {
+      logger.warn("known_hosts lines skipped", {{"file", known->file()}, {"skipped", known->skipped_summary()}});
+    }
+  }
+}
+
 // The one reload: SIGHUP, POST /-/reload and the auto-reload timer all come here. A bad file keeps
 // the previous config; either way the outcome is logged and shown in the reload metrics.
 spe::ConfigResult<spe::ConfigSnapshot> reload_config(spe::ConfigStore& store, spe::metrics::ExporterMetrics& metrics,
@@ -98,6 +111,7 @@ spe::ConfigResult<spe::ConfigSnapshot> reload_config(spe::ConfigStore& store, sp
   } else {
     logger.info("config reloaded", {{"trigger", std::string(trigger)}, {"file", file},
                                     {"modules", std::to_string((*reloaded)->modules.size())}});
+    warn_skipped_known_hosts(**reloaded, logger);
   }
   return reloaded;
 }
@@ -199,6 +213,7 @@ int run(const spe::CliOptions& options) {
   }
   logger.info("starting", {{"version", SPE_VERSION}, {"revision", SPE_REVISION}, {"libssh", ssh_version(0)},
                            {"config", options.config_file}});
+  warn_skipped_known_hosts(*store.current(), logger);
   const std::string tls = web_config.tls ? "true" : "false";
   for (const auto& address : *bound) logger.info("listening", {{"address", address}, {"tls", tls}});
 

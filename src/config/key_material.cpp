@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "util/base64.hpp"
 #include "util/errno_code.hpp"
 #include "util/file.hpp"
 
@@ -40,36 +41,6 @@ Result<std::string> read_small_file(const std::string& path, std::string_view wh
     return fail(ErrorCode::invalid_argument, std::string(what) + " " + in_quotes(path) + " is too large to be one");
   }
   return cannot_read(content.error());
-}
-
-std::optional<std::uint8_t> base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return static_cast<std::uint8_t>(c - 'A');
-  if (c >= 'a' && c <= 'z') return static_cast<std::uint8_t>(c - 'a' + 26);
-  if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0' + 52);
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return std::nullopt;
-}
-
-// Standard base64 (RFC 4648 section 4); padding optional; no whitespace inside.
-std::optional<std::string> base64_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t bits = 0;
-  int bit_count = 0;
-  for (const char c : text) {
-    const auto value = base64_value(c);
-    if (!value) return std::nullopt;
-    bits = (bits << 6) | *value;
-    bit_count += 6;
-    if (bit_count >= 8) {
-      bit_count -= 8;
-      out.push_back(static_cast<char>((bits >> bit_count) & 0xFF));
-    }
-  }
-  return out;
 }
 
 // Whether the key file says it is encrypted, so a failed import can be blamed on the passphrase

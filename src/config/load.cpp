@@ -2,10 +2,8 @@
 // on top; every problem is collected (not just the first) with its key path and file:line:column.
 #include "config/load.hpp"
 
-#include <fcntl.h>
 #include <glob.h>
 #include <pwd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +19,7 @@
 
 #include "config/load_commands.hpp"
 #include "probe/allowlist.hpp"
+#include "probe/known_hosts.hpp"
 #include "util/duration.hpp"
 #include "util/errno_code.hpp"
 #include "util/file.hpp"
@@ -49,6 +48,7 @@ constexpr std::array<std::string_view, 9> kHostKeyAlgorithms{
 
 constexpr std::size_t kMaxConfigSize = 16 << 20;
 constexpr std::size_t kMaxSecretFileSize = 64 << 10;
+constexpr std::size_t kMaxKnownHostsSize = 64 << 20;
 constexpr std::size_t kMaxIncludedFiles = 1000;
 
 template <std::size_t N>
@@ -65,16 +65,6 @@ std::string joined(std::span<const std::string_view> items) {
     out += item;
   }
   return out;
-}
-
-// Opens and closes `path`: whether a file the probes will read later is there now.
-int check_readable(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  struct stat st {};
-  const int err = ::fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-  ::close(fd);
-  return err;
 }
 
 // "abc\n" -> "abc": editors end files with a newline that is not part of the secret.
@@ -116,10 +106,16 @@ std::optional<std::string> process_user_name() {
   return std::string(found->pw_name);
 }
 
+// Each known_hosts file of one load, parsed once however many modules (in however many included
+// files) name it.
+using KnownHostsCache = std::map<std::string, std::shared_ptr<const KnownHosts>>;
+
 // Where errors go and what every module shares: the file, its directory, the process user.
 class Context {
  public:
-  explicit Context(std::string file) : file_(std::move(file)) {
+  explicit Context(std::string file,
+                   std::shared_ptr<KnownHostsCache> known_hosts = std::make_shared<KnownHostsCache>())
+      : file_(std::move(file)), known_hosts_(std::move(known_hosts)) {
     std::error_code ec;
     const auto absolute = std::filesystem::absolute(std::filesystem::path(file_), ec);
     dir_ = ec ? std::filesystem::path(".") : absolute.parent_path();
@@ -170,8 +166,21 @@ class Context {
 
   bool has_errors() const { return !errors_.empty(); }
 
+  // The known_hosts file at `path`, parsed: read at the first request of this load, shared after.
+  // The errno of a failed read.
+  std::expected<std::shared_ptr<const KnownHosts>, int> known_hosts(const std::string& path) {
+    if (const auto it = known_hosts_->find(path); it != known_hosts_->end()) return it->second;
+    auto text = read_file_bounded(path, kMaxKnownHostsSize);
+    if (!text) return std::unexpected(text.error());
+    auto parsed = std::make_shared<const KnownHosts>(path, *text);
+    known_hosts_->emplace(path, parsed);
+    return parsed;
+  }
+  const std::shared_ptr<KnownHostsCache>& known_hosts_cache() const { return known_hosts_; }
+
  private:
   std::string file_;
+  std::shared_ptr<KnownHostsCache> known_hosts_;
   std::filesystem::path dir_;
   std::vector<Error> errors_;
   std::vector<SourcePos> positions_;  // of errors_, kept apart so sorting needs no optional
@@ -370,8 +379,11 @@ class ModuleLoader {
   void read_host_key(HostKeyPolicy& policy) {
     if (const auto path = path_value("known_hosts")) {
       policy.known_hosts = *path;
-      if (const int err = check_readable(*path); err != 0) {
-        error("known_hosts", "cannot read " + in_quotes(*path) + ": " + std::strerror(err),
+      // Read now, once: probes look the parsed file up and never open it (a change needs a reload).
+      if (auto parsed = ctx_.known_hosts(*path)) {
+        policy.known_hosts_entries = std::move(*parsed);
+      } else {
+        error("known_hosts", "cannot read " + in_quotes(*path) + ": " + std::strerror(parsed.error()),
               *find("known_hosts"));
       }
     }
@@ -651,7 +663,7 @@ void load_includes(Context& ctx, const toml::node& node, ExporterConfig& config,
                   element.source());
         continue;
       }
-      Context included(file);
+      Context included(file, ctx.known_hosts_cache());
       load_included(included, *text, config);
       errors.push_back(included.take_errors());
     }

@@ -19,6 +19,7 @@
 namespace spe {
 
 class TargetAllowlist;  // probe/allowlist.hpp: a leaf unit, compiled into the module at load
+class KnownHosts;       // probe/known_hosts.hpp: a leaf unit, parsed at load
 
 enum class IpProtocol { ip4, ip6 };
 
@@ -29,6 +30,9 @@ struct HostKeyPolicy {
   std::vector<std::string> fingerprints;  // "SHA256:..." as printed by ssh-keygen -lf
   std::vector<std::string> algorithms;    // host_key_algorithms; empty = libssh defaults
   bool insecure_ignore = false;
+  // The known_hosts file as it was at load, parsed; shared by the modules naming the same file.
+  // Probes never read the file: a change to it takes a reload. Null when known_hosts is unset.
+  std::shared_ptr<const KnownHosts> known_hosts_entries;
 };
 
 struct Auth {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <set>
 
 namespace spe {
 namespace {
@@ -29,10 +30,13 @@ std::vector<std::string> config_source_files(const ExporterConfig& config) {
     }
     ::globfree(&matches);
   }
+  // Each once: modules often share a key or a known_hosts file, which may be large.
+  std::set<std::string> named;
   for (const auto& [name, module] : config.modules) {
     for (const std::string* path : {&module.auth.private_key_path, &module.auth.certificate_path,
-                                    &module.auth.password_file, &module.auth.passphrase_file}) {
-      if (!path->empty()) files.push_back(*path);
+                                    &module.auth.password_file, &module.auth.passphrase_file,
+                                    &module.host_key.known_hosts}) {
+      if (!path->empty() && named.insert(*path).second) files.push_back(*path);
     }
   }
   return files;

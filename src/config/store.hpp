@@ -16,9 +16,8 @@
 namespace spe {
 
 // The files a loaded config depends on: the config file itself, the files its `include` globs name
-// now (expanded at each call), and the key, certificate, password and passphrase files its modules
-// name (read at load, so a change needs a reload to take effect). known_hosts is not among them:
-// probes read it each time.
+// now (expanded at each call), and the key, certificate, password, passphrase and known_hosts files
+// its modules name (all read at load, so a change needs a reload to take effect).
 std::vector<std::string> config_source_files(const ExporterConfig& config);
 
 // A hash of the contents of `files`, in order; an unreadable file counts as such. Equal values mean

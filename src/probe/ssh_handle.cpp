@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "util/base64.hpp"
 
 namespace spe {
 namespace {
@@ -28,18 +29,6 @@ std::string banner_software(std::string_view banner) {
   return std::string(banner.substr(0, banner.find(' ')));
 }
 
-KnownHostsState known_state(ssh_known_hosts_e state) {
-  switch (state) {
-    case SSH_KNOWN_HOSTS_OK: return KnownHostsState::ok;
-    case SSH_KNOWN_HOSTS_CHANGED: return KnownHostsState::changed;
-    case SSH_KNOWN_HOSTS_OTHER: return KnownHostsState::other;
-    case SSH_KNOWN_HOSTS_UNKNOWN: return KnownHostsState::unknown;
-    case SSH_KNOWN_HOSTS_NOT_FOUND: return KnownHostsState::not_found;
-    case SSH_KNOWN_HOSTS_ERROR: return KnownHostsState::error;
-  }
-  return KnownHostsState::error;
-}
-
 }  // namespace
 
 Result<SshSession> SshSession::create(const SessionOptions& options) {
@@ -52,9 +41,10 @@ Result<SshSession> SshSession::create(const SessionOptions& options) {
   // Order matters: SSH_OPTIONS_FD last, so a failure before it leaves the fd ours to close.
   const int no = 0;
   const int verbosity = SSH_LOG_NOLOG;
-  // An empty known_hosts keeps libssh from reading ~/.ssh/known_hosts or the system file; the
-  // global one is always emptied so only the module's file speaks.
-  const char* known_hosts = options.known_hosts.empty() ? "/dev/null" : options.known_hosts.c_str();
+  // libssh gets empty known_hosts files, so it reads neither ~/.ssh/known_hosts, the system file,
+  // nor the module's (which it would read twice per connection: to order host key algorithms and
+  // in ssh_session_is_known_server). The probe checks the key against the module's file as
+  // parsed at config load (known_hosts.hpp).
   const std::string algorithms = join(options.host_key_algorithms, ",");
   bool ok = ssh_options_set(raw, SSH_OPTIONS_PROCESS_CONFIG, &no) == SSH_OK &&
             ssh_options_set(raw, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) == SSH_OK &&
@@ -63,7 +53,7 @@ Result<SshSession> SshSession::create(const SessionOptions& options) {
             ssh_options_set(raw, SSH_OPTIONS_USER, options.user.c_str()) == SSH_OK &&
             // Keeps libssh from asking NSS for a home directory.
             ssh_options_set(raw, SSH_OPTIONS_SSH_DIR, "/nonexistent") == SSH_OK &&
-            ssh_options_set(raw, SSH_OPTIONS_KNOWNHOSTS, known_hosts) == SSH_OK &&
+            ssh_options_set(raw, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") == SSH_OK &&
             ssh_options_set(raw, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") == SSH_OK;
   if (ok && !algorithms.empty()) {
     ok = ssh_options_set(raw, SSH_OPTIONS_HOSTKEYS, algorithms.c_str()) == SSH_OK;
@@ -112,7 +102,7 @@ ServerInfo SshSession::server_info() const {
   return info;
 }
 
-Result<HostKeyInfo> SshSession::server_host_key() const {
+Result<ServerHostKey> SshSession::server_host_key() const {
   ssh_key key = nullptr;
   if (ssh_get_server_publickey(session_.get(), &key) != SSH_OK) {
     return std::unexpected(last_error(ErrorCode::unavailable, "no server host key"));
@@ -126,13 +116,18 @@ Result<HostKeyInfo> SshSession::server_host_key() const {
   char* fingerprint = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_len);
   ssh_clean_pubkey_hash(&hash);
   if (fingerprint == nullptr) return fail(ErrorCode::internal, "cannot format the host key fingerprint");
-  HostKeyInfo info{or_empty(ssh_key_type_to_char(ssh_key_type(key))), fingerprint};
+  ServerHostKey host_key{{or_empty(ssh_key_type_to_char(ssh_key_type(key))), fingerprint}, {}};
   ssh_string_free_char(fingerprint);
-  return info;
-}
-
-KnownHostsState SshSession::known_hosts_state() const {
-  return known_state(ssh_session_is_known_server(session_.get()));
+  // libssh 0.10 exports the wire encoding only as base64 (ssh_pki_export_pubkey_blob is private).
+  char* base64 = nullptr;
+  if (ssh_pki_export_pubkey_base64(key, &base64) != SSH_OK || base64 == nullptr) {
+    return fail(ErrorCode::internal, "cannot encode the server host key");
+  }
+  auto blob = base64_decode(base64);
+  ssh_string_free_char(base64);
+  if (!blob) return fail(ErrorCode::internal, "cannot decode the server host key");
+  host_key.blob = std::move(*blob);
+  return host_key;
 }
 
 Result<AuthOutcome> SshSession::auth_result(int rc, std::string_view method) {

@@ -11,7 +11,6 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
-#include "probe/host_key.hpp"
 #include "probe/report.hpp"
 #include "util/result.hpp"
 #include "util/secret.hpp"
@@ -24,11 +23,19 @@ enum class AuthOutcome { success, denied, partial, again };
 
 struct SessionOptions {
   int fd = -1;              // a connected socket; the session takes ownership of it
-  std::string host;         // keys the known_hosts lookup
-  unsigned int port = 22;   // likewise ("[host]:port" when not 22)
+  std::string host;
+  unsigned int port = 22;
   std::string user;
-  std::string known_hosts;  // empty: no known_hosts file (an empty one is used)
+  // Offered in this order; empty: libssh's defaults. libssh's own known_hosts files are always
+  // empty (host keys are checked against the module's parsed known_hosts), so this is also
+  // where the algorithms known_hosts knows for the host go first.
   std::vector<std::string> host_key_algorithms;
+};
+
+// The server's host key as the probe reports it, and its SSH wire encoding for known_hosts.
+struct ServerHostKey {
+  HostKeyInfo info;
+  std::string blob;
 };
 
 class SshSession {
@@ -44,8 +51,7 @@ class SshSession {
   bool wants_write() const;
 
   ServerInfo server_info() const;
-  Result<HostKeyInfo> server_host_key() const;
-  KnownHostsState known_hosts_state() const;
+  Result<ServerHostKey> server_host_key() const;
 
   // One step of each authentication method. After again, call the same method again.
   Result<AuthOutcome> auth_publickey(ssh_key key);

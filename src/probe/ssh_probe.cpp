@@ -214,8 +214,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
                            request_.target.host,
                            endpoint_.port(),
                            module_.auth.user,
-                           module_.host_key.known_hosts,
-                           module_.host_key.algorithms};
+                           host_key_algorithms()};
     auto session = SshSession::create(options);
     if (!session) return fail_probe(session.error());
     session_.emplace(std::move(*session));
@@ -233,19 +232,36 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     check_host_key();
   }
 
+  // The name known_hosts knows this target by: "[host]:port", or host alone on port 22.
+  std::string known_hosts_name() const { return spe::known_hosts_name(request_.target.host, endpoint_.port()); }
+
+  // The module's host_key_algorithms (or libssh's defaults) with those known_hosts holds a key
+  // for first, as libssh orders them when it reads known_hosts itself: the server then shows
+  // the key the file knows rather than another type.
+  std::vector<std::string> host_key_algorithms() const {
+    const HostKeyPolicy& policy = module_.host_key;
+    if (policy.insecure_ignore || !policy.known_hosts_entries) return policy.algorithms;
+    return host_key_algorithms_for(policy.known_hosts_entries->key_types(known_hosts_name()), policy.algorithms);
+  }
+
   void check_host_key() {
     enter_phase(Phase::host_key);
     const auto key = session_->server_host_key();
     if (!key) return fail_probe(key.error());
-    report_.host_key = *key;
+    report_.host_key = key->info;
     const HostKeyPolicy& policy = module_.host_key;
-    const KnownHostsState state = (policy.insecure_ignore || policy.known_hosts.empty())
-                                      ? KnownHostsState::not_checked
-                                      : session_->known_hosts_state();
-    const HostKeyVerdict verdict = decide_host_key(policy, state, key->fingerprint_sha256);
-    log("debug", verdict.accepted ? "host key accepted" : "host key refused",
-        {{"type", key->type}, {"fingerprint", key->fingerprint_sha256},
-         {"known_hosts", std::string(to_string(state))}, {"detail", verdict.detail}});
+    KnownHostsMatch known;
+    if (!policy.insecure_ignore && policy.known_hosts_entries) {
+      known = policy.known_hosts_entries->check(known_hosts_name(), key->blob);
+    }
+    const HostKeyVerdict verdict = decide_host_key(policy, known, key->info.fingerprint_sha256);
+    std::vector<std::pair<std::string, std::string>> fields{
+        {"type", key->info.type}, {"fingerprint", key->info.fingerprint_sha256},
+        {"known_hosts", std::string(to_string(known.state))}, {"detail", verdict.detail}};
+    if (known.state != KnownHostsState::not_checked && policy.known_hosts_entries->skipped_count() > 0) {
+      fields.emplace_back("known_hosts_skipped", policy.known_hosts_entries->skipped_summary());
+    }
+    log("debug", verdict.accepted ? "host key accepted" : "host key refused", std::move(fields));
     // No credential may leave the machine before this point.
     if (!verdict.accepted) {
       return fail_probe(Error{ErrorCode::permission_denied, verdict.detail, std::nullopt});
