@@ -20,13 +20,19 @@ struct HostPort {
   std::optional<std::string_view> port;  // text after the ':' when there was one
 };
 
+// inet_pton reads a C string: text with a NUL byte would be judged by its part before the NUL
+// ("::1\0junk" as "::1"), so it is never an address.
+bool has_nul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
+
 bool is_ipv4(std::string_view text) {
+  if (has_nul(text)) return false;
   const std::string copy(text);
   in_addr addr{};
   return inet_pton(AF_INET, copy.c_str(), &addr) == 1;
 }
 
 bool is_ipv6(std::string_view text) {
+  if (has_nul(text)) return false;
   const std::string copy(text);
   in6_addr addr{};
   return inet_pton(AF_INET6, copy.c_str(), &addr) == 1;

@@ -11,7 +11,7 @@
 
 using namespace spe::test;
 
-TEST_CASE("1000 concurrent probes of a silent server all time out by the deadline", "[load]") {
+TEST_CASE("1000 concurrent probes of a silent server all time out by the deadline", "[load][concurrency]") {
   constexpr int kProbes = 1000;
   AdversarialServer silent(Misbehaviour::silent);
   auto& bed = ProbeBed::shared();
@@ -45,7 +45,10 @@ TEST_CASE("1000 concurrent probes of a silent server all time out by the deadlin
             << slowest.count() << " ms (deadline 2000 ms); exporter peak RSS " << peak_rss / 1024.0
             << " MiB; silent server saw " << silent.connections() << " connections\n";
   CHECK(ok == kProbes);
+#ifndef SPE_SANITIZED
+  // A sanitized exporter runs several times slower; that build checks for reports, not for speed.
   CHECK(slowest < std::chrono::seconds(5));
+#endif
   CHECK(exporter.running());
 
   // And the exporter that carried the load answers the next probe normally.

@@ -162,7 +162,8 @@ TEST_CASE("/config shows the loaded config as TOML", "[integration]") {
   CHECK_FALSE(contains(response.body, "not-a-secret"));
 }
 
-TEST_CASE("POST /-/reload and SIGHUP reload the config; a bad file keeps the old one", "[integration]") {
+TEST_CASE("POST /-/reload and SIGHUP reload the config; a bad file keeps the old one",
+          "[integration][concurrency]") {
   AdversarialServer silent(Misbehaviour::silent);
   const std::string silent_target = "127.0.0.1:" + std::to_string(silent.port());
   Exporter exporter(insecure_module("slow", "timeout = \"2s\"") + insecure_module("a"));
@@ -282,7 +283,7 @@ TEST_CASE("allowed_targets: a target outside gets 403 before any packet is sent"
 }
 
 TEST_CASE("--probe.max-concurrent: probes beyond it get 503 with Retry-After, counted as overload",
-          "[integration]") {
+          "[integration][concurrency]") {
   AdversarialServer silent(Misbehaviour::silent);
   const Exporter exporter(insecure_module("slow", "timeout = \"2s\""), {"--probe.max-concurrent", "2"});
   const std::vector<std::string> targets(5, probe_path("slow", "127.0.0.1:" + std::to_string(silent.port())));

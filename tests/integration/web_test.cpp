@@ -463,7 +463,8 @@ TEST_CASE("the exporter gzips /metrics and /probe for Prometheus", "[integration
   }
 }
 
-TEST_CASE("clients that leave mid-probe leak nothing: fds and in-flight return to baseline", "[integration]") {
+TEST_CASE("clients that leave mid-probe leak nothing: fds and in-flight return to baseline",
+          "[integration][concurrency]") {
   constexpr int kClients = 50;
   AdversarialServer silent(Misbehaviour::silent);
   TempDir dir{"spe-web-leave"};

@@ -206,7 +206,7 @@ TEST_CASE("try_probe_started admits up to the limit, 0 means no limit", "[unit][
   CHECK(single_value(metrics.families(), "ssh_probe_exporter_probes_in_flight") == 102.0);
 }
 
-TEST_CASE("try_probe_started never overshoots the limit under contention", "[unit][metrics]") {
+TEST_CASE("try_probe_started never overshoots the limit under contention", "[unit][metrics][concurrency]") {
   ExporterMetrics metrics = make_metrics();
   std::atomic<int> admitted{0};
   std::vector<std::thread> threads;
@@ -251,7 +251,7 @@ TEST_CASE("the event loop lag gauge shows the most late of several loops", "[uni
   CHECK(single_value(metrics.families(), "ssh_probe_exporter_event_loop_lag_seconds") == 0.02);
 }
 
-TEST_CASE("counts stay exact when probes finish on several threads at once", "[unit][metrics]") {
+TEST_CASE("counts stay exact when probes finish on several threads at once", "[unit][metrics][concurrency]") {
   ExporterMetrics metrics = make_metrics();
   constexpr int kThreads = 4;
   constexpr int kProbes = 2000;

@@ -101,7 +101,7 @@ TEST_CASE("history: limit 0 keeps nothing but still numbers probes", "[unit][his
   CHECK(history.get(1) == nullptr);
 }
 
-TEST_CASE("history: concurrent adds and reads keep ids unique and rings bounded", "[unit][history]") {
+TEST_CASE("history: concurrent adds and reads keep ids unique and rings bounded", "[unit][history][concurrency]") {
   spe::History history(50);
   std::vector<std::thread> threads;
   std::atomic<bool> bad{false};

@@ -1,0 +1,21 @@
+// libFuzzer target: any bytes as a /probe target ("host", "host:port", "[v6]:port", ...). parse_target must
+// return a value or an error, never crash; a parsed target must print back to text that parses to the same
+// target.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "probe/target.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const auto target = spe::parse_target(text);
+  if (!target) return 0;
+  const auto again = spe::parse_target(target->to_string(22));
+  if (!again || again->host != target->host || again->port.value_or(22) != target->port.value_or(22) ||
+      again->ip_literal != target->ip_literal || again->ipv6 != target->ipv6) {
+    std::abort();  // to_string gave text that does not parse back to the same target
+  }
+  return 0;
+}
