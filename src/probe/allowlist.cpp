@@ -45,6 +45,8 @@ Address unmapped(Address address) {
 }
 
 std::optional<Address> parse_address(std::string_view text) {
+  // inet_pton reads a C string: "10.0.0.1\0junk" would pass as 10.0.0.1. Such text is no address.
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
   const std::string copy(text);
   Address address;
   if (inet_pton(AF_INET, copy.c_str(), address.bytes.data()) == 1) return address;

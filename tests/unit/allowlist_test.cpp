@@ -182,3 +182,12 @@ TEST_CASE("allowed_targets is compiled at load; a bad pattern is an error at fil
     CHECK(config.error().to_string() == "modules.m.allowed_targets: must not be empty at x.toml:4:19");
   }
 }
+
+TEST_CASE("allowlist: an address with a NUL byte is no address", "[unit][allowlist]") {
+  // inet_pton stops at the NUL: "10.0.0.0\0junk/8" would otherwise pass as 10.0.0.0/8.
+  using namespace std::string_literals;
+  for (const std::string& pattern : {"10.0.0.0\0junk/8"s, "10.0.0.1\0x"s, "[::1\0x]"s, "::1\0x/128"s}) {
+    CAPTURE(pattern.size());
+    CHECK_FALSE(spe::parse_target_pattern(pattern).has_value());
+  }
+}
