@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-all_targets=(config target params output prometheus_text)
+all_targets=(config target params output prometheus_text known_hosts)
 build_step=true
 run_step=true
 case "${1:-}" in

@@ -12,7 +12,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-deps.sh
 start=$SECONDS
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPE_CI=ON
+# Line tables (-g1) rather than full debug info: a quarter less compile time, and still enough for
+# backtraces, perf and callgrind.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+  -DSPE_CI=ON
 ninja -C build
 echo "test.sh: release build took $((SECONDS - start)) s"
 exec ctest --test-dir build --output-on-failure --no-tests=error -j3

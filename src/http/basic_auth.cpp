@@ -8,40 +8,10 @@
 #include <cstring>
 #include <memory>
 
+#include "util/base64.hpp"
+
 namespace spe::http {
 namespace {
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Standard base64 (RFC 4648 section 4) with its '=' padding; nullopt for anything malformed.
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-  std::size_t padding = 0;
-  while (padding < 2 && text.size() > padding && text[text.size() - 1 - padding] == '=') ++padding;
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < text.size() - padding; ++i) {
-    const int value = base64_value(text[i]);
-    if (value < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  // Leftover bits must be zero padding (canonical encoding).
-  if ((buffer & ((1u << bits) - 1)) != 0) return std::nullopt;
-  return out;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -68,7 +38,7 @@ std::optional<BasicCredentials> parse_basic_authorization(std::string_view heade
   std::string_view encoded = header.substr(space + 1);
   while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
   while (!encoded.empty() && encoded.back() == ' ') encoded.remove_suffix(1);
-  const auto decoded = base64_decode(encoded);
+  const auto decoded = base64_decode_strict(encoded);
   if (!decoded || decoded->find('\0') != std::string::npos) return std::nullopt;
   const auto colon = decoded->find(':');
   if (colon == std::string::npos) return std::nullopt;

@@ -41,4 +41,15 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> base64_decode_strict(std::string_view text) {
+  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
+  const std::size_t data = text.find_last_not_of('=');
+  if (data == std::string_view::npos) return std::nullopt;
+  // One '=' leaves 2 unused bits in the last character, two leave 4.
+  const std::size_t padding = text.size() - 1 - data;
+  const int last = base64_value(text[data]);
+  if (padding > 0 && last >= 0 && (last & ((1 << (2 * padding)) - 1)) != 0) return std::nullopt;
+  return base64_decode(text);
+}
+
 }  // namespace spe

@@ -11,4 +11,9 @@ namespace spe {
 // (whitespace included) or a length no encoder produces.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// The same for the strict form HTTP Basic credentials use: non-empty, '=' padding required (a length
+// that is a multiple of 4), and the unused bits of the last character zero (one canonical text per
+// byte string).
+std::optional<std::string> base64_decode_strict(std::string_view text);
+
 }  // namespace spe

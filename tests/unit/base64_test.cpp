@@ -26,3 +26,22 @@ TEST_CASE("base64 decodes RFC 4648 text, padded or not, and refuses anything els
   INFO(text);
   CHECK(spe::base64_decode(text) == bytes);
 }
+
+TEST_CASE("strict base64 wants padding and one canonical text per byte string", "[unit][base64]") {
+  using Row = std::pair<std::string, std::optional<std::string>>;
+  const auto [text, bytes] = GENERATE(values<Row>({
+      Row{"Zm9v", std::string("foo")},
+      Row{"Zm8=", std::string("fo")},
+      Row{"Zg==", std::string("f")},
+      Row{"cHJvbWV0aGV1czpzZWNyZXQ=", std::string("prometheus:secret")},
+      Row{"", std::nullopt},      // nothing
+      Row{"Zm8", std::nullopt},   // padding left out
+      Row{"Zg", std::nullopt},
+      Row{"Zm9=", std::nullopt},  // 'v' vs '9': unused bits set, another text for "fo"
+      Row{"Zh==", std::nullopt},  // unused bits set, another text for "f"
+      Row{"====", std::nullopt},
+      Row{"Zg=g", std::nullopt},
+  }));
+  INFO(text);
+  CHECK(spe::base64_decode_strict(text) == bytes);
+}
