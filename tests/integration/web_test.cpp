@@ -3,7 +3,6 @@
 // connection caps, clients that leave mid-probe); gzip and OpenMetrics negotiation. The transport
 // limits are tested on an in-process Server with small limits; everything else on the binary.
 #include <sys/socket.h>
-#include <zlib.h>
 
 #include <catch2/catch.hpp>
 
@@ -24,6 +23,7 @@
 #include "http/server.hpp"
 #include "integration/probe_bed.hpp"
 #include "support/adversarial.hpp"
+#include "support/gunzip.hpp"
 
 using namespace spe::test;
 namespace asio = boost::asio;
@@ -108,24 +108,6 @@ std::size_t count_of(std::string_view text, std::string_view what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1)) ++n;
   return n;
-}
-
-std::string gunzip(const std::string& data) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
-  std::string out;
-  char buffer[16384];
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof buffer;
-    rc = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  return rc == Z_STREAM_END ? out : "<not a complete gzip stream>";
 }
 
 std::string header_of(const HttpResponse& response, const std::string& name) {
@@ -387,7 +369,7 @@ TEST_CASE("large bodies are gzipped for clients that accept it, with Vary", "[in
   CHECK(header_of(compressed, "content-encoding") == "gzip");
   CHECK(header_of(compressed, "vary") == "Accept-Encoding");
   CHECK(compressed.body.size() < 200);
-  CHECK(gunzip(compressed.body) == big);
+  CHECK(spe::test::gunzip(compressed.body) == big);
 
   const auto plain = http_get(server.port(), "/big");
   CHECK(header_of(plain, "content-encoding").empty());
@@ -404,7 +386,7 @@ TEST_CASE("large bodies are gzipped for clients that accept it, with Vary", "[in
 
   const auto negotiated = http_get(server.port(), "/negotiated", gzip);
   CHECK(header_of(negotiated, "vary") == "Accept, Accept-Encoding");
-  CHECK(gunzip(negotiated.body) == big);
+  CHECK(spe::test::gunzip(negotiated.body) == big);
 }
 
 // --- The real binary --------------------------------------------------------------------------------
@@ -456,7 +438,7 @@ TEST_CASE("the exporter gzips /metrics and /probe for Prometheus", "[integration
     REQUIRE(response.status == 200);
     CHECK(header_of(response, "content-encoding") == "gzip");
     CHECK(header_of(response, "vary") == "Accept, Accept-Encoding");
-    const std::string body = gunzip(response.body);
+    const std::string body = spe::test::gunzip(response.body).value_or("<not a complete gzip stream>");
     CHECK(body.ends_with("# EOF\n"));
     CHECK(body.size() > response.body.size());
     CHECK(count_of(body, "\n") > 20);

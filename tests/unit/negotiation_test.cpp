@@ -2,14 +2,13 @@
 // gzip bodies that zlib's inflate reads back.
 #include "metrics/negotiation.hpp"
 
-#include <zlib.h>
-
 #include <catch2/catch.hpp>
 #include <optional>
 #include <string>
 
 #include "http/compression.hpp"
 #include "metrics/exposition.hpp"
+#include "support/gunzip.hpp"
 
 using spe::metrics::Format;
 
@@ -24,25 +23,6 @@ constexpr const char* kPrometheusProtobufAccept =
     "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,"
     "application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,"
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-
-std::string gunzip(const std::string& data) {
-  z_stream stream{};
-  REQUIRE(inflateInit2(&stream, 15 + 16) == Z_OK);
-  std::string out;
-  char buffer[4096];
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof buffer;
-    rc = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  CHECK(rc == Z_STREAM_END);
-  return out;
-}
 
 }  // namespace
 
@@ -120,8 +100,8 @@ TEST_CASE("gzip bodies decompress to the original", "[unit][negotiation]") {
   REQUIRE(compressed);
   CHECK(compressed->size() < text.size() / 10);
   CHECK(compressed->substr(0, 2) == "\x1f\x8b");  // the gzip magic
-  CHECK(gunzip(*compressed) == text);
+  CHECK(spe::test::gunzip(*compressed) == text);
   const auto empty = spe::http::gzip_compress("");
   REQUIRE(empty);
-  CHECK(gunzip(*empty).empty());
+  CHECK(spe::test::gunzip(*empty) == std::string());
 }
