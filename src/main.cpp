@@ -31,6 +31,7 @@
 #include "metrics/exporter_metrics.hpp"
 #include "probe/known_hosts.hpp"
 #include "probe/resolver.hpp"
+#include "util/build_info.hpp"
 #include "util/io_pool.hpp"
 
 namespace {
@@ -69,8 +70,8 @@ void raise_fd_limit(spe::Logger& logger) {
 }
 
 std::string version_line() {
-  return std::string("ssh_probe_exporter version " SPE_VERSION " (revision " SPE_REVISION ", libssh ") +
-         ssh_version(0) + ")";
+  return "ssh_probe_exporter version " + std::string(spe::build_version()) + " (revision " +
+         std::string(spe::build_revision()) + ", libssh " + ssh_version(0) + ")";
 }
 
 int check_config(const spe::CliOptions& options) {
@@ -193,7 +194,7 @@ int run(const spe::CliOptions& options) {
   asio::io_context& io = loops.main();
   spe::ConfigStore store(std::make_shared<const spe::ExporterConfig>(std::move(*config)));
   spe::Resolver resolver(kResolverThreads);
-  spe::metrics::ExporterMetrics metrics(SPE_VERSION, SPE_REVISION, ssh_version(0));
+  spe::metrics::ExporterMetrics metrics(std::string(spe::build_version()), std::string(spe::build_revision()), ssh_version(0));
   metrics.config_loaded(true, unix_now());
   spe::History history(options.history_limit);
   const auto reload = [&](std::string_view trigger) { return reload_config(store, metrics, logger, trigger); };
@@ -211,7 +212,7 @@ int run(const spe::CliOptions& options) {
     logger.error("cannot listen", {{"err", bound.error().message}});
     return 1;
   }
-  logger.info("starting", {{"version", SPE_VERSION}, {"revision", SPE_REVISION}, {"libssh", ssh_version(0)},
+  logger.info("starting", {{"version", std::string(spe::build_version())}, {"revision", std::string(spe::build_revision())}, {"libssh", ssh_version(0)},
                            {"config", options.config_file}});
   warn_skipped_known_hosts(*store.current(), logger);
   const std::string tls = web_config.tls ? "true" : "false";

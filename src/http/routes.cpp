@@ -16,6 +16,7 @@
 #include "probe/deadline.hpp"
 #include "probe/params.hpp"
 #include "probe/ssh_probe.hpp"
+#include "util/build_info.hpp"
 
 namespace spe::http {
 namespace {
@@ -220,7 +221,7 @@ Response Routes::handle_landing() const {
   std::string body =
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>SSH Probe Exporter</title></head>\n"
       "<body>\n<h1>SSH Probe Exporter</h1>\n"
-      "<p>Version " SPE_VERSION " (revision " SPE_REVISION ", libssh " +
+      "<p>Version " + std::string(build_version()) + " (revision " + std::string(build_revision()) + ", libssh " +
       html_escape(ssh_version(0)) +
       ")</p>\n"
       "<p>Probe a host: <code>/probe?target=HOST[:PORT]&amp;module=NAME</code></p>\n"
