@@ -120,8 +120,9 @@ TEST_CASE("reloader: concurrent requests share at most two loads, none answered 
           "[unit][reloader][concurrency]") {
   constexpr std::size_t kRequesters = 64;
   FakeLoad fake;
-  spe::Reloader reloader([&](const std::string& trigger) { return fake(trigger); }, [] { return false; }, 10s);
+  // Declared before the reloader, whose threads may call them until it is destroyed.
   Answers answers(kRequesters + 1);
+  spe::Reloader reloader([&](const std::string& trigger) { return fake(trigger); }, [] { return false; }, 10s);
 
   // Load 0 starts for the first request and is held at the gate while the others arrive.
   fake.close();
@@ -166,8 +167,8 @@ TEST_CASE("reloader: requests racing with loads are each answered by a load that
   constexpr std::size_t kThreads = 8;
   constexpr std::size_t kRounds = 25;
   FakeLoad fake;
-  spe::Reloader reloader([&](const std::string& trigger) { return fake(trigger); }, [] { return false; }, 10s);
   Answers answers(kThreads * kRounds);
+  spe::Reloader reloader([&](const std::string& trigger) { return fake(trigger); }, [] { return false; }, 10s);
   std::vector<std::thread> threads;
   for (std::size_t t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -195,8 +196,8 @@ TEST_CASE("reloader: requests racing with loads are each answered by a load that
 TEST_CASE("reloader: a requester waiting past the bound is answered without an outcome; the load goes on",
           "[unit][reloader][concurrency]") {
   FakeLoad fake;
-  spe::Reloader reloader([&](const std::string& trigger) { return fake(trigger); }, [] { return false; }, 200ms);
   Answers answers(2);
+  spe::Reloader reloader([&](const std::string& trigger) { return fake(trigger); }, [] { return false; }, 200ms);
   fake.close();
   const auto asked = Clock::now();
   reloader.request("http", answers.for_requester(0));
