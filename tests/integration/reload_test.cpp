@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <string>
 #include <thread>
@@ -29,17 +30,45 @@ constexpr auto kHealthyBound = 500ms;
 // The module's timeout is 5 s: a probe answered much later waited for a loop before it started.
 constexpr auto kProbeBound = 10s;
 
-// A known_hosts of `lines` lines: the test sshd's own line in the middle of other hosts' (names only,
-// never connected to), so that a load parses every line.
-std::string big_known_hosts(const TestSshd& sshd, std::size_t lines) {
-  std::string text;
-  for (std::size_t i = 0; i + 1 < lines; ++i) {
-    if (i == lines / 2) text += "[127.0.0.1]:" + std::to_string(sshd.port()) + " " + sshd.host_public_key() + "\n";
-    text += "other-host-" + std::to_string(i) + ",[other-host-" + std::to_string(i) + "]:2222 " +
-            sshd.host_public_key() + "\n";
+// A config directory whose modules are slow to load: each decrypts a passphrase-protected key and parses
+// a known_hosts of kKnownHostsLines lines (the test sshd's own line in the middle of other hosts', names
+// only, never connected to).
+class SlowConfig {
+ public:
+  SlowConfig() {
+    std::string text;
+    for (std::size_t i = 0; i + 1 < kKnownHostsLines; ++i) {
+      if (i == kKnownHostsLines / 2) text += "[127.0.0.1]:" + std::to_string(sshd_.port()) + " " + host_key() + "\n";
+      text += "other-host-" + std::to_string(i) + ",[other-host-" + std::to_string(i) + "]:2222 " + host_key() + "\n";
+    }
+    write_file(known_hosts_, text);
   }
-  return text;
-}
+
+  const std::string& path() const { return config_; }
+  TestSshd& sshd() const { return sshd_; }
+
+  // Replaces the config at once with modules m1..m<count> (or one named `name`): a load running
+  // meanwhile reads the old file or the new one, never half of one.
+  void write(std::size_t count, const std::string& name = "") const {
+    std::string text;
+    for (std::size_t i = 1; i <= count; ++i) text += module(name.empty() ? "m" + std::to_string(i) : name);
+    write_file(config_ + ".new", text);
+    std::filesystem::rename(config_ + ".new", config_);
+  }
+
+ private:
+  std::string host_key() const { return sshd_.host_public_key(); }
+  std::string module(const std::string& name) const {
+    return "[modules." + name + "]\nuser = " + toml_string(sshd_.user()) +
+           "\nprivate_key = " + toml_string(sshd_.encrypted_key_path()) + "\npassphrase = " +
+           toml_string(sshd_.passphrase()) + "\nknown_hosts = " + toml_string(known_hosts_) + "\ntimeout = \"5s\"\n";
+  }
+
+  TestSshd& sshd_ = TestSshd::shared();
+  TempDir dir_{"spe-reload"};
+  const std::string known_hosts_ = (dir_.path() / "known_hosts").string();
+  const std::string config_ = (dir_.path() / "exporter.toml").string();
+};
 
 // Asks /-/healthy every 20 ms until stopped; keeps the slowest answer and any that failed.
 class HealthWatch {
@@ -77,18 +106,11 @@ class HealthWatch {
 
 TEST_CASE("reload: rounds of 100 parallel POST /-/reload and SIGHUPs leave concurrent probes and /-/healthy unharmed",
           "[integration][concurrency]") {
-  auto& sshd = TestSshd::shared();
-  TempDir dir("spe-reload");
-  const std::string known_hosts = (dir.path() / "known_hosts").string();
-  write_file(known_hosts, big_known_hosts(sshd, kKnownHostsLines));
-  const std::string config = (dir.path() / "exporter.toml").string();
-  // Every load decrypts a passphrase-protected key and parses the big known_hosts.
-  write_file(config, "[modules.key]\nuser = " + toml_string(sshd.user()) +
-                         "\nprivate_key = " + toml_string(sshd.encrypted_key_path()) +
-                         "\npassphrase = " + toml_string(sshd.passphrase()) +
-                         "\nknown_hosts = " + toml_string(known_hosts) + "\ntimeout = \"5s\"\n");
+  const SlowConfig config;
+  auto& sshd = config.sshd();
+  config.write(1, "key");
   // The auto-reload's change check reads every file too, the big known_hosts included.
-  ExporterProcess exporter(config, {"--log.level", "info", "--config.auto-reload-interval", "100ms"});
+  ExporterProcess exporter(config.path(), {"--log.level", "info", "--config.auto-reload-interval", "100ms"});
   const unsigned short port = exporter.port();
   const std::string probe = "/probe?module=key&target=" + sshd.target();
   REQUIRE(failure_reason_of(http_get(port, probe).body).empty());
@@ -142,4 +164,28 @@ TEST_CASE("reload: rounds of 100 parallel POST /-/reload and SIGHUPs leave concu
     CHECK(loads < kPostsPerRound / 2);
   }
   CHECK(metric_value(http_get(port, "/metrics").body, "ssh_probe_exporter_config_last_reload_successful") == 1);
+}
+
+TEST_CASE("reload: a POST made after an edit is answered by a load that read the edit, while loads overlap",
+          "[integration][concurrency]") {
+  const SlowConfig config;
+  config.write(1);
+  ExporterProcess exporter(config.path(), {"--log.level", "info"});
+  const unsigned short port = exporter.port();
+  // A POST whose load is still running (or about to start) when the file changes, then a POST made
+  // after the change: the second must report the new file, whichever load the first one got.
+  for (std::size_t modules = 2; modules <= 5; ++modules) {
+    CAPTURE(modules);
+    auto earlier =
+        std::async(std::launch::async, [port] { return http_request(port, "POST", "/-/reload", {}, "", 60s); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * modules));
+    config.write(modules);
+    const auto later = http_request(port, "POST", "/-/reload", {}, "", 60s);
+    CHECK(later.status == 200);
+    CHECK(later.body == "config reloaded (" + std::to_string(modules) + " modules)\n");
+    const auto first = earlier.get();
+    CHECK(first.status == 200);
+    CHECK((first.body == "config reloaded (" + std::to_string(modules - 1) + " modules)\n" ||
+           first.body == "config reloaded (" + std::to_string(modules) + " modules)\n"));
+  }
 }
