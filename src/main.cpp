@@ -22,6 +22,7 @@
 
 #include "cli/options.hpp"
 #include "config/load.hpp"
+#include "config/reloader.hpp"
 #include "config/store.hpp"
 #include "debug/history.hpp"
 #include "http/routes.hpp"
@@ -39,6 +40,9 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::size_t kResolverThreads = 16;
+
+// The longest a POST /-/reload waits for its load before it is answered 503 (the load goes on).
+constexpr std::chrono::seconds kReloadAnswerBound{30};
 
 // Descriptors the exporter holds whatever its load: standard streams, epoll, timers, listeners,
 // log and config files being read.
@@ -99,8 +103,9 @@ void warn_skipped_known_hosts(const spe::ExporterConfig& config, spe::Logger& lo
   }
 }
 
-// The one reload: SIGHUP, POST /-/reload and the auto-reload timer all come here. A bad file keeps
-// the previous config; either way the outcome is logged and shown in the reload metrics.
+// The one reload: SIGHUP, POST /-/reload and the auto-reload timer all come here, through the
+// Reloader's thread. A bad file keeps the previous config; either way the outcome is logged and shown
+// in the reload metrics.
 spe::ConfigResult<spe::ConfigSnapshot> reload_config(spe::ConfigStore& store, spe::metrics::ExporterMetrics& metrics,
                                                      spe::Logger& logger, std::string_view trigger) {
   auto reloaded = store.reload();
@@ -149,12 +154,12 @@ class Ticker {
 };
 
 void watch_signals(asio::signal_set& signals, spe::IoPool& loops, spe::http::Server& server,
-                   const std::function<void()>& reload, spe::Logger& logger) {
+                   spe::Reloader& reloader, spe::Logger& logger) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      reload();
-      return watch_signals(signals, loops, server, reload, logger);
+      reloader.request("signal");
+      return watch_signals(signals, loops, server, reloader, logger);
     }
     logger.info("shutting down", {{"signal", std::to_string(signal)}});
     server.stop();
@@ -197,9 +202,12 @@ int run(const spe::CliOptions& options) {
   spe::metrics::ExporterMetrics metrics(std::string(spe::build_version()), std::string(spe::build_revision()), ssh_version(0));
   metrics.config_loaded(true, unix_now());
   spe::History history(options.history_limit);
-  const auto reload = [&](std::string_view trigger) { return reload_config(store, metrics, logger, trigger); };
+  // Loads run on the reloader's own thread, never on a loop; it is destroyed before the loops, and
+  // waits for a load in progress then.
+  spe::Reloader reloader([&](const std::string& trigger) { return reload_config(store, metrics, logger, trigger); },
+                         [&store] { return store.changed_on_disk(); }, kReloadAnswerBound);
   spe::http::Routes routes(spe::http::RoutesContext{[&loops] { return loops.local(); }, store, resolver, metrics, logger, history,
-                                                    reload, options.timeout_offset, options.max_concurrent});
+                                                    reloader, options.timeout_offset, options.max_concurrent});
   spe::http::Server server(loops, [&routes](spe::http::Request request, spe::http::Respond respond) {
     routes.handle(std::move(request), std::move(respond));
   });
@@ -219,8 +227,7 @@ int run(const spe::CliOptions& options) {
   for (const auto& address : *bound) logger.info("listening", {{"address", address}, {"tls", tls}});
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  const std::function<void()> reload_on_signal = [&] { reload("signal"); };
-  watch_signals(signals, loops, server, reload_on_signal, logger);
+  watch_signals(signals, loops, server, reloader, logger);
   std::vector<std::unique_ptr<Ticker>> lag_monitors;  // one per loop: a blocked loop shows as late
   for (std::size_t i = 0; i < loops.size(); ++i) {
     lag_monitors.push_back(std::make_unique<Ticker>(
@@ -230,9 +237,9 @@ int run(const spe::CliOptions& options) {
   }
   std::optional<Ticker> auto_reload;
   if (options.auto_reload_interval.count() > 0) {
-    auto_reload.emplace(io, options.auto_reload_interval, [&](Ticker::Clock::duration) {
-      if (store.changed_on_disk()) reload("file");
-    });
+    // The check reads every file the config names: it runs on the reloader's thread too.
+    auto_reload.emplace(io, options.auto_reload_interval,
+                        [&reloader](Ticker::Clock::duration) { reloader.check("file"); });
   }
 
   loops.run();

@@ -41,7 +41,8 @@ class ConfigStore {
 
   // Loads the config file again. On success the new snapshot replaces the current one and is
   // returned; on failure the current one stays and every error is returned. Reloads run one at a
-  // time; readers are never blocked by a reload's file reads.
+  // time; readers are never blocked by a reload's file reads. It reads and decrypts files: call it
+  // (and changed_on_disk) off the event loops, as the Reloader does.
   ConfigResult<ConfigSnapshot> reload();
 
   // Whether the config file or a file it depends on changed since the last load or reload attempt

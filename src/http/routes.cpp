@@ -112,7 +112,7 @@ std::string history_rows(const History& history) {
 }  // namespace
 
 void Routes::handle(Request request, Respond respond) {
-  if (request.path == "/-/reload") return respond(handle_reload(request));
+  if (request.path == "/-/reload") return handle_reload(request, std::move(respond));
   if (request.method != "GET") return respond(method_not_allowed("GET"));
   if (request.path == "/probe" || request.path == "/ssh") return handle_probe(request, std::move(respond));
   if (request.path == "/metrics") return respond(handle_metrics(request));
@@ -261,13 +261,26 @@ Response Routes::handle_config() const {
   return text_response(200, render_config(*context_.config.current()));
 }
 
-Response Routes::handle_reload(const Request& request) {
-  if (request.method != "POST") return method_not_allowed("POST");
-  const auto reloaded = context_.reload("http");
-  if (!reloaded) {
-    return text_response(500, "failed to reload config, keeping the previous one:\n" + reloaded.error().to_string() + "\n");
-  }
-  return text_response(200, "config reloaded (" + std::to_string((*reloaded)->modules.size()) + " modules)\n");
+// Never waits for the load: the reloader answers from its own thread, and the server posts the
+// response back to the connection's loop.
+void Routes::handle_reload(const Request& request, Respond respond) {
+  if (request.method != "POST") return respond(method_not_allowed("POST"));
+  const auto bound = std::chrono::ceil<std::chrono::seconds>(context_.reloader.bound());
+  auto answer = [respond = std::move(respond), bound](const std::optional<Reloader::Outcome>& reloaded) {
+    if (!reloaded) {
+      Response response = text_response(503, "reload still running after " + std::to_string(bound.count()) +
+                                                  "s; its outcome will be in the log and in "
+                                                  "ssh_probe_exporter_config_last_reload_successful\n");
+      response.headers.emplace_back("Retry-After", std::to_string(bound.count()));
+      return respond(std::move(response));
+    }
+    if (!*reloaded) {
+      return respond(text_response(
+          500, "failed to reload config, keeping the previous one:\n" + reloaded->error().to_string() + "\n"));
+    }
+    respond(text_response(200, "config reloaded (" + std::to_string((**reloaded)->modules.size()) + " modules)\n"));
+  };
+  context_.reloader.request("http", std::move(answer));
 }
 
 }  // namespace spe::http

@@ -9,6 +9,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "config/reloader.hpp"
 #include "config/store.hpp"
 #include "debug/history.hpp"
 #include "http/message.hpp"
@@ -20,10 +21,6 @@
 
 namespace spe::http {
 
-// Reloads the config, logs the outcome and sets the reload metrics: the one function SIGHUP, the
-// auto-reload timer and POST /-/reload share. `trigger` says which ("signal", "http", "file").
-using ReloadFunction = std::function<ConfigResult<ConfigSnapshot>(std::string_view trigger)>;
-
 struct RoutesContext {
   // Where a probe runs: the loop of the calling thread, i.e. of the connection that asked for it.
   std::function<boost::asio::any_io_executor()> probe_executor;
@@ -32,7 +29,9 @@ struct RoutesContext {
   metrics::ExporterMetrics& metrics;
   Logger& logger;
   History& history;
-  ReloadFunction reload;
+  // Where POST /-/reload asks for a load (trigger "http"); its answer comes from that load, or says
+  // the load is still running once the reloader's bound has passed.
+  Reloader& reloader;
   std::chrono::milliseconds timeout_offset{500};
   std::size_t max_concurrent = 0;  // probes in flight at most; 0: no limit
 };
@@ -53,7 +52,7 @@ class Routes {
   Response handle_landing() const;
   Response handle_logs(const Request& request) const;
   Response handle_config() const;
-  Response handle_reload(const Request& request);
+  void handle_reload(const Request& request, Respond respond);
   Response reject(int status, std::string_view reason, std::string message);
 
   RoutesContext context_;

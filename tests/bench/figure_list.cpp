@@ -71,6 +71,16 @@ constexpr std::array kFigures{
                "warm-up, the first fifth (the trajectory shows in the notes). One run, not a median. "
                "The ctest test `soak` runs `spe_bench --quick --only 8` and fails if either grows by 5% or more "
                "or any probe gives another result."},
+    FigureSpec{9, "Reload soak", figure_reload_soak,
+               "200 reloads (20 with --quick) of a config whose one module checks host keys against a "
+               "generated 10,000-line known_hosts (as in figure 7), sent through POST /-/reload one after "
+               "another, each once the previous was answered, while 16 keep-alive clients probe with that "
+               "module (key login, `true`) in batches of 32 until the reloads are done. Ten rounds of a tenth "
+               "of the reloads: each first runs 64 probes (32 with --quick) without reloads, the baseline of "
+               "rows a and b in the same round, then the reloads with probes beside them, then reads the "
+               "exporter's VmRSS when it is idle (as figure 8). Growth is the end against the end of the "
+               "warm-up, the first two rounds. Row c is the time from POST written to answer read. spe_bench "
+               "exits 1 if any probe or reload fails or RSS grows by 5% or more."},
 };
 
 }  // namespace

@@ -4,7 +4,6 @@
 // again at the end: they must stay flat (growth < 5%), and every probe must give its expected result.
 #include <algorithm>
 #include <array>
-#include <thread>
 
 #include "bench/figures.hpp"
 #include "bench/process_stats.hpp"
@@ -39,32 +38,6 @@ bool as_expected(Kind kind, const ProbeOutcome& outcome) {
     case Kind::timeout: return !outcome.success && outcome.reason == "timeout";
   }
   return false;
-}
-
-struct Sample {
-  long rss_kb = 0;
-  long fds = 0;
-};
-
-// Once the probes are over, the exporter still closes the client connections it has read EOF on: wait
-// (at most 5 s) until its descriptor count holds still for 300 ms before reading.
-Sample idle_sample(pid_t pid) {
-  const auto deadline = Clock::now() + std::chrono::seconds{5};
-  long fds = open_fds(pid);
-  auto stable_since = Clock::now();
-  while (Clock::now() < deadline && Clock::now() - stable_since < std::chrono::milliseconds{300}) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
-    const long now = open_fds(pid);
-    if (now != fds) {
-      fds = now;
-      stable_since = Clock::now();
-    }
-  }
-  return Sample{status_kb(pid, "VmRSS"), fds};
-}
-
-double growth_percent(long before, long after) {
-  return before <= 0 ? 0 : 100.0 * static_cast<double>(after - before) / static_cast<double>(before);
 }
 
 struct SoakTally {
@@ -112,7 +85,7 @@ FigureResult figure_soak(BenchBed& bed) {
   // (allocator pools and the history rings fill up in them), and the trajectory shows whether any growth
   // levels off or goes on.
   SoakTally tally;
-  std::vector<Sample> samples;
+  std::vector<IdleSample> samples;
   const auto start = Clock::now();
   const std::string load_start = load_average();
   for (std::size_t first = 0; first < probes; first += round) {
@@ -120,8 +93,8 @@ FigureResult figure_soak(BenchBed& bed) {
     samples.push_back(idle_sample(exporter->pid()));
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const Sample warm = samples.at(kWarmupRounds - 1);
-  const Sample end = samples.back();
+  const IdleSample warm = samples.at(kWarmupRounds - 1);
+  const IdleSample end = samples.back();
 
   const std::string count = bed.options().quick ? "5,000" : "100,000";
   Row rss{"8a", "soak, " + count + " probes: RSS growth after warm-up", "%", {growth_percent(warm.rss_kb, end.rss_kb)},
@@ -139,7 +112,7 @@ FigureResult figure_soak(BenchBed& bed) {
       tally.unexpected, warm.rss_kb, kWarmupRounds * round, end.rss_kb, warm.fds, end.fds, load_start.c_str(),
       load_average().c_str()));
   std::string trajectory = "  RSS kB / open fds after each tenth:";
-  for (const Sample& sample : samples) trajectory += printf_text(" %ld/%ld", sample.rss_kb, sample.fds);
+  for (const IdleSample& sample : samples) trajectory += printf_text(" %ld/%ld", sample.rss_kb, sample.fds);
   result.notes.push_back(trajectory);
   for (const auto& example : tally.examples) result.notes.push_back("  unexpected: " + example);
   result.rows = {std::move(rss), std::move(fds), std::move(bad)};

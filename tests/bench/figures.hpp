@@ -15,5 +15,6 @@ FigureResult figure_silent_10k(BenchBed& bed);           // 5: 10,000 in flight,
 FigureResult figure_saturation(BenchBed& bed);           // 6: 32 clients for 20 s, exporter vs sshd CPU
 FigureResult figure_known_hosts(BenchBed& bed);          // 7: 1-line vs 10,000-line known_hosts
 FigureResult figure_soak(BenchBed& bed);                 // 8: RSS and fds over a long mixed run
+FigureResult figure_reload_soak(BenchBed& bed);          // 9: reloads of a big known_hosts while probing
 
 }  // namespace spe::bench

@@ -3,12 +3,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <ctime>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "support/temp_dir.hpp"
 
@@ -102,6 +104,26 @@ unsigned long raise_fd_limit_to(unsigned long want) {
     if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return want;  // EPERM unless privileged
   }
   return test::raise_fd_limit();
+}
+
+IdleSample idle_sample(pid_t pid) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::seconds{5};
+  long fds = open_fds(pid);
+  auto stable_since = Clock::now();
+  while (Clock::now() < deadline && Clock::now() - stable_since < std::chrono::milliseconds{300}) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    const long now = open_fds(pid);
+    if (now != fds) {
+      fds = now;
+      stable_since = Clock::now();
+    }
+  }
+  return IdleSample{status_kb(pid, "VmRSS"), fds};
+}
+
+double growth_percent(long before, long after) {
+  return before <= 0 ? 0 : 100.0 * static_cast<double>(after - before) / static_cast<double>(before);
 }
 
 }  // namespace spe::bench

@@ -32,6 +32,19 @@ long status_kb(pid_t pid, const std::string& field);
 // Entries in /proc/PID/fd; -1 when unavailable.
 long open_fds(pid_t pid);
 
+// A process's VmRSS and open descriptors, read when it is idle.
+struct IdleSample {
+  long rss_kb = 0;
+  long fds = 0;
+};
+
+// Once the probes are over, the exporter still closes the client connections it has read EOF on: waits
+// (at most 5 s) until its descriptor count holds still for 300 ms, then reads.
+IdleSample idle_sample(pid_t pid);
+
+// How much `after` grew over `before`, in percent (0 when before is not positive).
+double growth_percent(long before, long after);
+
 // "0.52 0.61 0.70" (the 1, 5 and 15 minute load averages).
 std::string load_average();
 double load_average_1m();
