@@ -46,7 +46,9 @@ Result<std::vector<metrics::MetricFamily>> derive_gauges(const Command& command,
 // error. Families in the order first seen, samples in input order. Errors (failed_precondition,
 // message "line N: ..." where a line is to blame): syntax, invalid names, a duplicate series,
 // HELP/TYPE out of place, a suffix its type does not have, two families writing the same line
-// names, input past the caps.
+// names in either format, what OpenMetrics forbids though the text format allows it (negative or
+// NaN counters, histograms without le="+Inf" or with unsorted buckets, a quantile outside 0..1:
+// Registry::add lists them), input past the caps.
 Result<std::vector<metrics::MetricFamily>> parse_prometheus_text(std::string_view text,
                                                                  std::string_view prefix);
 

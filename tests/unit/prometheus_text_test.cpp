@@ -177,11 +177,67 @@ TEST_CASE("each kind of invalid Prometheus text is refused with its line",
       Row{"ssh_probe_exporter_up 1\n",
           "metric ssh_probe_exporter_up: probe_* and ssh_probe_exporter_* are the exporter's own "
           "names"},
-      Row{"# TYPE h histogram\nh_sum 1\n# TYPE h_count gauge\nh_count 2\n",
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\n# TYPE h_count gauge\nh_count 2\n",
           "family h_count clashes with family h on h_count"},
   }));
   CAPTURE(text);
   CHECK(parse_error(text) == expected);
+}
+
+TEST_CASE("text that OpenMetrics forbids is refused, so both answer formats carry the same samples",
+          "[unit][output][prometheus_text]") {
+  using Row = std::tuple<std::string, std::string>;
+  const auto [text, expected] = GENERATE(table<std::string, std::string>({
+      // Two families under one OpenMetrics name: counter foo is foo_total there.
+      Row{"# TYPE foo counter\nfoo 1\n# TYPE foo_total gauge\nfoo_total 2\n",
+          "family foo_total clashes with family foo on foo_total"},
+      Row{"# TYPE foo counter\nfoo 1\nfoo_created 2\n", "family foo_created clashes with family foo on foo_created"},
+      Row{"# TYPE foo_total counter\nfoo_total 1\n# TYPE foo gauge\nfoo 2\n",
+          "family foo clashes with family foo_total on foo"},
+      Row{"# TYPE c counter\nc -1\n", "c -1: a counter is never NaN or negative"},
+      Row{"# TYPE c counter\nc NaN\n", "c NaN: a counter is never NaN or negative"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",
+          "histogram h_bucket{le=\"1\"} has no bucket with le=\"+Inf\""},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_bucket{le=\"1\"} 1\n",
+          "h_bucket{le=\"1\"} 1: buckets must come in increasing order of \"le\", each bound once"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 1\n",
+          "h_bucket{le=\"1.0\"} 1: buckets must come in increasing order of \"le\", each bound once"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"NaN\"} 1\n", "h_bucket{le=\"NaN\"} 1: \"le\" must be a number"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\n",
+          "h_bucket{le=\"+Inf\"} 2: buckets are cumulative: a bucket never counts fewer than the one before"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1.5\n", "h_bucket{le=\"+Inf\"} 1.5: a count is a whole number"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} -1\n",
+          "h_bucket{le=\"+Inf\"} -1: a counter is never NaN or negative"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_count 3\n",
+          "h_count 3: _count must equal the le=\"+Inf\" bucket, 2"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum NaN\n", "h_sum NaN: a _sum is never NaN"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"0\"} 0\nh_bucket{le=\"+Inf\"} 2\nh_sum -1\n",
+          "h_sum -1: a negative _sum needs a bucket with a negative bound"},
+      Row{"# TYPE h histogram\nh_bucket{a=\"1\",le=\"+Inf\"} 1\nh_bucket{a=\"2\",le=\"+Inf\"} 1\nh_count{a=\"1\"} 1\n",
+          "lines of h_count{a=\"1\"} must be together, not split by another metric"},
+      Row{"# TYPE s summary\ns{quantile=\"2\"} 1\n", "s{quantile=\"2\"} 1: \"quantile\" must be a number from 0 to 1"},
+      Row{"# TYPE s summary\ns{quantile=\"-0.5\"} 1\n",
+          "s{quantile=\"-0.5\"} 1: \"quantile\" must be a number from 0 to 1"},
+      Row{"# TYPE s summary\ns{quantile=\"NaN\"} 1\n", "s{quantile=\"NaN\"} 1: \"quantile\" must be a number from 0 to 1"},
+      Row{"# TYPE s summary\ns_sum -1\n", "s_sum -1: a counter is never NaN or negative"},
+      Row{"# TYPE s summary\ns_count 0.5\n", "s_count 0.5: a count is a whole number"},
+  }));
+  CAPTURE(text);
+  CHECK(parse_error(text) == expected);
+}
+
+TEST_CASE("what OpenMetrics allows passes through as the text format allows it", "[unit][output][prometheus_text]") {
+  const auto families = parse_ok(
+      "# TYPE h histogram\n"
+      "h_bucket{a=\"1\",le=\"-1\"} 0\nh_bucket{a=\"1\",le=\"+1\"} 1\nh_bucket{a=\"1\",le=\"+Inf\"} 1\n"
+      "h_sum{a=\"1\"} -0.5\nh_count{a=\"1\"} 1\n"
+      "h_bucket{a=\"2\",le=\"+Inf\"} 0\n"
+      "# TYPE s summary\ns{quantile=\"0\"} NaN\ns{quantile=\"1\"} -3\ns_sum 0\ns_count 0\n"
+      "# TYPE c counter\nc 0\n# TYPE g gauge\ng -1\ng_total NaN\n");
+  REQUIRE(families.size() == 5);
+  const std::string openmetrics = spe::metrics::write_openmetrics(families);
+  CHECK(openmetrics.find("h_bucket{a=\"1\",le=\"1.0\"} 1\n") != std::string::npos);
+  CHECK(openmetrics.find("c_total 0\n") != std::string::npos);
 }
 
 TEST_CASE("a prefix that makes an exporter name is refused", "[unit][output][prometheus_text]") {
