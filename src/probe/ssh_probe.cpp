@@ -387,6 +387,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void record_command(const Command& command, CommandVerdict verdict) {
+    derived_metrics_.admit(command, verdict);
     CommandReport& entry = report_.commands[next_command_];
     entry.exit_status = outcome_.exit_status;
     entry.exit_signal = outcome_.exit_signal;
@@ -559,6 +560,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   CommandOutcome outcome_;
   std::size_t received_ = 0;
   std::optional<std::pair<FailureReason, std::string>> command_failure_;
+  DerivedMetrics derived_metrics_;  // what the commands run so far derived, for clashes
 };
 
 }  // namespace

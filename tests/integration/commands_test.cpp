@@ -44,6 +44,12 @@ struct CommandBed {
               "[[modules.huge.commands]]\nname = \"zeros\"\ncommand = \"head -c 50000000 /dev/zero\"\n\n";
     config += "[modules.killed]\n" + login +
               "[[modules.killed.commands]]\nname = \"term\"\ncommand = \"kill -TERM $$\"\n\n";
+    // Three commands writing one series foo: the first one's value stays, the later ones fail.
+    config += "[modules.clash]\n" + login +
+              "[[modules.clash.commands]]\nname = \"first\"\ncommand = \"echo foo 1\"\nformat = \"prometheus\"\n"
+              "[[modules.clash.commands]]\nname = \"again\"\ncommand = \"echo foo 2\"\nformat = \"prometheus\"\n"
+              "[[modules.clash.commands]]\nname = \"gauge\"\ncommand = \"echo foo 3\"\n"
+              "[[modules.clash.commands.gauges]]\nname = \"foo\"\nregex = \"foo (?P<value>[0-9]+)\"\n\n";
     const auto path = dir.path() / "exporter.toml";
     write_file(path, config);
     exporter = std::make_unique<ExporterProcess>(path.string());
@@ -153,4 +159,22 @@ TEST_CASE("a command killed by a signal reports the signal", "[integration]") {
   CHECK(failure_reason_of(body) == "command_exit");
   CHECK(command_metric(body, "probe_ssh_command_exit_status", "term") == -1);
   CHECK(metric_value(body, "probe_ssh_command_exit_signal", {{"command", "term"}, {"signal", "TERM"}}) == 1);
+}
+
+TEST_CASE("a series a later command writes again fails that command with command_output", "[integration]") {
+  const std::string body = CommandBed::shared().probe("clash");
+  INFO(body);
+  CHECK(metric_value(body, "probe_success") == 0);
+  CHECK(failure_reason_of(body) == "command_output");
+  CHECK(command_metric(body, "probe_ssh_command_success", "first") == 1);
+  CHECK(command_metric(body, "probe_ssh_command_success", "again") == 0);
+  CHECK(command_metric(body, "probe_ssh_command_success", "gauge") == 0);
+  CHECK(command_metric(body, "probe_ssh_command_exit_status", "again") == 0);
+  CHECK(count_series(body, "foo") == 1);
+  CHECK(metric_value(body, "foo") == 1);
+  // The reason is in the probe's log.
+  const auto debug = http_get(CommandBed::shared().exporter->port(),
+                              "/probe?target=" + TestSshd::shared().target() + "&module=clash&debug=true");
+  CHECK(debug.body.find("output of \\\"again\\\": series foo came from command \\\"first\\\" already") !=
+        std::string::npos);
 }
