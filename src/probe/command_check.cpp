@@ -111,7 +111,8 @@ CommandVerdict evaluate_command(const Command& command, const CommandOutcome& ou
   }
   auto derived = derive_metrics(command, outcome.output);
   if (derived) {
-    verdict.derived = std::move(*derived);
+    verdict.derived = std::move(derived->families);
+    verdict.notes = std::move(derived->notes);
   } else {
     fail_once(verdict, FailureReason::command_output,
               "output of \"" + command.name + "\": " + derived.error().message);

@@ -28,6 +28,7 @@ struct CommandVerdict {
   std::optional<FailureReason> failure;  // timeout, command_exit or command_output
   std::string detail;                    // one line, for the probe log
   std::vector<metrics::MetricFamily> derived;
+  std::vector<std::string> notes;  // what the output left out on purpose, for the probe's debug log
 };
 
 // Order of checks: timeout, signal, exit status (skipped when the output was cut and no status

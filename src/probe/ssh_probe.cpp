@@ -404,6 +404,11 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
          {"truncated", outcome_.truncated ? "true" : "false"},
          {"duration_seconds", std::to_string(std::chrono::duration<double>(entry.duration).count())},
          {"result", verdict.success ? "success" : verdict.detail}});
+    if (!verdict.notes.empty()) {
+      std::string notes;
+      for (const std::string& note : verdict.notes) notes += (notes.empty() ? "" : "; ") + note;
+      log("debug", "output left out", {{"command", command.name}, {"detail", std::move(notes)}});
+    }
     if (!verdict.success && !command_failure_) command_failure_ = {*verdict.failure, verdict.detail};
   }
 

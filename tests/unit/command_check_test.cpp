@@ -138,6 +138,10 @@ TEST_CASE("a series a later command produces again fails that command with comma
           {{passthrough("a"), "# TYPE s summary\ns{x=\"1\",quantile=\"0.5\"} 1\n"},
            {passthrough("b"), "# TYPE s summary\ns{x=\"2\",quantile=\"0.5\"} 1\ns_sum{x=\"1\"} 1\n"}},
           "output of \"b\": series s_sum{x=\"1\"} came from command \"a\" already"},
+      Row{"counter foo, then gauge foo_created from another command (dropped only within one output)",
+          {{passthrough("a"), "# TYPE foo_total counter\nfoo_total 1\n"},
+           {passthrough("b"), "# TYPE foo_created gauge\nfoo_created 1.7e9\n"}},
+          "output of \"b\": family foo_created writes foo_created, as family foo_total from command \"a\" does"},
   }));
   CAPTURE(why);
   const auto verdicts = run_all(runs);
@@ -178,4 +182,32 @@ TEST_CASE("a command that failed already keeps its reason when its series clash 
   CommandVerdict third = evaluate_command(c, exited(0, "bar 1\n"));
   derived.admit(c, third);
   CHECK(third.success);
+}
+
+TEST_CASE("prometheus_client's _created gauges are dropped from the command's families with a note",
+          "[unit][command]") {
+  Command c = passthrough("python");
+  c.prefix = "app_";
+  const auto verdicts = run_all(
+      {{c,
+        "# HELP requests_total Requests.\n# TYPE requests_total counter\nrequests_total 3.0\n"
+        "# HELP requests_created Requests.\n# TYPE requests_created gauge\nrequests_created 1.7e+09\n"
+        "# TYPE latency_seconds histogram\nlatency_seconds_bucket{le=\"+Inf\"} 1.0\n"
+        "latency_seconds_count 1.0\nlatency_seconds_sum 0.5\n"
+        "# TYPE latency_seconds_created gauge\nlatency_seconds_created 1.7e+09\n"},
+       {passthrough("plain"), "up 1\n"}});
+  REQUIRE(verdicts.size() == 2);
+  CAPTURE(verdicts[0].detail);
+  CHECK(verdicts[0].success);
+  std::vector<std::string> names;
+  for (const auto& family : verdicts[0].derived) names.push_back(family.name);
+  CHECK(names == std::vector<std::string>{"app_requests_total", "app_latency_seconds"});
+  CHECK(verdicts[0].notes ==
+        std::vector<std::string>{
+            "dropped app_requests_created: the created timestamp of counter app_requests_total, which this "
+            "exporter does not expose",
+            "dropped app_latency_seconds_created: the created timestamp of histogram app_latency_seconds, "
+            "which this exporter does not expose"});
+  CHECK(verdicts[1].success);
+  CHECK(verdicts[1].notes.empty());
 }
