@@ -29,15 +29,53 @@ void append_unicode_escape(std::string& out, unsigned code) {
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
+// `text` with each ASCII byte written by `ascii`, each well-formed multi-byte UTF-8 sequence as
+// it is and each ill-formed part as the escape \ufffd (the unit valid_utf8_prefix names), so a
+// line is valid UTF-8 whatever a field held. Shared by both formats.
+template <typename AsciiWriter>
+void append_utf8_escaped(std::string& out, std::string_view text, AsciiWriter ascii) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      ascii(out, byte);
+      ++i;
+    } else if (std::size_t bad = 0, length = valid_utf8_prefix(text.substr(i), bad); length > 0) {
+      out += text.substr(i, length);
+      i += length;
+    } else {
+      out += "\\ufffd";
+      i += bad;
+    }
+  }
+}
+
 // --- logfmt ---
 
+// As go-logfmt decides: quoted when empty or holding a space, '=', '"', a control character or
+// bytes that are not UTF-8 (which are only written escaped, inside quotes).
 bool logfmt_needs_quotes(std::string_view value) {
   if (value.empty()) return true;
   for (const char c : value) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte == ' ' || c == '=' || c == '"' || is_control(byte)) return true;
   }
-  return false;
+  return !is_valid_utf8(value);
+}
+
+void append_logfmt_char(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default:
+      if (is_control(c)) {
+        append_unicode_escape(out, c);
+      } else {
+        out += static_cast<char>(c);
+      }
+  }
 }
 
 void append_logfmt_value(std::string& out, std::string_view value) {
@@ -46,21 +84,7 @@ void append_logfmt_value(std::string& out, std::string_view value) {
     return;
   }
   out += '"';
-  for (const char c : value) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (is_control(static_cast<unsigned char>(c))) {
-          append_unicode_escape(out, static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
+  append_utf8_escaped(out, value, append_logfmt_char);
   out += '"';
 }
 
@@ -105,19 +129,7 @@ void append_json_char(std::string& out, unsigned char c) {
 
 void append_json_string(std::string& out, std::string_view text) {
   out += '"';
-  for (std::size_t i = 0; i < text.size();) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x80) {
-      append_json_char(out, byte);
-      ++i;
-    } else if (std::size_t bad = 0, length = valid_utf8_prefix(text.substr(i), bad); length > 0) {
-      out += text.substr(i, length);
-      i += length;
-    } else {
-      out += "\\ufffd";
-      i += bad;
-    }
-  }
+  append_utf8_escaped(out, text, append_json_char);
   out += '"';
 }
 

@@ -49,15 +49,13 @@ void append_escaped_label_value(std::string& out, std::string_view value) {
 // A bucket bound or quantile as format_value spells it ("0.005", "1", "+Inf") -> its canonical
 // spelling. Text that is no number is left as it is (escaped): refusing it is the registry's job.
 std::string canonical_bound(std::string_view text) {
-  if (text == "+Inf") return std::string(text);
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size()) {
+  const auto value = bound_value(text);
+  if (!value) {
     std::string out;
     append_escaped_label_value(out, text);
     return out;
   }
-  return format_canonical(value);
+  return format_canonical(*value);
 }
 
 // `canonical`: "le" and "quantile" values (which the registry allows only where they are bucket
@@ -157,6 +155,17 @@ void append_om_family(std::string& out, const MetricFamily& family) {
 }
 
 }  // namespace
+
+std::optional<double> bound_value(std::string_view text) {
+  // from_chars takes no '+' sign (Go's ParseFloat, which Prometheus reads these with, does).
+  const bool plus = text.starts_with('+');
+  if (plus) text.remove_prefix(1);
+  if (plus && (text.starts_with('+') || text.starts_with('-'))) return std::nullopt;
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
 
 std::string format_canonical(double value) {
   if (std::isnan(value)) return "NaN";

@@ -1,6 +1,7 @@
 // Exposition writers: the Prometheus text format 0.0.4 and OpenMetrics 1.0 text, from the same families.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,10 @@ std::string write_openmetrics(const std::vector<MetricFamily>& families);
 // (exponent below 1e-4 and from 1e+06), with ".0" appended when there is neither a point nor an
 // exponent: "0.0", "0.005", "1.0", "100000.0", "1e+06", "1e-05", "+Inf".
 std::string format_canonical(double value);
+
+// A "le" or "quantile" label value as the number it stands for: a decimal or exponent number with
+// an optional sign ("1", "+1", "-0.5", "1e3"), "+Inf", "-Inf", "Inf", "NaN" (any case); else nullopt.
+std::optional<double> bound_value(std::string_view text);
 
 // One sample value as write_text spells it: "NaN", "+Inf", "-Inf", exact integers up to 2^53
 // without exponent ("1", "1700000000"), anything else the shortest digits that round-trip:

@@ -118,9 +118,10 @@ std::string series_key(const std::string& family, const Sample& sample) {
   return key + "}";
 }
 
-// The module's own gauges, merged by name across commands. A family that would clash with a
-// standard one, or a series another command already produced, is left out: the response must stay
-// valid exposition whatever the commands print.
+// The module's own gauges, merged by name across commands. The prober admits no clash between
+// commands (DerivedMetrics in probe/command_check.hpp fails the later command); the checks here
+// only keep a report built any other way valid exposition: a family that would clash with a
+// standard one, or a series another command already produced, is left out.
 void append_derived(std::vector<MetricFamily>& families, const std::vector<CommandReport>& commands) {
   std::set<std::string> standard;
   for (const MetricFamily& family : families) standard.insert(family.name);

@@ -1,9 +1,14 @@
 #include "metrics/registry.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
+
+#include "metrics/exposition.hpp"
 
 namespace spe::metrics {
 namespace {
@@ -15,18 +20,6 @@ bool is_alpha_or_underscore(char c) {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool reserved_prefix(std::string_view name) { return name.starts_with("__"); }
-
-// "family" or "family_bucket{le=\"1\"}": names a series in error messages.
-std::string series_text(const MetricFamily& family, const Sample& sample) {
-  std::string text = family.name + sample.suffix;
-  if (sample.labels.empty()) return text;
-  text += '{';
-  for (std::size_t i = 0; i < sample.labels.size(); ++i) {
-    if (i > 0) text += ',';
-    text += sample.labels[i].name + "=\"" + sample.labels[i].value + '"';
-  }
-  return text + '}';
-}
 
 bool has_label(const Sample& sample, std::string_view name) {
   return std::ranges::any_of(sample.labels, [&](const Label& l) { return l.name == name; });
@@ -123,19 +116,189 @@ Result<void> check_samples(const MetricFamily& family) {
   return {};
 }
 
-// Every name a family writes lines under (or could, for a histogram or summary): two families may
-// not share one, or a scraper could not tell their lines apart.
-std::set<std::string> line_names(const MetricFamily& family) {
-  std::set<std::string> names{family.name};
-  if (family.type == MetricType::histogram) {
-    for (const char* suffix : {"_bucket", "_sum", "_count"}) names.insert(family.name + suffix);
-  } else if (family.type == MetricType::summary) {
-    for (const char* suffix : {"_sum", "_count"}) names.insert(family.name + suffix);
+// --- OpenMetrics' rules for values, which the text format does not have. Checked for every
+// family so that both formats carry the same samples: what OpenMetrics forbids is refused. ---
+
+std::unexpected<Error> bad_value(const MetricFamily& family, const Sample& sample, const std::string& why) {
+  return fail(ErrorCode::invalid_argument, series_text(family, sample) + " " + format_value(sample.value) + ": " + why);
+}
+
+bool whole(double value) { return std::isfinite(value) && value == std::trunc(value); }
+
+// A counter's total, a histogram's or summary's _sum and _count: counters, never NaN or negative;
+// counts whole numbers too.
+Result<void> check_count(const MetricFamily& family, const Sample& sample, bool whole_number) {
+  if (std::isnan(sample.value) || sample.value < 0) {
+    return bad_value(family, sample, "a counter is never NaN or negative");
   }
-  return names;
+  if (whole_number && !whole(sample.value)) return bad_value(family, sample, "a count is a whole number");
+  return {};
+}
+
+// The samples of one histogram or summary metric (label set without "le"/"quantile"), in order.
+struct Point {
+  const Sample* first = nullptr;
+  double bound = -std::numeric_limits<double>::infinity();  // the last bucket's "le"
+  std::optional<double> infinity;                           // the +Inf bucket's count
+  double last_bucket = 0;
+  bool negative_bound = false;
+  const Sample* count = nullptr;
+  const Sample* sum = nullptr;
+};
+
+std::string point_key(const Sample& sample) {
+  std::vector<std::pair<std::string_view, std::string_view>> labels;
+  for (const Label& label : sample.labels) {
+    if (label.name != "le" && label.name != "quantile") labels.emplace_back(label.name, label.value);
+  }
+  std::ranges::sort(labels);
+  std::string key;
+  for (const auto& [name, value] : labels) {
+    key.append(name).push_back('\0');
+    key.append(value).push_back('\0');
+  }
+  return key;
+}
+
+std::string_view label_value(const Sample& sample, std::string_view name) {
+  for (const Label& label : sample.labels) {
+    if (label.name == name) return label.value;
+  }
+  return {};
+}
+
+// Buckets in increasing order of "le", cumulative whole counts, the last one +Inf.
+Result<void> check_bucket(const MetricFamily& family, const Sample& sample, Point& point) {
+  const auto bound = bound_value(label_value(sample, "le"));
+  if (!bound || std::isnan(*bound)) return bad_value(family, sample, "\"le\" must be a number");
+  if (*bound <= point.bound) {
+    return bad_value(family, sample, "buckets must come in increasing order of \"le\", each bound once");
+  }
+  if (auto r = check_count(family, sample, true); !r) return r;
+  if (sample.value < point.last_bucket) {
+    return bad_value(family, sample, "buckets are cumulative: a bucket never counts fewer than the one before");
+  }
+  point.bound = *bound;
+  point.last_bucket = sample.value;
+  point.negative_bound = point.negative_bound || *bound < 0;
+  if (std::isinf(*bound)) point.infinity = sample.value;
+  return {};
+}
+
+Result<void> check_histogram_point(const MetricFamily& family, const Point& point) {
+  if (!point.infinity) {
+    return fail(ErrorCode::invalid_argument,
+                "histogram " + series_text(family, *point.first) + " has no bucket with le=\"+Inf\"");
+  }
+  if (point.count && point.count->value != *point.infinity) {
+    return bad_value(family, *point.count, "_count must equal the le=\"+Inf\" bucket, " + format_value(*point.infinity));
+  }
+  if (point.sum && point.sum->value < 0 && !point.negative_bound) {
+    return bad_value(family, *point.sum, "a negative _sum needs a bucket with a negative bound");
+  }
+  return {};
+}
+
+Result<void> check_point_sample(const MetricFamily& family, const Sample& sample, Point& point) {
+  if (sample.suffix == "_bucket") return check_bucket(family, sample, point);
+  if (sample.suffix == "_count") {
+    point.count = &sample;
+    return check_count(family, sample, true);
+  }
+  if (sample.suffix == "_sum") {
+    point.sum = &sample;
+    if (std::isnan(sample.value)) return bad_value(family, sample, "a _sum is never NaN");
+    // A summary's _sum is a counter; a histogram's may be negative if its buckets are.
+    return family.type == MetricType::summary ? check_count(family, sample, false) : Result<void>{};
+  }
+  const auto quantile = bound_value(label_value(sample, "quantile"));
+  if (!quantile || !(*quantile >= 0 && *quantile <= 1)) {
+    return bad_value(family, sample, "\"quantile\" must be a number from 0 to 1");
+  }
+  return {};
+}
+
+// Histograms and summaries: each metric's lines together, then the rules above per metric.
+Result<void> check_points(const MetricFamily& family) {
+  std::set<std::string> finished;
+  std::string current;
+  Point point;
+  const auto finish = [&]() -> Result<void> {
+    if (point.first == nullptr) return {};
+    if (family.type == MetricType::histogram) {
+      if (auto r = check_histogram_point(family, point); !r) return r;
+    }
+    finished.insert(std::move(current));
+    return {};
+  };
+  for (const Sample& sample : family.samples) {
+    std::string key = point_key(sample);
+    if (point.first == nullptr || key != current) {
+      if (auto r = finish(); !r) return r;
+      if (finished.contains(key)) {
+        return fail(ErrorCode::invalid_argument,
+                    "lines of " + series_text(family, sample) + " must be together, not split by another metric");
+      }
+      current = std::move(key);
+      point = Point{};
+      point.first = &sample;
+    }
+    if (auto r = check_point_sample(family, sample, point); !r) return r;
+  }
+  return finish();
+}
+
+Result<void> check_openmetrics_values(const MetricFamily& family) {
+  switch (family.type) {
+    case MetricType::counter:
+      for (const Sample& sample : family.samples) {
+        if (auto r = check_count(family, sample, false); !r) return r;
+      }
+      return {};
+    case MetricType::histogram:
+    case MetricType::summary:
+      return check_points(family);
+    case MetricType::gauge:
+    case MetricType::untyped:
+      return {};
+  }
+  return {};
 }
 
 }  // namespace
+
+std::string series_text(const MetricFamily& family, const Sample& sample) {
+  std::string text = family.name + sample.suffix;
+  if (sample.labels.empty()) return text;
+  text += '{';
+  for (std::size_t i = 0; i < sample.labels.size(); ++i) {
+    if (i > 0) text += ',';
+    text += sample.labels[i].name + "=\"" + sample.labels[i].value + '"';
+  }
+  return text + '}';
+}
+
+std::set<std::string> line_names(const MetricFamily& family) {
+  std::set<std::string> names{family.name};
+  switch (family.type) {
+    case MetricType::histogram:
+      for (const char* suffix : {"_bucket", "_sum", "_count", "_created"}) names.insert(family.name + suffix);
+      break;
+    case MetricType::summary:
+      for (const char* suffix : {"_sum", "_count", "_created"}) names.insert(family.name + suffix);
+      break;
+    case MetricType::counter: {
+      std::string_view base = family.name;
+      if (base.ends_with("_total")) base.remove_suffix(6);
+      for (const char* suffix : {"", "_total", "_created"}) names.insert(std::string(base) + suffix);
+      break;
+    }
+    case MetricType::gauge:
+    case MetricType::untyped:
+      break;
+  }
+  return names;
+}
 
 bool valid_metric_name(std::string_view name) {
   if (name.empty() || reserved_prefix(name)) return false;
@@ -171,6 +334,7 @@ Result<void> Registry::add(MetricFamily family) {
     }
   }
   if (auto r = check_samples(family); !r) return r;
+  if (auto r = check_openmetrics_values(family); !r) return r;
   families_.push_back(std::move(family));
   return {};
 }

@@ -159,12 +159,13 @@ Result<std::vector<metrics::MetricFamily>> derive_gauges(const Command& command,
   return std::move(families).take();
 }
 
-Result<std::vector<metrics::MetricFamily>> derive_metrics(const Command& command,
-                                                          std::string_view output) {
+Result<DerivedOutput> derive_metrics(const Command& command, std::string_view output) {
   if (command.format == OutputFormat::prometheus) {
     return parse_prometheus_text(output, command.prefix);
   }
-  return derive_gauges(command, output);
+  auto gauges = derive_gauges(command, output);
+  if (!gauges) return std::unexpected(gauges.error());
+  return DerivedOutput{std::move(*gauges), {}};
 }
 
 }  // namespace spe

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -34,6 +35,13 @@ inline constexpr std::size_t kMaxOutputLineBytes = 64 * 1024;
 Result<std::vector<metrics::MetricFamily>> derive_gauges(const Command& command,
                                                          std::string_view output);
 
+// What a command's output gave: its families, and notes on what was left out of them on purpose
+// (one line each, for the probe's debug log).
+struct DerivedOutput {
+  std::vector<metrics::MetricFamily> families;
+  std::vector<std::string> notes;
+};
+
 // Prometheus text format 0.0.4 -> families, validated so that they are valid exposition when
 // written back: "# HELP" (unescaped: \\ and \n) and "# TYPE" (counter, gauge, histogram, summary,
 // untyped) at most once per family, TYPE before the family's samples; samples `name{labels} value
@@ -46,13 +54,17 @@ Result<std::vector<metrics::MetricFamily>> derive_gauges(const Command& command,
 // error. Families in the order first seen, samples in input order. Errors (failed_precondition,
 // message "line N: ..." where a line is to blame): syntax, invalid names, a duplicate series,
 // HELP/TYPE out of place, a suffix its type does not have, two families writing the same line
-// names, input past the caps.
-Result<std::vector<metrics::MetricFamily>> parse_prometheus_text(std::string_view text,
-                                                                 std::string_view prefix);
+// names in either format, what OpenMetrics forbids though the text format allows it (negative or
+// NaN counters, histograms without le="+Inf" or with unsorted buckets, a quantile outside 0..1:
+// Registry::add lists them), input past the caps. One exception to the line-name rule: a gauge or
+// untyped family X_created beside a counter, histogram or summary X (or a counter X_total), as
+// Python's prometheus_client writes the created timestamp in the text format, is left out with a
+// note naming both, since in OpenMetrics that name is X's own _created line, which the exporter
+// does not write; an X_created family without such an X is an ordinary family.
+Result<DerivedOutput> parse_prometheus_text(std::string_view text, std::string_view prefix);
 
 // What the command's format calls for: parse_prometheus_text(output, command.prefix) for
-// format = prometheus, derive_gauges(command, output) for text.
-Result<std::vector<metrics::MetricFamily>> derive_metrics(const Command& command,
-                                                          std::string_view output);
+// format = prometheus, derive_gauges(command, output) (no notes) for text.
+Result<DerivedOutput> derive_metrics(const Command& command, std::string_view output);
 
 }  // namespace spe

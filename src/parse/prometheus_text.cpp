@@ -129,8 +129,9 @@ class TextParser {
     return sample(cursor);
   }
 
-  Result<std::vector<metrics::MetricFamily>> finish(std::string_view prefix) && {
+  Result<DerivedOutput> finish(std::string_view prefix) && {
     series_.clear();  // done with: the Registry checks duplicates again, with its own copy
+    std::vector<std::string> notes = drop_created_gauges(prefix);
     metrics::Registry registry;
     for (FamilyState& state : families_) {
       if (state.family.samples.empty()) continue;
@@ -147,10 +148,43 @@ class TextParser {
         return fail(ErrorCode::failed_precondition, added.error().message);
       }
     }
-    return std::move(registry).take();
+    return DerivedOutput{std::move(registry).take(), std::move(notes)};
   }
 
  private:
+  // Python's prometheus_client writes the created timestamp of a counter, histogram or summary X
+  // as a gauge X_created in the text format. OpenMetrics reads that name as X's own _created line,
+  // which this exporter does not write, so the gauge would be a second family there: its samples
+  // are dropped (and the family with them), with a note each. Any other clash stays an error.
+  std::vector<std::string> drop_created_gauges(std::string_view prefix) {
+    using metrics::MetricType;
+    std::map<std::string, const metrics::MetricFamily*> created;  // X_created -> X
+    for (const FamilyState& state : families_) {
+      const metrics::MetricFamily& family = state.family;
+      std::string_view base = family.name;
+      if (family.type == MetricType::counter && base.ends_with("_total")) base.remove_suffix(6);
+      if (family.type == MetricType::counter || family.type == MetricType::histogram ||
+          family.type == MetricType::summary) {
+        created.emplace(std::string(base) + "_created", &family);
+      }
+    }
+    std::vector<std::string> notes;
+    for (FamilyState& state : families_) {
+      metrics::MetricFamily& family = state.family;
+      if (family.samples.empty() ||
+          (family.type != MetricType::gauge && family.type != MetricType::untyped)) {
+        continue;
+      }
+      const auto owner = created.find(family.name);
+      if (owner == created.end() || owner->second->samples.empty()) continue;
+      notes.push_back("dropped " + std::string(prefix) + family.name + ": the created timestamp of " +
+                      std::string(to_string(owner->second->type)) + " " + std::string(prefix) +
+                      owner->second->name + ", which this exporter does not expose");
+      family.samples.clear();
+    }
+    return notes;
+  }
+
   Result<void> comment(Cursor& cursor) {
     cursor.skip_blanks();
     const std::string_view keyword = cursor.token();
@@ -338,8 +372,7 @@ class TextParser {
 
 }  // namespace
 
-Result<std::vector<metrics::MetricFamily>> parse_prometheus_text(std::string_view text,
-                                                                 std::string_view prefix) {
+Result<DerivedOutput> parse_prometheus_text(std::string_view text, std::string_view prefix) {
   const auto lines = split_output_lines(text);
   if (!lines) return std::unexpected(lines.error());
   TextParser parser;

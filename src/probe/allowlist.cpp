@@ -152,6 +152,10 @@ std::optional<std::string> parse_glob(std::string_view host, TargetPattern& patt
   if (std::all_of(name.begin(), name.end(), address_char) && std::any_of(name.begin(), name.end(), digit)) {
     return "host patterns match names only; write addresses as a CIDR such as 10.0.0.0/24";
   }
+  // "0x7f.1" is 127.0.0.1 to a resolver: as a name it would let a glob stand for an address.
+  if (const auto address = ambiguous_ipv4(name)) {
+    return "an IPv4 address in a form that is ambiguous, write it as " + *address;
+  }
   pattern.kind = TargetPattern::Kind::host_glob;
   pattern.glob = lower(name);
   return std::nullopt;
@@ -201,7 +205,8 @@ bool pattern_allows(const TargetPattern& pattern, std::string_view host, bool ip
                     std::uint16_t port, std::uint16_t module_port) {
   if (!pattern.any_port && port != pattern.port.value_or(module_port)) return false;
   if (pattern.kind == TargetPattern::Kind::host_glob) {
-    return !ip_literal && glob_match(pattern.glob, without_trailing_dot(host));
+    // A name that inet_aton reads as an address is one (target parsing refuses it already).
+    return !ip_literal && !ambiguous_ipv4(host) && glob_match(pattern.glob, without_trailing_dot(host));
   }
   if (!ip_literal) return false;
   const auto address = parse_address(host);

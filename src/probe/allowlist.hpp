@@ -15,7 +15,9 @@
 // are not checked against the networks (DNS belongs to the operator; a name the operator allowed
 // stays allowed wherever it points, and a request cannot reach an address through a name the list
 // does not allow). An IP-literal target is matched against networks and addresses only; an
-// IPv4-mapped IPv6 address (::ffff:10.1.2.3) counts as the IPv4 address it maps.
+// IPv4-mapped IPv6 address (::ffff:10.1.2.3) counts as the IPv4 address it maps. Text that
+// inet_aton reads as an IPv4 address ("0x7f.1", "2130706433", "127.1") is an address, never a name:
+// no glob matches it and no pattern may be written that way.
 #pragma once
 
 #include <array>

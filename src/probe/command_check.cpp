@@ -1,5 +1,9 @@
 #include "probe/command_check.hpp"
 
+#include <algorithm>
+#include <utility>
+
+#include "metrics/registry.hpp"
 #include "parse/output.hpp"
 
 namespace spe {
@@ -12,7 +16,74 @@ void fail_once(CommandVerdict& verdict, FailureReason reason, std::string detail
   verdict.detail = std::move(detail);
 }
 
+// A series as DerivedMetrics counts it: family and label set, for a histogram or summary without
+// its "le" or "quantile" (all lines of one such metric come from one command).
+std::string series_key(const metrics::MetricFamily& family, const metrics::Sample& sample) {
+  using metrics::MetricType;
+  const std::string_view bound = family.type == MetricType::histogram ? "le"
+                                 : family.type == MetricType::summary ? "quantile"
+                                                                      : "";
+  metrics::Labels labels;
+  for (const metrics::Label& label : sample.labels) {
+    if (label.name != bound) labels.push_back(label);
+  }
+  std::ranges::sort(labels, [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::string key = family.name;
+  for (const metrics::Label& label : labels) key += '\0' + label.name + '\0' + label.value;
+  return key;
+}
+
+std::string with_article(metrics::MetricType type) {
+  const std::string name(to_string(type));
+  return (type == metrics::MetricType::untyped ? "an " : "a ") + name;
+}
+
 }  // namespace
+
+std::optional<std::string> DerivedMetrics::clash(const std::vector<metrics::MetricFamily>& families,
+                                                 std::set<std::string>& series) const {
+  for (const metrics::MetricFamily& family : families) {
+    if (const auto it = families_.find(family.name); it != families_.end()) {
+      if (it->second.type != family.type) {
+        return "family " + family.name + " is " + with_article(family.type) + " here but " +
+               with_article(it->second.type) + " from command \"" + commands_[it->second.command] + "\"";
+      }
+    } else {
+      for (const std::string& line : metrics::line_names(family)) {
+        if (const auto other = lines_.find(line); other != lines_.end()) {
+          return "family " + family.name + " writes " + line + ", as family " + other->second +
+                 " from command \"" + commands_[families_.at(other->second).command] + "\" does";
+        }
+      }
+    }
+    for (const metrics::Sample& sample : family.samples) {
+      std::string key = series_key(family, sample);
+      if (const auto earlier = series_.find(key); earlier != series_.end()) {
+        return "series " + metrics::series_text(family, sample) + " came from command \"" +
+               commands_[earlier->second] + "\" already";
+      }
+      series.insert(std::move(key));
+    }
+  }
+  return std::nullopt;
+}
+
+void DerivedMetrics::admit(const Command& command, CommandVerdict& verdict) {
+  std::set<std::string> series;
+  if (const auto why = clash(verdict.derived, series)) {
+    verdict.derived.clear();
+    fail_once(verdict, FailureReason::command_output, "output of \"" + command.name + "\": " + *why);
+    verdict.success = false;
+    return;
+  }
+  const std::size_t index = commands_.size();
+  commands_.push_back(command.name);
+  for (const metrics::MetricFamily& family : verdict.derived) {
+    if (!families_.try_emplace(family.name, Origin{family.type, index}).second) continue;
+    for (const std::string& line : metrics::line_names(family)) lines_.emplace(line, family.name);
+  }
+  while (!series.empty()) series_.emplace(std::move(series.extract(series.begin()).value()), index);
+}
 
 CommandVerdict evaluate_command(const Command& command, const CommandOutcome& outcome) {
   CommandVerdict verdict;
@@ -40,7 +111,8 @@ CommandVerdict evaluate_command(const Command& command, const CommandOutcome& ou
   }
   auto derived = derive_metrics(command, outcome.output);
   if (derived) {
-    verdict.derived = std::move(*derived);
+    verdict.derived = std::move(derived->families);
+    verdict.notes = std::move(derived->notes);
   } else {
     fail_once(verdict, FailureReason::command_output,
               "output of \"" + command.name + "\": " + derived.error().message);

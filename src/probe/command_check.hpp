@@ -2,7 +2,10 @@
 // from its output. Pure: the prober gathers the outcome, this decides.
 #pragma once
 
+#include <cstddef>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,11 +28,40 @@ struct CommandVerdict {
   std::optional<FailureReason> failure;  // timeout, command_exit or command_output
   std::string detail;                    // one line, for the probe log
   std::vector<metrics::MetricFamily> derived;
+  std::vector<std::string> notes;  // what the output left out on purpose, for the probe's debug log
 };
 
 // Order of checks: timeout, signal, exit status (skipped when the output was cut and no status
 // arrived), then output (expect, expect_not, derived gauges). Derived gauges are computed whenever
 // the command produced output to the end or to the cap, even if its exit status was wrong.
 CommandVerdict evaluate_command(const Command& command, const CommandOutcome& outcome);
+
+// The module's metrics of one probe, gathered command by command in the order run. Families of one
+// name from several commands merge (one gauge name read by two text commands), but a series comes
+// from one command only (for a histogram or summary: its label set without "le" or "quantile"),
+// one name has one type, and no family writes a line name another one writes in either exposition
+// format (counter foo and gauge foo_total both write foo_total in OpenMetrics). A command whose
+// families do not fit fails with command_output and a reason naming the earlier command, and adds
+// none of them: one command's output never silently replaces or drops another's. Not thread-safe:
+// one probe owns one.
+class DerivedMetrics {
+ public:
+  // Keeps verdict.derived if it fits with what the earlier commands added; otherwise clears it and
+  // fails the verdict (an earlier failure of the command stays its reason).
+  void admit(const Command& command, CommandVerdict& verdict);
+
+ private:
+  struct Origin {
+    metrics::MetricType type = metrics::MetricType::gauge;
+    std::size_t command = 0;  // index into commands_
+  };
+  std::optional<std::string> clash(const std::vector<metrics::MetricFamily>& families,
+                                   std::set<std::string>& series) const;
+
+  std::vector<std::string> commands_;           // names of the commands admitted so far
+  std::map<std::string, Origin> families_;      // family name -> type and first command
+  std::map<std::string, std::string> lines_;    // line name -> the family writing it
+  std::map<std::string, std::size_t> series_;   // family and label set -> command index
+};
 
 }  // namespace spe

@@ -387,6 +387,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void record_command(const Command& command, CommandVerdict verdict) {
+    derived_metrics_.admit(command, verdict);
     CommandReport& entry = report_.commands[next_command_];
     entry.exit_status = outcome_.exit_status;
     entry.exit_signal = outcome_.exit_signal;
@@ -403,6 +404,11 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
          {"truncated", outcome_.truncated ? "true" : "false"},
          {"duration_seconds", std::to_string(std::chrono::duration<double>(entry.duration).count())},
          {"result", verdict.success ? "success" : verdict.detail}});
+    if (!verdict.notes.empty()) {
+      std::string notes;
+      for (const std::string& note : verdict.notes) notes += (notes.empty() ? "" : "; ") + note;
+      log("debug", "output left out", {{"command", command.name}, {"detail", std::move(notes)}});
+    }
     if (!verdict.success && !command_failure_) command_failure_ = {*verdict.failure, verdict.detail};
   }
 
@@ -559,6 +565,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   CommandOutcome outcome_;
   std::size_t received_ = 0;
   std::optional<std::pair<FailureReason, std::string>> command_failure_;
+  DerivedMetrics derived_metrics_;  // what the commands run so far derived, for clashes
 };
 
 }  // namespace

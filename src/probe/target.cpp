@@ -121,6 +121,11 @@ std::optional<Error> check_host_name(std::string_view host) {
                    std::nullopt};
     }
   }
+  // "0x7f.1" is 127.0.0.1 to the resolver: an address, which a glob for names must never match.
+  if (const auto address = ambiguous_ipv4(host)) {
+    return Error{ErrorCode::invalid_argument,
+                 "an IPv4 address in a form that is ambiguous, write it as " + *address, std::nullopt};
+  }
   // A fully qualified name may end in '.'; it does not count toward the limits.
   const std::string_view name = host.ends_with('.') ? host.substr(0, host.size() - 1) : host;
   if (name.size() > kMaxHostNameLength) {
@@ -146,6 +151,17 @@ std::optional<Error> check_host_name(std::string_view host) {
 }
 
 }  // namespace
+
+std::optional<std::string> ambiguous_ipv4(std::string_view host) {
+  if (host.ends_with('.')) host.remove_suffix(1);
+  if (host.empty() || has_nul(host) || is_ipv4(host)) return std::nullopt;
+  const std::string copy(host);
+  in_addr addr{};
+  if (inet_aton(copy.c_str(), &addr) == 0) return std::nullopt;
+  char text[INET_ADDRSTRLEN];
+  if (inet_ntop(AF_INET, &addr, text, sizeof text) == nullptr) return std::nullopt;
+  return std::string(text);
+}
 
 std::string Target::to_string(std::uint16_t default_port) const {
   const std::string port_text = std::to_string(port.value_or(default_port));

@@ -21,7 +21,14 @@ struct Target {
 };
 
 // Error code invalid_argument with a message that says what is wrong with the target
-// (empty, bad port, unbalanced brackets, characters not allowed in a host name, ...).
+// (empty, bad port, unbalanced brackets, characters not allowed in a host name, an IPv4 address
+// in a form other than the dotted quad, ...).
 Result<Target> parse_target(std::string_view text);
+
+// The dotted quad of `host` (a trailing '.' ignored) when inet_aton reads it as an IPv4 address
+// that inet_pton refuses: "0x7f.1", "0x7f000001", "2130706433", "127.1", "0177.0.0.1" all give
+// "127.0.0.1". getaddrinfo reads such text the same way and connects to that address, so it is an
+// address, never a host name; nullopt for a dotted quad and for anything inet_aton refuses.
+std::optional<std::string> ambiguous_ipv4(std::string_view host);
 
 }  // namespace spe

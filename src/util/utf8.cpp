@@ -37,6 +37,16 @@ std::size_t valid_utf8_prefix(std::string_view text, std::size_t& bad) {
   return length;
 }
 
+bool is_valid_utf8(std::string_view text) {
+  while (!text.empty()) {
+    std::size_t bad = 0;
+    const std::size_t length = valid_utf8_prefix(text, bad);
+    if (length == 0) return false;
+    text.remove_prefix(length);
+  }
+  return true;
+}
+
 std::string sanitize_utf8(std::string_view text) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   std::string out;

@@ -12,6 +12,9 @@ namespace spe {
 // practice for U+FFFD substitution" replaces. Rejects overlongs, surrogates and > U+10FFFF.
 std::size_t valid_utf8_prefix(std::string_view text, std::size_t& bad);
 
+// Whether `text` is well-formed UTF-8 throughout (valid_utf8_prefix accepts every part).
+bool is_valid_utf8(std::string_view text);
+
 // `text` with every ill-formed part replaced by U+FFFD.
 std::string sanitize_utf8(std::string_view text);
 

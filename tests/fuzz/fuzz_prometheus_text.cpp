@@ -13,13 +13,15 @@
 namespace {
 
 void check_round_trip(std::string_view text, std::string_view prefix) {
-  const auto families = spe::parse_prometheus_text(text, prefix);
-  if (!families) return;
-  const std::string written = spe::metrics::write_text(*families);
+  const auto parsed = spe::parse_prometheus_text(text, prefix);
+  if (!parsed) return;
+  const auto& families = parsed->families;
+  const std::string written = spe::metrics::write_text(families);
   const auto again = spe::parse_prometheus_text(written, "");
-  if (!again || again->size() != families->size()) std::abort();
-  for (std::size_t i = 0; i < families->size(); ++i) {
-    if ((*again)[i].name != (*families)[i].name || (*again)[i].samples.size() != (*families)[i].samples.size()) {
+  if (!again || again->families.size() != families.size() || !again->notes.empty()) std::abort();
+  for (std::size_t i = 0; i < families.size(); ++i) {
+    if (again->families[i].name != families[i].name ||
+        again->families[i].samples.size() != families[i].samples.size()) {
       std::abort();
     }
   }

@@ -44,6 +44,22 @@ struct CommandBed {
               "[[modules.huge.commands]]\nname = \"zeros\"\ncommand = \"head -c 50000000 /dev/zero\"\n\n";
     config += "[modules.killed]\n" + login +
               "[[modules.killed.commands]]\nname = \"term\"\ncommand = \"kill -TERM $$\"\n\n";
+    // Three commands writing one series foo: the first one's value stays, the later ones fail.
+    config += "[modules.clash]\n" + login +
+              "[[modules.clash.commands]]\nname = \"first\"\ncommand = \"echo foo 1\"\nformat = \"prometheus\"\n"
+              "[[modules.clash.commands]]\nname = \"again\"\ncommand = \"echo foo 2\"\nformat = \"prometheus\"\n"
+              "[[modules.clash.commands]]\nname = \"gauge\"\ncommand = \"echo foo 3\"\n"
+              "[[modules.clash.commands.gauges]]\nname = \"foo\"\nregex = \"foo (?P<value>[0-9]+)\"\n\n";
+    // What Python's prometheus_client writes for a counter and a histogram: a _created gauge each.
+    config += "[modules.python_client]\n" + login +
+              "[[modules.python_client.commands]]\nname = \"client\"\nformat = \"prometheus\"\n" +
+              R"(command = """printf '# HELP requests_total Requests.\n# TYPE requests_total counter\n)"
+              R"(requests_total 3.0\n# HELP requests_created Requests.\n# TYPE requests_created gauge\n)"
+              R"(requests_created 1.7e+09\n# HELP latency_seconds Latency.\n# TYPE latency_seconds histogram\n)"
+              R"(latency_seconds_bucket{le="0.5"} 1.0\nlatency_seconds_bucket{le="+Inf"} 2.0\n)"
+              R"(latency_seconds_count 2.0\nlatency_seconds_sum 1.5\n# HELP latency_seconds_created Latency.\n)"
+              R"(# TYPE latency_seconds_created gauge\nlatency_seconds_created 1.7e+09\n'""")"
+              "\n\n";
     const auto path = dir.path() / "exporter.toml";
     write_file(path, config);
     exporter = std::make_unique<ExporterProcess>(path.string());
@@ -153,4 +169,52 @@ TEST_CASE("a command killed by a signal reports the signal", "[integration]") {
   CHECK(failure_reason_of(body) == "command_exit");
   CHECK(command_metric(body, "probe_ssh_command_exit_status", "term") == -1);
   CHECK(metric_value(body, "probe_ssh_command_exit_signal", {{"command", "term"}, {"signal", "TERM"}}) == 1);
+}
+
+TEST_CASE("a series a later command writes again fails that command with command_output", "[integration]") {
+  const std::string body = CommandBed::shared().probe("clash");
+  INFO(body);
+  CHECK(metric_value(body, "probe_success") == 0);
+  CHECK(failure_reason_of(body) == "command_output");
+  CHECK(command_metric(body, "probe_ssh_command_success", "first") == 1);
+  CHECK(command_metric(body, "probe_ssh_command_success", "again") == 0);
+  CHECK(command_metric(body, "probe_ssh_command_success", "gauge") == 0);
+  CHECK(command_metric(body, "probe_ssh_command_exit_status", "again") == 0);
+  CHECK(count_series(body, "foo") == 1);
+  CHECK(metric_value(body, "foo") == 1);
+  // The reason is in the probe's log.
+  const auto debug = http_get(CommandBed::shared().exporter->port(),
+                              "/probe?target=" + TestSshd::shared().target() + "&module=clash&debug=true");
+  CHECK(debug.body.find("output of \\\"again\\\": series foo came from command \\\"first\\\" already") !=
+        std::string::npos);
+}
+
+TEST_CASE("prometheus_client's output passes through in both formats, its _created gauges dropped", "[integration]") {
+  auto& bed = CommandBed::shared();
+  const std::string body = bed.probe("python_client");  // passes promtool check metrics
+  INFO(body);
+  CHECK(metric_value(body, "probe_success") == 1);
+  CHECK(command_metric(body, "probe_ssh_command_success", "client") == 1);
+  CHECK(metric_value(body, "requests_total") == 3);
+  CHECK(metric_value(body, "latency_seconds_bucket", {{"le", "+Inf"}}) == 2);
+  CHECK(body.find("_created") == std::string::npos);
+
+  const std::string probe = "/probe?target=" + TestSshd::shared().target() + "&module=python_client";
+  const auto om = http_get(bed.exporter->port(), probe, {{"Accept", "application/openmetrics-text;version=1.0.0"}});
+  INFO(om.body);
+  REQUIRE(om.status == 200);
+  CHECK(om.body.ends_with("\n# EOF\n"));
+  const auto parsed = promtool_parse_openmetrics(om.body);
+  INFO(parsed.output);
+  CHECK(parsed.exit_code == 0);
+  CHECK(metric_value(om.body, "probe_success") == 1);
+  CHECK(metric_value(om.body, "requests_total") == 3);
+  CHECK(metric_value(om.body, "latency_seconds_count") == 2);
+  CHECK(om.body.find("_created") == std::string::npos);
+
+  // Why the gauges are missing is in the probe's log, once for the command.
+  const auto debug = http_get(bed.exporter->port(), probe + "&debug=true");
+  CHECK(debug.body.find("dropped requests_created: the created timestamp of counter requests_total, which this "
+                        "exporter does not expose; dropped latency_seconds_created: the created timestamp of "
+                        "histogram latency_seconds, which this exporter does not expose") != std::string::npos);
 }

@@ -282,6 +282,27 @@ TEST_CASE("allowed_targets: a target outside gets 403 before any packet is sent"
   CHECK(outside.connections() == 0);
 }
 
+TEST_CASE("allowed_targets: an IPv4 address in another form than a dotted quad is no host name for a glob",
+          "[integration]") {
+  // inet_aton, and so getaddrinfo, reads all of these as 127.0.0.1, which the list does not allow:
+  // "*" is for names and 127.0.1.0/24 does not hold 127.0.0.1.
+  AdversarialServer outside(Misbehaviour::silent);
+  const std::string port_text = std::to_string(outside.port());
+  const Exporter exporter(key_module("key", "timeout = \"1s\"\nallowed_targets = [\"*:*\", \"127.0.1.0/24:*\"]"));
+  const unsigned short port = exporter.port();
+  for (const std::string host : {"0x7f.1", "0x7f000001", "2130706433", "127.1", "0177.0.0.1", "0x7f.1."}) {
+    const std::string target = host + ":" + port_text;
+    INFO(target);
+    const auto response = http_get(port, probe_path("key", target));
+    CHECK(response.status == 400);
+    CHECK(response.body == "invalid target \"" + target +
+                               "\": an IPv4 address in a form that is ambiguous, write it as 127.0.0.1\n");
+  }
+  CHECK(rejected(port, "bad_target") == 6);
+  std::this_thread::sleep_for(100ms);
+  CHECK(outside.connections() == 0);
+}
+
 TEST_CASE("--probe.max-concurrent: probes beyond it get 503 with Retry-After, counted as overload",
           "[integration][concurrency]") {
   AdversarialServer silent(Misbehaviour::silent);

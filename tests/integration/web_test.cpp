@@ -17,7 +17,6 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "http/server.hpp"
@@ -113,18 +112,6 @@ std::size_t count_of(std::string_view text, std::string_view what) {
 std::string header_of(const HttpResponse& response, const std::string& name) {
   const auto it = response.headers.find(name);
   return it == response.headers.end() ? "" : it->second;
-}
-
-// Prometheus' own OpenMetrics parser, as promtool runs it to backfill: it wants timestamps, so every
-// sample line gets one. Exit 0 when it accepts the text.
-CommandResult promtool_parse_openmetrics(const std::string& text) {
-  TempDir dir{"spe-om"};
-  std::ostringstream stamped;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) stamped << line << (line.starts_with("#") ? "" : " 1700000000") << '\n';
-  write_file(dir.path() / "input.om", stamped.str());
-  return run_command({"promtool", "tsdb", "create-blocks-from", "openmetrics", (dir.path() / "input.om").string(),
-                      (dir.path() / "blocks").string()});
 }
 
 // A CA; a server certificate for 127.0.0.1 signed by it; a client certificate signed by it; and a

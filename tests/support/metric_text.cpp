@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 namespace spe::test {
 namespace {
@@ -140,6 +141,16 @@ std::optional<std::string> label_value(std::string_view text, std::string_view n
 
 CommandResult promtool_check_metrics(std::string_view text) {
   return run_command({"promtool", "check", "metrics"}, std::string(text), std::chrono::seconds{60});
+}
+
+CommandResult promtool_parse_openmetrics(std::string_view text) {
+  TempDir dir{"spe-om"};
+  std::ostringstream stamped;
+  std::istringstream lines{std::string(text)};
+  for (std::string line; std::getline(lines, line);) stamped << line << (line.starts_with("#") ? "" : " 1700000000") << '\n';
+  write_file(dir.path() / "input.om", stamped.str());
+  return run_command({"promtool", "tsdb", "create-blocks-from", "openmetrics", (dir.path() / "input.om").string(),
+                      (dir.path() / "blocks").string()});
 }
 
 }  // namespace spe::test

@@ -38,4 +38,8 @@ std::optional<std::string> label_value(std::string_view text, std::string_view n
 // Runs `promtool check metrics` with text on stdin (exit 0 clean, 1 parse error, 3 lint findings).
 CommandResult promtool_check_metrics(std::string_view text);
 
+// Prometheus' own OpenMetrics parser, as promtool runs it to backfill: it wants timestamps, so every
+// sample line gets one. Exit 0 when it accepts the text.
+CommandResult promtool_parse_openmetrics(std::string_view text);
+
 }  // namespace spe::test

@@ -119,6 +119,9 @@ TEST_CASE("allowlist: bad patterns are errors that quote the pattern", "[unit][a
                    "such as 10.0.0.0/24"},
       {"1.2.3", "invalid pattern \"1.2.3\": host patterns match names only; write addresses as a CIDR such as "
                 "10.0.0.0/24"},
+      {"0x7f.1", "invalid pattern \"0x7f.1\": an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
+      {"0x0a000001:*", "invalid pattern \"0x0a000001:*\": an IPv4 address in a form that is ambiguous, write "
+                       "it as 10.0.0.1"},
       {"db 1", "invalid pattern \"db 1\": a host pattern may hold letters, digits, '-', '.', '_', '*' and '?' "
                "only"},
       {"user@db1", "invalid pattern \"user@db1\": a host pattern may hold letters, digits, '-', '.', '_', '*' "
@@ -190,4 +193,16 @@ TEST_CASE("allowlist: an address with a NUL byte is no address", "[unit][allowli
     CAPTURE(pattern.size());
     CHECK_FALSE(spe::parse_target_pattern(pattern).has_value());
   }
+}
+
+TEST_CASE("allowlist: a name inet_aton reads as an IPv4 address never matches a glob", "[unit][allowlist]") {
+  // parse_target refuses such targets; the allowlist must not depend on it: getaddrinfo would
+  // connect to the address they encode, which no glob is for.
+  const auto star = spe::parse_target_pattern("*");
+  REQUIRE(star.has_value());
+  for (const std::string host : {"0x7f.1", "0x7f000001", "2130706433", "127.1", "0x7f.1."}) {
+    CAPTURE(host);
+    CHECK_FALSE(spe::pattern_allows(*star, host, false, kModulePort, kModulePort));
+  }
+  CHECK(spe::pattern_allows(*star, "0x7g.example", false, kModulePort, kModulePort));
 }

@@ -65,6 +65,21 @@ TEST_CASE("logfmt quotes values with space, '=', '\"', control characters or not
         "ts=2026-11-21T22:29:51.123Z level=warn msg=m v=" + written);
 }
 
+TEST_CASE("logfmt replaces invalid UTF-8 as the json format does, inside quotes", "[unit][log]") {
+  const auto [value, written] = GENERATE(table<std::string, std::string>({
+      {"caf\xc3\xa9 \xe2\x82\xac", "\"caf\xc3\xa9 \xe2\x82\xac\""},
+      {"bad\xff", "\"bad\\ufffd\""},
+      {"cut\xe2\x82", "\"cut\\ufffd\""},
+      {"overlong\xc0\xaf", "\"overlong\\ufffd\\ufffd\""},
+      {"surrogate\xed\xa0\x80", "\"surrogate\\ufffd\\ufffd\\ufffd\""},
+      {"\x80 and \"q\"", "\"\\ufffd and \\\"q\\\"\""},
+  }));
+  CAPTURE(value);
+  const spe::LogField field{"v", value};
+  CHECK(spe::format_log_line(LogFormat::logfmt, kFixedTime, LogLevel::info, value, {&field, 1}) ==
+        "ts=2026-11-21T22:29:51.123Z level=info msg=" + written + " v=" + written);
+}
+
 TEST_CASE("logfmt keys that would break the line have those characters replaced", "[unit][log]") {
   const std::vector<spe::LogField> fields{{"a b", "1"}, {"k=v", "2"}, {"", "3"}};
   CHECK(spe::format_log_line(LogFormat::logfmt, kFixedTime, LogLevel::info, "m", fields) ==

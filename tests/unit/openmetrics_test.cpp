@@ -23,6 +23,7 @@
 #include "metrics/from_report.hpp"
 #include "metrics/model.hpp"
 #include "metrics/process.hpp"
+#include "parse/output.hpp"
 #include "probe/report.hpp"
 
 using namespace spe::metrics;
@@ -405,4 +406,41 @@ TEST_CASE("Prometheus' OpenMetrics parser (via promtool) accepts the writer's ou
   const auto refused = promtool_parse_openmetrics(write_text(families));
   INFO(refused.output);
   CHECK(refused.exit_code != 0);
+}
+
+TEST_CASE("passthrough text the parser accepts is valid OpenMetrics, with every sample", "[unit][openmetrics]") {
+  // What a command with format = "prometheus" may print: every type, a counter with and without
+  // _total, labelled histograms with signed and exponent bounds, NaN where OpenMetrics allows it,
+  // and the _created gauges Python's prometheus_client writes beside counters, histograms and
+  // summaries, which are dropped.
+  const auto parsed = spe::parse_prometheus_text(
+      "# TYPE jobs counter\njobs{q=\"a\"} 3\n# TYPE bytes_total counter\nbytes_total 0\n"
+      "# TYPE bytes_created gauge\nbytes_created 1.7e+09\njobs_created{q=\"a\"} 1.7e+09\n"
+      "# TYPE t gauge\nt NaN\nt_total 1\n"
+      "# TYPE h_seconds histogram\n"
+      "h_seconds_bucket{x=\"1\",le=\"-1\"} 0\nh_seconds_bucket{x=\"1\",le=\"+1\"} 2\n"
+      "h_seconds_bucket{x=\"1\",le=\"1e3\"} 2\nh_seconds_bucket{x=\"1\",le=\"+Inf\"} 3\n"
+      "h_seconds_sum{x=\"1\"} -0.5\nh_seconds_count{x=\"1\"} 3\nh_seconds_bucket{x=\"2\",le=\"+Inf\"} 0\n"
+      "# TYPE s summary\ns{quantile=\"0\"} NaN\ns{quantile=\"1\"} 4\ns_sum 4\ns_count 1\n"
+      "# TYPE h_seconds_created gauge\nh_seconds_created{x=\"1\"} 1.7e+09\ns_created 1.7e+09\n"
+      "loose 1\n",
+      "app_");
+  INFO((parsed ? std::string() : parsed.error().message));
+  REQUIRE(parsed.has_value());
+  const std::string text = write_text(parsed->families);
+  const std::string openmetrics = write_openmetrics(parsed->families);
+  INFO(openmetrics);
+  CHECK(openmetrics_problems(openmetrics) == std::vector<std::string>{});
+  const auto accepted = promtool_parse_openmetrics(openmetrics);
+  INFO(accepted.output);
+  CHECK(accepted.exit_code == 0);
+  const auto sample_lines = [](const std::string& body) {
+    std::size_t count = 0;
+    std::istringstream lines(body);
+    for (std::string line; std::getline(lines, line);) count += line.starts_with('#') ? 0 : 1;
+    return count;
+  };
+  CHECK(sample_lines(openmetrics) == sample_lines(text));
+  CHECK(sample_lines(text) == 16);
+  CHECK(parsed->notes.size() == 4);
 }

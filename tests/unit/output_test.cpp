@@ -248,9 +248,10 @@ TEST_CASE("derive_metrics picks the parser the format calls for", "[unit][output
   prometheus.prefix = "app_";
   const auto families = spe::derive_metrics(prometheus, "up 1\n");
   REQUIRE(families.has_value());
-  REQUIRE(families->size() == 1);
-  CHECK((*families)[0].name == "app_up");
+  REQUIRE(families->families.size() == 1);
+  CHECK(families->families[0].name == "app_up");
   const auto text = spe::derive_metrics(command_with({rule("v", R"(^(?P<value>\d+)$)")}), "5\n");
   REQUIRE(text.has_value());
-  CHECK((*text)[0].samples[0].value == 5);
+  CHECK(text->families[0].samples[0].value == 5);
+  CHECK(text->notes.empty());
 }

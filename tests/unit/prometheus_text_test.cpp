@@ -17,7 +17,7 @@ std::vector<MetricFamily> parse_ok(std::string_view text, std::string_view prefi
   auto result = spe::parse_prometheus_text(text, prefix);
   INFO((result ? std::string() : result.error().message));
   REQUIRE(result.has_value());
-  return std::move(*result);
+  return std::move(result->families);
 }
 
 std::string parse_error(std::string_view text, std::string_view prefix = "") {
@@ -177,11 +177,127 @@ TEST_CASE("each kind of invalid Prometheus text is refused with its line",
       Row{"ssh_probe_exporter_up 1\n",
           "metric ssh_probe_exporter_up: probe_* and ssh_probe_exporter_* are the exporter's own "
           "names"},
-      Row{"# TYPE h histogram\nh_sum 1\n# TYPE h_count gauge\nh_count 2\n",
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\n# TYPE h_count gauge\nh_count 2\n",
           "family h_count clashes with family h on h_count"},
   }));
   CAPTURE(text);
   CHECK(parse_error(text) == expected);
+}
+
+TEST_CASE("text that OpenMetrics forbids is refused, so both answer formats carry the same samples",
+          "[unit][output][prometheus_text]") {
+  using Row = std::tuple<std::string, std::string>;
+  const auto [text, expected] = GENERATE(table<std::string, std::string>({
+      // Two families under one OpenMetrics name: counter foo is foo_total there.
+      Row{"# TYPE foo counter\nfoo 1\n# TYPE foo_total gauge\nfoo_total 2\n",
+          "family foo_total clashes with family foo on foo_total"},
+      Row{"# TYPE foo_total counter\nfoo_total 1\n# TYPE foo gauge\nfoo 2\n",
+          "family foo clashes with family foo_total on foo"},
+      // Only a gauge or untyped X_created is prometheus_client's created timestamp (dropped below).
+      Row{"# TYPE foo counter\nfoo 1\n# TYPE foo_created counter\nfoo_created 2\n",
+          "family foo_created clashes with family foo on foo_created"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\n# TYPE h_created summary\nh_created_count 1\n",
+          "family h_created clashes with family h on h_created"},
+      Row{"# TYPE c counter\nc -1\n", "c -1: a counter is never NaN or negative"},
+      Row{"# TYPE c counter\nc NaN\n", "c NaN: a counter is never NaN or negative"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",
+          "histogram h_bucket{le=\"1\"} has no bucket with le=\"+Inf\""},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_bucket{le=\"1\"} 1\n",
+          "h_bucket{le=\"1\"} 1: buckets must come in increasing order of \"le\", each bound once"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 1\n",
+          "h_bucket{le=\"1.0\"} 1: buckets must come in increasing order of \"le\", each bound once"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"NaN\"} 1\n", "h_bucket{le=\"NaN\"} 1: \"le\" must be a number"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\n",
+          "h_bucket{le=\"+Inf\"} 2: buckets are cumulative: a bucket never counts fewer than the one before"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1.5\n", "h_bucket{le=\"+Inf\"} 1.5: a count is a whole number"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} -1\n",
+          "h_bucket{le=\"+Inf\"} -1: a counter is never NaN or negative"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_count 3\n",
+          "h_count 3: _count must equal the le=\"+Inf\" bucket, 2"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum NaN\n", "h_sum NaN: a _sum is never NaN"},
+      Row{"# TYPE h histogram\nh_bucket{le=\"0\"} 0\nh_bucket{le=\"+Inf\"} 2\nh_sum -1\n",
+          "h_sum -1: a negative _sum needs a bucket with a negative bound"},
+      Row{"# TYPE h histogram\nh_bucket{a=\"1\",le=\"+Inf\"} 1\nh_bucket{a=\"2\",le=\"+Inf\"} 1\nh_count{a=\"1\"} 1\n",
+          "lines of h_count{a=\"1\"} must be together, not split by another metric"},
+      Row{"# TYPE s summary\ns{quantile=\"2\"} 1\n", "s{quantile=\"2\"} 1: \"quantile\" must be a number from 0 to 1"},
+      Row{"# TYPE s summary\ns{quantile=\"-0.5\"} 1\n",
+          "s{quantile=\"-0.5\"} 1: \"quantile\" must be a number from 0 to 1"},
+      Row{"# TYPE s summary\ns{quantile=\"NaN\"} 1\n", "s{quantile=\"NaN\"} 1: \"quantile\" must be a number from 0 to 1"},
+      Row{"# TYPE s summary\ns_sum -1\n", "s_sum -1: a counter is never NaN or negative"},
+      Row{"# TYPE s summary\ns_count 0.5\n", "s_count 0.5: a count is a whole number"},
+  }));
+  CAPTURE(text);
+  CHECK(parse_error(text) == expected);
+}
+
+TEST_CASE("a gauge X_created beside a counter, histogram or summary X is dropped with a note",
+          "[unit][output][prometheus_text]") {
+  // Python's prometheus_client writes the created timestamp so in the text format; in OpenMetrics the
+  // name is X's own _created line, which the exporter does not write.
+  using Row = std::tuple<std::string, std::string, std::string, std::string>;
+  const auto [why, text, kept, note] = GENERATE(table<std::string, std::string, std::string, std::string>({
+      Row{"counter with _total, then its gauge, as prometheus_client writes it",
+          "# HELP requests_total Requests.\n# TYPE requests_total counter\nrequests_total{path=\"/\"} 3.0\n"
+          "# HELP requests_created Requests.\n# TYPE requests_created gauge\nrequests_created{path=\"/\"} 1.7e+09\n",
+          "requests_total", "dropped requests_created: the created timestamp of counter requests_total"},
+      Row{"untyped foo_created first, then counter foo_total",
+          "foo_created 1.7e+09\n# TYPE foo_total counter\nfoo_total 1\n", "foo_total",
+          "dropped foo_created: the created timestamp of counter foo_total"},
+      Row{"histogram, then its gauge",
+          "# TYPE h histogram\nh_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 2\n"
+          "# TYPE h_created gauge\nh_created 1.7e+09\n",
+          "h", "dropped h_created: the created timestamp of histogram h"},
+      Row{"gauge first, then its summary",
+          "# TYPE s_created gauge\ns_created 1.7e+09\n# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 1\ns_count 1\n",
+          "s", "dropped s_created: the created timestamp of summary s"},
+  }));
+  CAPTURE(why);
+  const auto parsed = spe::parse_prometheus_text(text, "");
+  INFO((parsed ? std::string() : parsed.error().message));
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->families.size() == 1);
+  CHECK(parsed->families[0].name == kept);
+  CHECK(parsed->notes == std::vector<std::string>{note + ", which this exporter does not expose"});
+  const auto check = promtool_check(spe::metrics::write_text(parsed->families));
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+
+  const auto prefixed = spe::parse_prometheus_text(text, "app_");
+  REQUIRE(prefixed.has_value());
+  CHECK(prefixed->notes.size() == 1);
+  CHECK(prefixed->notes[0].starts_with("dropped app_"));
+}
+
+TEST_CASE("a family X_created without a counter, histogram or summary X is an ordinary family",
+          "[unit][output][prometheus_text]") {
+  const auto [text, count] = GENERATE(table<std::string, std::size_t>({
+      {"# TYPE foo_created gauge\nfoo_created 1.7e+09\n", 1},
+      {"# TYPE foo_created gauge\nfoo_created 1.7e+09\n# TYPE bar counter\nbar 1\n", 2},
+      {"foo_created 1.7e+09\n# TYPE foo gauge\nfoo 1\n", 2},
+      {"# TYPE foo counter\nfoo_created 1.7e+09\n", 1},  // foo declared, but without samples
+  }));
+  CAPTURE(text);
+  const auto parsed = spe::parse_prometheus_text(text, "");
+  INFO((parsed ? std::string() : parsed.error().message));
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->notes.empty());
+  REQUIRE(parsed->families.size() == count);
+  CHECK(parsed->families[0].name == "foo_created");
+  CHECK(parsed->families[0].samples.size() == 1);
+}
+
+TEST_CASE("what OpenMetrics allows passes through as the text format allows it", "[unit][output][prometheus_text]") {
+  const auto families = parse_ok(
+      "# TYPE h histogram\n"
+      "h_bucket{a=\"1\",le=\"-1\"} 0\nh_bucket{a=\"1\",le=\"+1\"} 1\nh_bucket{a=\"1\",le=\"+Inf\"} 1\n"
+      "h_sum{a=\"1\"} -0.5\nh_count{a=\"1\"} 1\n"
+      "h_bucket{a=\"2\",le=\"+Inf\"} 0\n"
+      "# TYPE s summary\ns{quantile=\"0\"} NaN\ns{quantile=\"1\"} -3\ns_sum 0\ns_count 0\n"
+      "# TYPE c counter\nc 0\n# TYPE g gauge\ng -1\ng_total NaN\n");
+  REQUIRE(families.size() == 5);
+  const std::string openmetrics = spe::metrics::write_openmetrics(families);
+  CHECK(openmetrics.find("h_bucket{a=\"1\",le=\"1.0\"} 1\n") != std::string::npos);
+  CHECK(openmetrics.find("c_total 0\n") != std::string::npos);
 }
 
 TEST_CASE("a prefix that makes an exporter name is refused", "[unit][output][prometheus_text]") {
@@ -221,10 +337,10 @@ TEST_CASE("hostile Prometheus text is an error within bounds", "[unit][output][p
       const auto result = spe::parse_prometheus_text(text, "");
       if (result) {
         // Whatever was accepted writes back as text the parser accepts again, unchanged.
-        const std::string written = spe::metrics::write_text(*result);
+        const std::string written = spe::metrics::write_text(result->families);
         const auto again = spe::parse_prometheus_text(written, "");
         REQUIRE(again.has_value());
-        CHECK(spe::metrics::write_text(*again) == written);
+        CHECK(spe::metrics::write_text(again->families) == written);
       }
     }
   }

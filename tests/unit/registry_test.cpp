@@ -1,6 +1,7 @@
 #include "metrics/registry.hpp"
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -125,7 +126,7 @@ TEST_CASE("the registry refuses invalid families and adds nothing", "[unit][metr
   CAPTURE(why);
   Registry registry;
   REQUIRE(registry.add(family("taken", MetricType::gauge, {sample({})})));
-  REQUIRE(registry.add(family("hist", MetricType::histogram, {sample({}, "_count")})));
+  REQUIRE(registry.add(family("hist", MetricType::histogram, {sample({{"le", "+Inf"}}, "_bucket"), sample({}, "_count")})));
 
   const auto result = registry.add(bad);
   REQUIRE_FALSE(result);
@@ -137,7 +138,8 @@ TEST_CASE("the registry refuses invalid families and adds nothing", "[unit][metr
 TEST_CASE("one label set under different suffixes is different series", "[unit][metrics]") {
   Registry registry;
   CHECK(registry.add(family("h", MetricType::histogram,
-                            {sample({{"module", "a"}}, "_sum"), sample({{"module", "a"}}, "_count"),
+                            {sample({{"module", "a"}, {"le", "+Inf"}}, "_bucket"), sample({{"module", "a"}}, "_sum"),
+                             sample({{"module", "a"}}, "_count"), sample({{"module", "b"}, {"le", "+Inf"}}, "_bucket"),
                              sample({{"module", "b"}}, "_sum")})));
   CHECK(registry.add(family("g", MetricType::gauge,
                             {sample({{"a", "1"}}), sample({{"a", "2"}}), sample({{"b", "1"}})})));
@@ -166,6 +168,23 @@ TEST_CASE("summaries take quantile lines, _sum and _count, and own those line na
   const auto le = registry.add(family("s", MetricType::summary, {sample({{"le", "1"}, {"quantile", "1"}})}));
   REQUIRE_FALSE(le);
   CHECK(le.error().message == "label \"le\" is reserved for histograms: s{le=\"1\",quantile=\"1\"}");
+}
+
+TEST_CASE("line names cover both formats: a counter's OpenMetrics name, _total and _created", "[unit][metrics]") {
+  using Names = std::set<std::string>;
+  CHECK(line_names(family("c_total", MetricType::counter, {})) == Names{"c", "c_created", "c_total"});
+  CHECK(line_names(family("c", MetricType::counter, {})) == Names{"c", "c_created", "c_total"});
+  CHECK(line_names(family("h", MetricType::histogram, {})) ==
+        Names{"h", "h_bucket", "h_count", "h_created", "h_sum"});
+  CHECK(line_names(family("s", MetricType::summary, {})) == Names{"s", "s_count", "s_created", "s_sum"});
+  CHECK(line_names(family("g_total", MetricType::gauge, {})) == Names{"g_total"});
+  Registry registry;
+  REQUIRE(registry.add(family("foo", MetricType::counter, {sample({})})));
+  for (const char* name : {"foo_total", "foo_created", "foo_total_created"}) {
+    CAPTURE(name);
+    const auto added = registry.add(family(name, MetricType::gauge, {sample({})}));
+    CHECK(added.has_value() == (std::string(name) == "foo_total_created"));
+  }
 }
 
 TEST_CASE("probe_* and ssh_probe_exporter_* are the exporter's own names", "[unit][metrics]") {

@@ -64,7 +64,16 @@ TEST_CASE("bad targets are invalid_argument saying what is wrong", "[unit][targe
       {"-host", "host name label \"-host\" starts or ends with '-'"},
       {"host-.example", "host name label \"host-\" starts or ends with '-'"},
       {"1.2.3.999", "not a valid IPv4 address"},
-      {"1.2.3", "not a valid IPv4 address"},
+      {"1.2.3", "an IPv4 address in a form that is ambiguous, write it as 1.2.0.3"},
+      // inet_aton (and so getaddrinfo) reads these as 127.0.0.1: addresses, never host names.
+      {"0x7f.1", "an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
+      {"0x7f.1.", "an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
+      {"0X7F000001:22", "an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
+      {"0x7f000001", "an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
+      {"2130706433", "an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
+      {"127.1", "an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
+      {"0177.0.0.1", "an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
+      {"0x7f.0x0.0.01", "an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
       {"host]:22", "invalid character ']' in host name"},
       {"http://host", "a URL is not a target; give host or host:port"},
       {"ssh://[::1]:22", "a URL is not a target; give host or host:port"},
@@ -75,6 +84,21 @@ TEST_CASE("bad targets are invalid_argument saying what is wrong", "[unit][targe
   REQUIRE_FALSE(target.has_value());
   CHECK(target.error().code == spe::ErrorCode::invalid_argument);
   CHECK(target.error().message == message);
+}
+
+TEST_CASE("ambiguous_ipv4 gives the dotted quad of what inet_aton reads, and nothing for names or dotted quads",
+          "[unit][target]") {
+  using spe::ambiguous_ipv4;
+  CHECK(ambiguous_ipv4("0x7f.1") == "127.0.0.1");
+  CHECK(ambiguous_ipv4("0xa.0x1") == "10.0.0.1");
+  CHECK(ambiguous_ipv4("1") == "0.0.0.1");
+  CHECK(ambiguous_ipv4("127.0.0.1") == std::nullopt);  // a dotted quad is simply an address
+  CHECK(ambiguous_ipv4("0x7g.1") == std::nullopt);     // a name (hex digits end at 'g')
+  CHECK(ambiguous_ipv4("deadbeef") == std::nullopt);
+  CHECK(ambiguous_ipv4("0xdeadbeef.example") == std::nullopt);
+  CHECK(ambiguous_ipv4("") == std::nullopt);
+  CHECK(ambiguous_ipv4(".") == std::nullopt);
+  CHECK(ambiguous_ipv4(std::string_view("0x7f.1\0x", 8)) == std::nullopt);
 }
 
 TEST_CASE("host names are limited to 63 characters a label and 253 in all", "[unit][target]") {
