@@ -48,8 +48,6 @@ class Context {
   std::filesystem::path dir_;
 };
 
-// PEM certificates, keys and CA bundles: a bigger file is not one.
-constexpr std::size_t kMaxTlsFileSize = 4 << 20;
 
 Result<void> check_keys(const Context& ctx, const toml::table& table, std::string_view prefix,
                         std::initializer_list<std::string_view> known) {

@@ -143,6 +143,21 @@ TEST_CASE("startup and --config.check refuse a FIFO at once, naming it", "[integ
   CHECK(started.exit_code == 1);
   CHECK(contains(started.output, "cannot load config"));
   CHECK(contains(started.output, "not a regular file (a FIFO)"));
+
+  // The web config's TLS files too.
+  fs::remove(fifo);
+  write_file(fifo, "pw\n", 0600);
+  const fs::path key = files.dir.path() / "tls.key";
+  REQUIRE(::mkfifo(key.c_str(), 0600) == 0);
+  write_file(files.dir.path() / "tls.crt", "not read further than the key\n");
+  const std::string web = (files.dir.path() / "web.toml").string();
+  write_file(web, "[tls]\ncert_file = \"tls.crt\"\nkey_file = \"tls.key\"\n");
+  const auto secured = run_command({ExporterProcess::binary_path(), "--config.file", files.config, "--web.config.file",
+                                    web, "--web.listen-address", "127.0.0.1:0"},
+                                   "", 10s);
+  CHECK(secured.exit_code == 1);
+  CHECK(contains(secured.output, "tls.key_file: cannot read \\\"" + key.string() +
+                                     "\\\": not a regular file (a FIFO) at " + web + ":3:12"));
 }
 
 TEST_CASE("a config with no module is an error at startup, --config.check and reload", "[integration]") {
