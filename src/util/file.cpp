@@ -45,6 +45,10 @@ std::unexpected<FileError> too_large(std::size_t limit) {
   return std::unexpected(FileError{FileError::Kind::too_large, 0, limit});
 }
 
+std::unexpected<FileError> not_regular(mode_t mode) {
+  return std::unexpected(FileError{FileError::Kind::not_regular, 0, 0, static_cast<mode_t>(mode & S_IFMT)});
+}
+
 }  // namespace
 
 std::string FileError::describe() const {
@@ -61,15 +65,15 @@ ErrorCode FileError::code() const {
 }
 
 std::expected<FileContent, FileError> read_file_bounded(const std::string& path, std::size_t limit) {
-  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. It changes nothing
-  // for the regular files read below.
+  // Refused before opening when possible: opening some devices does something (a watchdog starts).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return not_regular(st.st_mode);
+  // O_NONBLOCK: should the path have become a FIFO since, opening it for reading would otherwise
+  // wait for a writer. It changes nothing for the regular file read below.
   const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) return system_error(errno);
-  struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return system_error(errno);
-  if (!S_ISREG(st.st_mode)) {
-    return std::unexpected(FileError{FileError::Kind::not_regular, 0, 0, static_cast<mode_t>(st.st_mode & S_IFMT)});
-  }
+  if (!S_ISREG(st.st_mode)) return not_regular(st.st_mode);
   if (st.st_size < 0 || static_cast<std::size_t>(st.st_size) > limit) return too_large(limit);
   FileContent content;
   content.permissions = st.st_mode & 07777;
