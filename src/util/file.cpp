@@ -77,7 +77,8 @@ std::expected<FileContent, FileError> read_file_bounded(const std::string& path,
   if (st.st_size < 0 || static_cast<std::size_t>(st.st_size) > limit) return too_large(limit);
   FileContent content;
   content.permissions = st.st_mode & 07777;
-  std::array<char, 4096> buffer{};
+  content.text.reserve(static_cast<std::size_t>(st.st_size));
+  std::array<char, 16384> buffer{};
   while (content.text.size() <= limit) {
     const ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;

@@ -215,6 +215,13 @@ TEST_CASE("warnings at startup and reload: secrets others may read, a password f
   const std::string anyone = "level=warn msg=\"config warning\" warning=\"modules.a: sends its password to any target";
   CHECK(exporter.wait_for_log(mode, 5s));
   CHECK(exporter.wait_for_log(anyone, 5s));
+  const auto checked = run_command({ExporterProcess::binary_path(), "--config.check", "--config.file", files.config},
+                                   "", 10s);
+  CHECK(checked.exit_code == 0);
+  CHECK(contains(checked.output, "warning: modules.a.password_file: permissions 0644 for \"" + password.string() +
+                                     "\" are too open: group or others may read this secret (chmod 600 it) at " +
+                                     files.config + ":3:17"));
+  CHECK(contains(checked.output, "warning: modules.a: sends its password to any target"));
 
   const auto offset = exporter.log_size();
   CHECK(http_request(exporter.port(), "POST", "/-/reload", {}, "", 5s).status == 200);
