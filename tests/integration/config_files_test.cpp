@@ -63,7 +63,7 @@ bool old_config_in_force(unsigned short port) {
 }  // namespace
 
 TEST_CASE("POST /-/reload: a named file turned into a device, a directory or a FIFO is refused at once",
-          "[integration][fault]") {
+          "[fault]") {
   Files files;
   ExporterProcess exporter(files.config);
   const unsigned short port = exporter.port();
@@ -94,7 +94,7 @@ TEST_CASE("POST /-/reload: a named file turned into a device, a directory or a F
 }
 
 TEST_CASE("auto-reload: a named file turned into a device, a directory or a FIFO is tried once, not read",
-          "[integration][fault]") {
+          "[fault]") {
   Files files;
   ExporterProcess exporter(files.config, {"--config.auto-reload-interval", "100ms"});
   const unsigned short port = exporter.port();
@@ -125,7 +125,7 @@ TEST_CASE("auto-reload: a named file turned into a device, a directory or a FIFO
   }
 }
 
-TEST_CASE("startup and --config.check refuse a FIFO at once, naming it", "[integration][fault]") {
+TEST_CASE("startup and --config.check refuse a FIFO at once, naming it", "[fault]") {
   Files files;
   const fs::path fifo = files.dir.path() / "password";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
@@ -187,7 +187,7 @@ TEST_CASE("a config with no module is an error at startup, --config.check and re
   CHECK(old_config_in_force(port));
 }
 
-TEST_CASE("reload: nesting deeper than the TOML parser can take is an error naming the place", "[integration][fault]") {
+TEST_CASE("reload: nesting deeper than the TOML parser can take is an error naming the place", "[fault]") {
   Files files;
   ExporterProcess exporter(files.config);
   const unsigned short port = exporter.port();
