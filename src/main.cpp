@@ -84,6 +84,7 @@ int check_config(const spe::CliOptions& options) {
     std::cerr << config.error().to_string() << "\n";
     return 1;
   }
+  for (const auto& warning : config->warnings) std::cerr << "warning: " << warning.to_string() << "\n";
   std::cout << options.config_file << ": config is valid (" << config->modules.size() << " modules)\n";
   return 0;
 }
@@ -92,8 +93,12 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// known_hosts lines OpenSSH would skip are skipped at load too: said once per load and file.
-void warn_skipped_known_hosts(const spe::ExporterConfig& config, spe::Logger& logger) {
+// What a load found worth a look, said once per load: the config's warnings, and known_hosts lines
+// OpenSSH would skip (skipped at load too), once per file.
+void log_load_warnings(const spe::ExporterConfig& config, spe::Logger& logger) {
+  for (const auto& warning : config.warnings) {
+    logger.warn("config warning", {{"warning", warning.message}, {"at", warning.where.to_string()}});
+  }
   std::set<const spe::KnownHosts*> seen;
   for (const auto& [name, module] : config.modules) {
     const auto& known = module.host_key.known_hosts_entries;
@@ -117,7 +122,7 @@ spe::ConfigResult<spe::ConfigSnapshot> reload_config(spe::ConfigStore& store, sp
   } else {
     logger.info("config reloaded", {{"trigger", std::string(trigger)}, {"file", file},
                                     {"modules", std::to_string((*reloaded)->modules.size())}});
-    warn_skipped_known_hosts(**reloaded, logger);
+    log_load_warnings(**reloaded, logger);
   }
   return reloaded;
 }
@@ -222,7 +227,7 @@ int run(const spe::CliOptions& options) {
   }
   logger.info("starting", {{"version", std::string(spe::build_version())}, {"revision", std::string(spe::build_revision())}, {"libssh", ssh_version(0)},
                            {"config", options.config_file}});
-  warn_skipped_known_hosts(*store.current(), logger);
+  log_load_warnings(*store.current(), logger);
   const std::string tls = web_config.tls ? "true" : "false";
   for (const auto& address : *bound) logger.info("listening", {{"address", address}, {"tls", tls}});
 

@@ -44,7 +44,7 @@ po::options_description visible_options(RawCli& raw) {
     ("config.file", po::value(&raw.config_file)->value_name("FILE")->default_value("exporter.toml"),
      "Configuration file (TOML) with the probe modules.")
     ("config.check", po::bool_switch(&raw.config_check),
-     "Check the configuration file and exit (0 valid, 1 invalid).")
+     "Check the configuration file and exit (0 valid, 1 invalid); warnings go to standard error.")
     ("web.listen-address",
      po::value(&raw.listen_addresses)->value_name("ADDR")->default_value(std::vector<std::string>{":10025"}, ":10025"),
      "Address to listen on (host:port, [v6]:port); repeatable.")

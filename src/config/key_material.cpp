@@ -2,25 +2,17 @@
 // certificate for another key is a config error rather than a failure on every probe.
 #include "config/key_material.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <limits>
 #include <string_view>
 #include <utility>
 
+#include "config/file_limits.hpp"
 #include "util/base64.hpp"
-#include "util/errno_code.hpp"
 #include "util/file.hpp"
 
 namespace spe {
 namespace {
-
-// Keys and certificates are a few KB; a bigger file is not one.
-constexpr std::size_t kMaxFileSize = 1 << 20;
 
 struct KeyDeleter {
   void operator()(ssh_key key) const noexcept { ssh_key_free(key); }
@@ -29,18 +21,14 @@ using KeyPtr = std::unique_ptr<ssh_key_struct, KeyDeleter>;
 
 std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
-// Reads a whole small file; `what` names it in errors ("private key", "certificate").
-Result<std::string> read_small_file(const std::string& path, std::string_view what) {
-  const auto cannot_read = [&](int err) {
-    return fail(code_for_errno(err),
-                "cannot read " + std::string(what) + " " + in_quotes(path) + ": " + std::strerror(err));
-  };
-  auto content = read_file_bounded(path, kMaxFileSize);
+// Reads a whole small file; `what` names it in errors ("private key", "certificate"). Only this
+// read touches the file: libssh is given its content, never its path, so a file replaced by a FIFO
+// meanwhile cannot block the load.
+Result<FileContent> read_small_file(const std::string& path, std::string_view what) {
+  auto content = read_file_bounded(path, max_file_size(SourceKind::key));
   if (content) return std::move(*content);
-  if (content.error() == EFBIG) {
-    return fail(ErrorCode::invalid_argument, std::string(what) + " " + in_quotes(path) + " is too large to be one");
-  }
-  return cannot_read(content.error());
+  return fail(content.error().code(),
+              "cannot read " + std::string(what) + " " + in_quotes(path) + ": " + content.error().describe());
 }
 
 // Whether the key file says it is encrypted, so a failed import can be blamed on the passphrase
@@ -74,26 +62,28 @@ int refuse_passphrase_prompt(const char*, char*, std::size_t, int, int, void*) n
   return SSH_ERROR;
 }
 
-Result<KeyPtr> import_private_key(const std::string& key_path, const Secret* passphrase) {
-  // Read it ourselves first: libssh reports an unreadable file and a wrong passphrase alike.
-  const auto content = read_small_file(key_path, "private key");
-  if (!content) return std::unexpected(content.error());
-  if (!looks_like_private_key(*content)) {
+// The key and the permissions of its file.
+Result<std::pair<KeyPtr, mode_t>> import_private_key(const std::string& key_path, const Secret* passphrase) {
+  // Read it ourselves: libssh reports an unreadable file and a wrong passphrase alike.
+  const auto file = read_small_file(key_path, "private key");
+  if (!file) return std::unexpected(file.error());
+  const std::string& content = file->text;
+  if (!looks_like_private_key(content)) {
     return fail(ErrorCode::invalid_argument,
                 "private key " + in_quotes(key_path) + " is not in OpenSSH or PEM format");
   }
   ssh_key raw = nullptr;
   const char* secret = passphrase ? passphrase->reveal().c_str() : nullptr;
-  if (ssh_pki_import_privkey_file(key_path.c_str(), secret, refuse_passphrase_prompt, nullptr,
-                                  &raw) != SSH_OK) {
-    if (looks_encrypted(*content)) {
+  // What ssh_pki_import_privkey_file does with the content once it has read the file.
+  if (ssh_pki_import_privkey_base64(content.c_str(), secret, refuse_passphrase_prompt, nullptr, &raw) != SSH_OK) {
+    if (looks_encrypted(content)) {
       return fail(ErrorCode::invalid_argument, "cannot decrypt private key " + in_quotes(key_path) +
                                                    " (wrong or missing passphrase?)");
     }
     return fail(ErrorCode::invalid_argument,
                 "cannot load private key " + in_quotes(key_path) + ": malformed or unsupported");
   }
-  return KeyPtr(raw);
+  return std::pair(KeyPtr(raw), file->permissions);
 }
 
 // Reads the SSH wire encoding (RFC 4251 section 5) front to back.
@@ -200,8 +190,14 @@ std::optional<std::int64_t> valid_before_of(std::uint64_t valid_before) {
   return static_cast<std::int64_t>(std::min(valid_before, kMax));
 }
 
-// The base64 blob of a "<type> <base64> [comment]" certificate file.
-Result<std::string> certificate_blob(const std::string& content, const std::string& cert_path) {
+// A "<type> <base64> [comment]" certificate file, split.
+struct CertificateText {
+  std::string type;
+  std::string base64;
+  std::string blob;  // decoded
+};
+
+Result<CertificateText> certificate_text(const std::string& content, const std::string& cert_path) {
   const auto not_a_certificate = [&] {
     return fail(ErrorCode::invalid_argument,
                 "certificate " + in_quotes(cert_path) + " is not an OpenSSH certificate");
@@ -215,18 +211,20 @@ Result<std::string> certificate_blob(const std::string& content, const std::stri
   const auto data_begin = text.find_first_not_of(kSpace, type_end);
   if (data_begin == std::string_view::npos) return not_a_certificate();
   const auto data_end = std::min(text.find_first_of(kSpace, data_begin), text.size());
-  const auto blob = base64_decode(text.substr(data_begin, data_end - data_begin));
+  const std::string_view base64 = text.substr(data_begin, data_end - data_begin);
+  auto blob = base64_decode(base64);
   if (!blob) return not_a_certificate();
-  return *blob;
+  return CertificateText{std::string(text.substr(type_begin, type_end - type_begin)), std::string(base64),
+                         std::move(*blob)};
 }
 
 Result<std::optional<std::int64_t>> attach_certificate(ssh_key key, const std::string& key_path,
                                                        const std::string& cert_path) {
-  const auto content = read_small_file(cert_path, "certificate");
-  if (!content) return std::unexpected(content.error());
-  const auto blob = certificate_blob(*content, cert_path);
-  if (!blob) return std::unexpected(blob.error());
-  const auto fields = parse_certificate(*blob);
+  const auto file = read_small_file(cert_path, "certificate");
+  if (!file) return std::unexpected(file.error());
+  const auto text = certificate_text(file->text, cert_path);
+  if (!text) return std::unexpected(text.error());
+  const auto fields = parse_certificate(text->blob);
   if (!fields) {
     return fail(ErrorCode::invalid_argument,
                 "certificate " + in_quotes(cert_path) + ": " + fields.error().message);
@@ -239,7 +237,9 @@ Result<std::optional<std::int64_t>> attach_certificate(ssh_key key, const std::s
   // certificate for any ed25519 key.
   if (public_key_fields_of(key) != fields->public_key) return not_for_key();
   ssh_key raw_cert = nullptr;
-  if (ssh_pki_import_cert_file(cert_path.c_str(), &raw_cert) != SSH_OK) {
+  // What ssh_pki_import_cert_file does with the content once it has read the file.
+  if (ssh_pki_import_cert_base64(text->base64.c_str(), ssh_key_type_from_name(text->type.c_str()), &raw_cert) !=
+      SSH_OK) {
     return fail(ErrorCode::invalid_argument,
                 "certificate " + in_quotes(cert_path) + " is not an OpenSSH certificate");
   }
@@ -258,17 +258,19 @@ Result<std::optional<std::int64_t>> certificate_valid_before(const std::string& 
 
 Result<KeyMaterial> load_key_material(const std::string& key_path, const Secret* passphrase,
                                       const std::string& certificate_path) {
-  auto key = import_private_key(key_path, passphrase);
-  if (!key) return std::unexpected(key.error());
+  auto imported = import_private_key(key_path, passphrase);
+  if (!imported) return std::unexpected(imported.error());
+  auto& [key, permissions] = *imported;
   KeyMaterial material;
   material.key_path = key_path;
+  material.key_file_permissions = permissions;
   if (!certificate_path.empty()) {
-    const auto valid_before = attach_certificate(key->get(), key_path, certificate_path);
+    const auto valid_before = attach_certificate(key.get(), key_path, certificate_path);
     if (!valid_before) return std::unexpected(valid_before.error());
     material.certificate_path = certificate_path;
     material.certificate_valid_before = *valid_before;
   }
-  material.key = std::shared_ptr<ssh_key_struct>(key->release(), KeyDeleter{});
+  material.key = std::shared_ptr<ssh_key_struct>(key.release(), KeyDeleter{});
   return material;
 }
 

@@ -23,6 +23,8 @@ struct KeyMaterial {
   // The certificate's valid_before as Unix seconds; nullopt without a certificate or when the
   // certificate says "forever".
   std::optional<std::int64_t> certificate_valid_before;
+  // st_mode & 07777 of key_path as read: the loader warns when group or others may read it.
+  unsigned key_file_permissions = 0;
 };
 
 // Loads and decrypts `key_path` (OpenSSH or PEM format), and attaches `certificate_path` when not

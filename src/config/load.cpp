@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iterator>
@@ -17,11 +18,12 @@
 
 #include <toml++/toml.h>
 
+#include "config/file_limits.hpp"
 #include "config/load_commands.hpp"
+#include "config/toml_parse.hpp"
 #include "probe/allowlist.hpp"
 #include "probe/known_hosts.hpp"
 #include "util/duration.hpp"
-#include "util/errno_code.hpp"
 #include "util/file.hpp"
 
 namespace spe {
@@ -46,9 +48,6 @@ constexpr std::array<std::string_view, 9> kHostKeyAlgorithms{
     "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
-constexpr std::size_t kMaxConfigSize = 16 << 20;
-constexpr std::size_t kMaxSecretFileSize = 64 << 10;
-constexpr std::size_t kMaxKnownHostsSize = 64 << 20;
 constexpr std::size_t kMaxIncludedFiles = 1000;
 
 template <std::size_t N>
@@ -133,9 +132,21 @@ class Context {
   }
 
   void error(const std::string& path, const std::string& what, SourcePos where) {
-    positions_.push_back(std::move(where));
-    errors_.push_back(Error{ErrorCode::invalid_argument, path + ": " + what, positions_.back()});
+    add(Error{ErrorCode::invalid_argument, path + ": " + what, std::move(where)});
   }
+
+  // An error that already says where (every error of a config does).
+  void add(Error error) {
+    positions_.push_back(error.where.value_or(SourcePos{file_, 0, 0}));
+    errors_.push_back(std::move(error));
+  }
+
+  // Something that loads but deserves a look: logged at load, never refused.
+  void warning(const std::string& path, const std::string& what, const toml::source_region& at) {
+    warnings_.push_back(ConfigWarning{path + ": " + what, position(at)});
+  }
+
+  std::vector<ConfigWarning> take_warnings() { return std::move(warnings_); }
 
   std::string resolve(const std::string& path) const {
     const std::filesystem::path p(path);
@@ -167,12 +178,11 @@ class Context {
   bool has_errors() const { return !errors_.empty(); }
 
   // The known_hosts file at `path`, parsed: read at the first request of this load, shared after.
-  // The errno of a failed read.
-  std::expected<std::shared_ptr<const KnownHosts>, int> known_hosts(const std::string& path) {
+  std::expected<std::shared_ptr<const KnownHosts>, FileError> known_hosts(const std::string& path) {
     if (const auto it = known_hosts_->find(path); it != known_hosts_->end()) return it->second;
-    auto text = read_file_bounded(path, kMaxKnownHostsSize);
-    if (!text) return std::unexpected(text.error());
-    auto parsed = std::make_shared<const KnownHosts>(path, *text);
+    auto file = read_file_bounded(path, max_file_size(SourceKind::known_hosts));
+    if (!file) return std::unexpected(file.error());
+    auto parsed = std::make_shared<const KnownHosts>(path, file->text);
     known_hosts_->emplace(path, parsed);
     return parsed;
   }
@@ -184,6 +194,7 @@ class Context {
   std::filesystem::path dir_;
   std::vector<Error> errors_;
   std::vector<SourcePos> positions_;  // of errors_, kept apart so sorting needs no optional
+  std::vector<ConfigWarning> warnings_;
   std::optional<std::string> process_user_;
   bool process_user_looked_up_ = false;
 };
@@ -204,6 +215,7 @@ class ModuleLoader {
     read_allowed_targets(module);
     read_host_key(module.host_key);
     read_auth(module.auth);
+    warn_if_password_to_anyone(module);
     read_commands(module);
     return module;
   }
@@ -216,6 +228,28 @@ class ModuleLoader {
   }
 
   void module_error(const std::string& what) { ctx_.error(path_, what, table_.source()); }
+
+  // As ssh does for a private key: a secret file that group or others may read is said at load.
+  void warn_if_too_open(std::string_view key, const std::string& file, unsigned permissions) {
+    if ((permissions & 077) == 0) return;
+    std::array<char, 16> octal{};
+    std::snprintf(octal.data(), octal.size(), "%04o", permissions);
+    ctx_.warning(key_path(key),
+                 "permissions " + std::string(octal.data()) + " for " + in_quotes(file) +
+                     " are too open: group or others may read this secret (chmod 600 it)",
+                 find(key)->source());
+  }
+
+  // A password given to every server, with no host key to tell a stranger's server from the right
+  // one: whoever can name a target (anyone who reaches /probe) can collect it.
+  void warn_if_password_to_anyone(const Module& module) {
+    if (!module.host_key.insecure_ignore || !module.allowed_targets.empty()) return;
+    if (!has("password") && !has("password_file")) return;
+    ctx_.warning(path_,
+                 "sends its password to any target without checking the host key (insecure_ignore_host_key = "
+                 "true and no allowed_targets): set allowed_targets, or known_hosts or host_key_fingerprints",
+                 table_.source());
+  }
 
   const toml::node* find(std::string_view key) const { return table_.get(key); }
   bool has(std::string_view key) const { return find(key) != nullptr; }
@@ -260,12 +294,13 @@ class ModuleLoader {
     const auto path = path_value(key);
     if (!path) return std::nullopt;
     path_out = *path;
-    auto content = read_file_bounded(*path, kMaxSecretFileSize);
+    auto content = read_file_bounded(*path, max_file_size(SourceKind::secret));
     if (!content) {
-      error(key, "cannot read " + in_quotes(*path) + ": " + std::strerror(content.error()), *find(key));
+      error(key, "cannot read " + in_quotes(*path) + ": " + content.error().describe(), *find(key));
       return std::nullopt;
     }
-    auto secret = strip_one_newline(std::move(*content));
+    warn_if_too_open(key, *path, content->permissions);
+    auto secret = strip_one_newline(std::move(content->text));
     if (secret.empty()) {
       error(key, "file " + in_quotes(*path) + " is empty", *find(key));
       return std::nullopt;
@@ -383,7 +418,7 @@ class ModuleLoader {
       if (auto parsed = ctx_.known_hosts(*path)) {
         policy.known_hosts_entries = std::move(*parsed);
       } else {
-        error("known_hosts", "cannot read " + in_quotes(*path) + ": " + std::strerror(parsed.error()),
+        error("known_hosts", "cannot read " + in_quotes(*path) + ": " + parsed.error().describe(),
               *find("known_hosts"));
       }
     }
@@ -503,6 +538,7 @@ class ModuleLoader {
                 const std::string& cert_path) {
     auto material = load_key_material(key_path, passphrase, cert_path);
     if (material) {
+      warn_if_too_open("private_key", key_path, material->key_file_permissions);
       auth.key = std::move(*material);
       return;
     }
@@ -554,22 +590,10 @@ void load_modules(Context& ctx, const toml::node& node, ExporterConfig& config) 
 }
 
 std::optional<toml::table> parse_toml(Context& ctx, std::string_view text) {
-#if TOML_EXCEPTIONS
-  try {
-    return toml::parse(text, std::string_view(ctx.file()));
-  } catch (const toml::parse_error& e) {
-    ctx.error("TOML syntax error", std::string(e.description()), e.source());
-    return std::nullopt;
-  }
-#else
-  auto result = toml::parse(text, std::string_view(ctx.file()));
-  if (!result) {
-    ctx.error("TOML syntax error", std::string(result.error().description()),
-              result.error().source());
-    return std::nullopt;
-  }
-  return std::move(result).table();
-#endif
+  auto table = parse_toml_text(text, ctx.file());
+  if (table) return std::move(*table);
+  ctx.add(std::move(table.error()));
+  return std::nullopt;
 }
 
 bool has_wildcard(std::string_view pattern) {
@@ -657,15 +681,15 @@ void load_includes(Context& ctx, const toml::node& node, ExporterConfig& config,
                   element.source());
         return;
       }
-      const auto text = read_file_bounded(file, kMaxConfigSize);
+      const auto text = read_file_bounded(file, max_file_size(SourceKind::config));
       if (!text) {
-        ctx.error(key, "cannot read " + in_quotes(file) + ": " + std::strerror(text.error()),
-                  element.source());
+        ctx.error(key, "cannot read " + in_quotes(file) + ": " + text.error().describe(), element.source());
         continue;
       }
       Context included(file, ctx.known_hosts_cache());
-      load_included(included, *text, config);
+      load_included(included, text->text, config);
       errors.push_back(included.take_errors());
+      std::ranges::move(included.take_warnings(), std::back_inserter(config.warnings));
     }
   }
 }
@@ -699,23 +723,37 @@ ConfigResult<ExporterConfig> load_config_text(std::string_view text, const std::
   }
   std::vector<ConfigErrors> included_errors;
   if (include != nullptr) load_includes(ctx, *include, config, included_errors);
+  // A config that can answer no probe is a mistake, not a quiet success (unless it is already
+  // wrong for another reason).
+  const bool others = ctx.has_errors() || std::ranges::any_of(included_errors, [](const ConfigErrors& more) {
+                        return !more.errors.empty();
+                      });
+  if (config.modules.empty() && !others) {
+    ctx.error("modules",
+              include != nullptr ? "none defined: the included files define no [modules.NAME] table either"
+                                 : "none defined: a config needs at least one [modules.NAME] table",
+              SourcePos{file, 1, 1});
+  }
   ConfigErrors errors = ctx.take_errors();
   for (ConfigErrors& more : included_errors) {
     std::move(more.errors.begin(), more.errors.end(), std::back_inserter(errors.errors));
   }
   if (!errors.errors.empty()) return std::unexpected(std::move(errors));
+  // The main file's warnings first, as for errors.
+  auto warnings = ctx.take_warnings();
+  std::ranges::move(config.warnings, std::back_inserter(warnings));
+  config.warnings = std::move(warnings);
   return config;
 }
 
 ConfigResult<ExporterConfig> load_config_file(const std::string& file) {
-  const auto text = read_file_bounded(file, kMaxConfigSize);
+  const auto text = read_file_bounded(file, max_file_size(SourceKind::config));
   if (!text) {
     return std::unexpected(ConfigErrors{{Error{
-        code_for_errno(text.error()),
-        "cannot read config file " + in_quotes(file) + ": " + std::strerror(text.error()),
+        text.error().code(), "cannot read config file " + in_quotes(file) + ": " + text.error().describe(),
         std::nullopt}}});
   }
-  return load_config_text(*text, file);
+  return load_config_text(text->text, file);
 }
 
 }  // namespace spe

@@ -92,12 +92,21 @@ struct Module {
   SourcePos where;  // position of [modules.NAME]
 };
 
+// Something in a config that loads but deserves the operator's attention (a secret file others may
+// read, say): logged at each load, never refused.
+struct ConfigWarning {
+  std::string message;  // "modules.web.password_file: permissions 0644 for ..."
+  SourcePos where;
+  std::string to_string() const { return message + " at " + where.to_string(); }
+};
+
 struct ExporterConfig {
   std::string file;  // the path it was loaded from
   std::map<std::string, Module> modules;
   // `include` globs resolved against the main file's directory: what auto-reload expands again to
   // notice module files added, removed or changed.
   std::vector<std::string> include_patterns;
+  std::vector<ConfigWarning> warnings;  // in file order, the main file's first
 
   const Module* find_module(const std::string& name) const {
     const auto it = modules.find(name);

@@ -2,10 +2,10 @@
 
 #include <glob.h>
 
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <set>
+
+#include "util/file.hpp"
 
 namespace spe {
 namespace {
@@ -20,40 +20,46 @@ void mix(std::uint64_t& hash, std::string_view bytes) {
 
 }  // namespace
 
-std::vector<std::string> config_source_files(const ExporterConfig& config) {
-  std::vector<std::string> files{config.file};
+std::vector<SourceFile> config_source_files(const ExporterConfig& config) {
+  std::vector<SourceFile> files{{config.file, SourceKind::config}};
   // Expanded now, not as at load: a module file added to modules/ is a change too.
   for (const std::string& pattern : config.include_patterns) {
     glob_t matches{};
     if (::glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
-      files.insert(files.end(), matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+      for (std::size_t i = 0; i < matches.gl_pathc; ++i) files.push_back({matches.gl_pathv[i], SourceKind::config});
     }
     ::globfree(&matches);
   }
   // Each once: modules often share a key or a known_hosts file, which may be large.
   std::set<std::string> named;
   for (const auto& [name, module] : config.modules) {
-    for (const std::string* path : {&module.auth.private_key_path, &module.auth.certificate_path,
-                                    &module.auth.password_file, &module.auth.passphrase_file,
-                                    &module.host_key.known_hosts}) {
-      if (!path->empty() && named.insert(*path).second) files.push_back(*path);
+    const auto& auth = module.auth;
+    for (const auto& [path, kind] : {std::pair{&auth.private_key_path, SourceKind::key},
+                                     std::pair{&auth.certificate_path, SourceKind::key},
+                                     std::pair{&auth.password_file, SourceKind::secret},
+                                     std::pair{&auth.passphrase_file, SourceKind::secret},
+                                     std::pair{&module.host_key.known_hosts, SourceKind::known_hosts}}) {
+      if (!path->empty() && named.insert(*path).second) files.push_back({*path, kind});
     }
   }
   return files;
 }
 
-std::uint64_t content_fingerprint(const std::vector<std::string>& files) {
+std::uint64_t content_fingerprint(const std::vector<SourceFile>& files) {
   std::uint64_t hash = 0xcbf29ce484222325ULL;
-  for (const std::string& file : files) {
-    mix(hash, file);
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
+  for (const SourceFile& file : files) {
+    mix(hash, file.path);
+    // The loader's own read: bounded, and refusing what it refuses, before reading any of it.
+    const auto content = read_file_bounded(file.path, max_file_size(file.kind));
+    if (!content) {
       mix(hash, std::string_view("\0unreadable", 11));
+      mix(hash, content.error().describe());
       continue;
     }
-    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    mix(hash, std::to_string(content.size()));
-    mix(hash, content);
+    mix(hash, std::to_string(content->text.size()));
+    mix(hash, content->text);
+    // A chmod matters too: the loader warns about secrets others may read.
+    mix(hash, std::to_string(content->permissions));
   }
   return hash;
 }
@@ -63,7 +69,7 @@ ConfigStore::ConfigStore(ConfigSnapshot initial)
 
 std::uint64_t ConfigStore::fingerprint_of(const ExporterConfig& config) const {
   auto files = config_source_files(config);
-  files.front() = file_;
+  files.front().path = file_;
   return content_fingerprint(files);
 }
 

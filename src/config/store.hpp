@@ -10,19 +10,30 @@
 #include <utility>
 #include <vector>
 
+#include "config/file_limits.hpp"
 #include "config/load.hpp"
 #include "config/model.hpp"
 
 namespace spe {
 
+// A file a config depends on, and what kind of file it is (which bounds how much of it is read).
+struct SourceFile {
+  std::string path;
+  SourceKind kind = SourceKind::config;
+  bool operator==(const SourceFile&) const = default;
+};
+
 // The files a loaded config depends on: the config file itself, the files its `include` globs name
 // now (expanded at each call), and the key, certificate, password, passphrase and known_hosts files
 // its modules name (all read at load, so a change needs a reload to take effect).
-std::vector<std::string> config_source_files(const ExporterConfig& config);
+std::vector<SourceFile> config_source_files(const ExporterConfig& config);
 
-// A hash of the contents of `files`, in order; an unreadable file counts as such. Equal values mean
-// (for any practical purpose) that nothing changed.
-std::uint64_t content_fingerprint(const std::vector<std::string>& files);
+// A hash of what `files` hold, in order. A regular file within its kind's max_file_size counts by
+// its content (so the same content written again is no change); anything else counts by what the
+// loader would say of it (missing, unreadable, too large, a FIFO, a device, a directory: read up to
+// the limit at most, a special file not at all). Equal values mean (for any practical purpose)
+// that nothing the loader reads changed. Never throws and never blocks on a special file.
+std::uint64_t content_fingerprint(const std::vector<SourceFile>& files);
 
 class ConfigStore {
  public:

@@ -2,10 +2,6 @@
 // TLS keys must be readable now, so a typo fails at startup rather than at the first handshake.
 #include "http/web_config.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -15,7 +11,7 @@
 
 #include <toml++/toml.h>
 
-#include "util/errno_code.hpp"
+#include "config/toml_parse.hpp"
 #include "util/file.hpp"
 
 namespace spe::http {
@@ -52,29 +48,6 @@ class Context {
   std::filesystem::path dir_;
 };
 
-// 0 if `path` can be opened for reading and is not a directory, else the errno.
-int check_readable(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  struct stat st {};
-  const int err = ::fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-  ::close(fd);
-  return err;
-}
-
-Result<toml::table> parse_toml(const Context& ctx, std::string_view text) {
-#if TOML_EXCEPTIONS
-  try {
-    return toml::parse(text, std::string_view(ctx.file()));
-  } catch (const toml::parse_error& e) {
-    return ctx.error("TOML syntax error", std::string(e.description()), e.source());
-  }
-#else
-  auto result = toml::parse(text, std::string_view(ctx.file()));
-  if (!result) return ctx.error("TOML syntax error", std::string(result.error().description()), result.error().source());
-  return std::move(result).table();
-#endif
-}
 
 Result<void> check_keys(const Context& ctx, const toml::table& table, std::string_view prefix,
                         std::initializer_list<std::string_view> known) {
@@ -97,8 +70,9 @@ Result<std::optional<std::string>> tls_file(const Context& ctx, const toml::tabl
   if (value == nullptr) return ctx.error(name, "must be a string", node->source());
   if (value->get().empty()) return ctx.error(name, "must not be empty", node->source());
   std::string path = ctx.resolve(value->get());
-  if (const int err = check_readable(path); err != 0) {
-    return ctx.error(name, "cannot read \"" + path + "\": " + std::strerror(err), node->source());
+  // Read once now (and not kept): a missing, unreadable or special file fails here, not in OpenSSL.
+  if (const auto file = read_file_bounded(path, kMaxTlsFileSize); !file) {
+    return ctx.error(name, "cannot read \"" + path + "\": " + file.error().describe(), node->source());
   }
   return std::optional<std::string>(std::move(path));
 }
@@ -179,7 +153,7 @@ bool is_bcrypt_hash(std::string_view hash) {
 
 Result<WebConfig> load_web_config_text(std::string_view text, const std::string& file) {
   const Context ctx(file);
-  auto root = parse_toml(ctx, text);
+  auto root = parse_toml_text(text, ctx.file());
   if (!root) return std::unexpected(root.error());
   if (auto keys = check_keys(ctx, *root, "", {"tls", "basic_auth_users"}); !keys) return std::unexpected(keys.error());
   WebConfig config;
@@ -194,13 +168,10 @@ Result<WebConfig> load_web_config_text(std::string_view text, const std::string&
 
 Result<WebConfig> load_web_config_file(const std::string& file) {
   auto text = read_file_bounded(file, kMaxWebConfigSize);
-  if (!text && text.error() == EFBIG) {
-    return fail(ErrorCode::invalid_argument, "web config \"" + file + "\" is larger than 1 MiB");
-  }
   if (!text) {
-    return fail(code_for_errno(text.error()), "cannot read web config \"" + file + "\": " + std::strerror(text.error()));
+    return fail(text.error().code(), "cannot read web config \"" + file + "\": " + text.error().describe());
   }
-  return load_web_config_text(*text, file);
+  return load_web_config_text(text->text, file);
 }
 
 }  // namespace spe::http

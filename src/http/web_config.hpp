@@ -11,6 +11,7 @@
 //   prometheus = "$2y$10$..."     # user = bcrypt hash (htpasswd -nbBC 10 USER PASSWORD)
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,9 @@
 #include "util/result.hpp"
 
 namespace spe::http {
+
+// PEM certificates, keys and CA bundles larger than this are not one.
+constexpr std::size_t kMaxTlsFileSize = 4 << 20;
 
 struct TlsConfig {
   std::string cert_file;       // absolute, or relative to the working directory

@@ -5,21 +5,23 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <system_error>
 #include <utility>
 
+#include "util/file.hpp"
+
 namespace spe::metrics {
 namespace {
 
+// /proc/stat has a line per CPU and per interrupt source: a few hundred KB on the largest machines.
+constexpr std::size_t kMaxProcFileSize = 4 << 20;
+
+// A /proc file (a regular file of size 0 to fstat, read to its end), or nullopt.
 std::optional<std::string> read_file(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return std::nullopt;
-  return text;
+  auto content = read_file_bounded(path, kMaxProcFileSize);
+  if (!content) return std::nullopt;
+  return std::move(content->text);
 }
 
 // Splits on spaces; /proc fields are separated by exactly one space and have no quoting.

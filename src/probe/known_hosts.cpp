@@ -135,12 +135,12 @@ std::expected<KnownHostsMarker, std::string> read_marker(std::string_view& rest)
   if (!rest.starts_with('@')) return KnownHostsMarker::none;
   const auto end = rest.find_first_of(" \t");
   const std::string_view word = rest.substr(0, end);
-  if (end == std::string_view::npos) return std::unexpected("nothing after the marker " + std::string(word));
+  if (end == std::string_view::npos) return std::unexpected(std::string("nothing after the marker"));
   rest = skip_blanks(rest.substr(end));
   if (rest.starts_with('@')) return std::unexpected(std::string("more than one marker"));
   if (word == "@cert-authority") return KnownHostsMarker::cert_authority;
   if (word == "@revoked") return KnownHostsMarker::revoked;
-  return std::unexpected("unknown marker \"" + std::string(word) + "\" (@cert-authority or @revoked)");
+  return std::unexpected(std::string("unknown marker (@cert-authority or @revoked)"));
 }
 
 using Step = std::expected<void, std::string>;
@@ -179,14 +179,14 @@ Step read_key(std::string_view& rest, KnownHostsEntry& entry) {
   const std::string_view type = next_word(rest);
   if (type.empty() || type.starts_with('#')) return std::unexpected("no key after the host names");
   if (std::ranges::find(kKeyTypes, type) == kKeyTypes.end()) {
-    return std::unexpected("unsupported key type \"" + std::string(type) + "\"");
+    return std::unexpected(std::string("unsupported key type"));
   }
   const std::string_view encoded = next_word(rest);
   if (encoded.empty() || encoded.starts_with('#')) return std::unexpected("no key after the key type");
   auto blob = base64_decode(encoded);
   if (!blob) return std::unexpected("the key is not valid base64");
   if (blob_type(*blob) != type) {
-    return std::unexpected("the key is not of the type the line names (" + std::string(type) + ")");
+    return std::unexpected(std::string("the key is not of the type the line names"));
   }
   entry.key_type = type;
   entry.key_blob = std::move(*blob);
@@ -263,9 +263,15 @@ void KnownHosts::add_line(std::size_t number, std::string_view line) {
 
 std::string KnownHosts::skipped_summary() const {
   if (skipped_.empty()) return "";
+  std::string lines;
+  if (skipped_count_ > 1) {
+    for (const KnownHostsSkip& skip : skipped_) lines += (lines.empty() ? " (lines " : ", ") + std::to_string(skip.line);
+    if (skipped_count_ > skipped_.size()) lines += " and " + std::to_string(skipped_count_ - skipped_.size()) + " more";
+    lines += ")";
+  }
   const KnownHostsSkip& first = skipped_.front();
-  return std::to_string(skipped_count_) + (skipped_count_ == 1 ? " line" : " lines") + " skipped, the first " +
-         file_ + ":" + std::to_string(first.line) + ": " + first.reason;
+  return std::to_string(skipped_count_) + (skipped_count_ == 1 ? " line" : " lines") + " skipped" + lines +
+         ", the first " + file_ + ":" + std::to_string(first.line) + ": " + first.reason;
 }
 
 KnownHosts::Indexes KnownHosts::find(const std::string& name) const {

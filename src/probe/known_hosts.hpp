@@ -36,6 +36,8 @@ struct KnownHostsMatch {
 // A line OpenSSH would skip (and this parser skips too), and why.
 struct KnownHostsSkip {
   std::size_t line = 0;
+  // Generic ("unsupported key type"): never a word of the line, since the file may be another
+  // one named by mistake (a password file, say) and the reason goes to the log.
   std::string reason;
 };
 
@@ -71,8 +73,9 @@ class KnownHosts {
   std::size_t size() const { return entries_.size(); }  // usable lines
   std::size_t skipped_count() const { return skipped_count_; }
   const std::vector<KnownHostsSkip>& skipped() const { return skipped_; }  // the first few only
-  // "2 lines skipped, the first /etc/ssh/known_hosts:7: unsupported key type \"ssh-foo\"" for
-  // logs; empty when none was.
+  // "2 lines skipped (lines 7, 9), the first /etc/ssh/known_hosts:7: unsupported key type" for
+  // logs (the line numbers of the first few, then how many more); empty when none was. Holds no
+  // content of the file.
   std::string skipped_summary() const;
 
   // What the file says of a server whose host key is `key_blob` (SSH wire encoding, which names

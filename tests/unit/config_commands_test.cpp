@@ -371,14 +371,17 @@ TEST_CASE("included files add modules; errors name the file they are in",
     CHECK(errors.to_string() == "include[1]: cannot read \"" +
                                     (dir.path() / "missing.toml").string() +
                                     "\": No such file or directory at " + main + ":1:27");
-    CHECK(load_ok("include = [\"none/*.toml\"]\n", main).modules.empty());
+    CHECK(load_ok("include = [\"none/*.toml\"]\n" + kHead, main).modules.size() == 1);
+    // With no module anywhere, the config is an error.
+    CHECK(errors_of("include = [\"none/*.toml\"]\n", main).to_string() ==
+          "modules: none defined: the included files define no [modules.NAME] table either at " + main + ":1:1");
   }
   SECTION("a directory matched by a glob cannot be read") {
     fs::create_directories(dir.path() / "modules/dir.toml");
     const auto errors = errors_of("include = [\"modules/*.toml\"]\n", main);
     CHECK(errors.to_string() == "include[0]: cannot read \"" +
                                     (dir.path() / "modules/dir.toml").string() +
-                                    "\": Is a directory at " + main + ":1:12");
+                                    "\": not a regular file (a directory) at " + main + ":1:12");
   }
   SECTION("include must be an array of non-empty strings") {
     CHECK(errors_of("include = \"modules/*.toml\"\n", main).to_string() ==

@@ -1,5 +1,10 @@
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <tuple>
+#include <vector>
+
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -26,6 +31,16 @@ spe::ConfigErrors errors_of(const std::string& text) {
   const auto result = spe::load_config_text(expand(text), kFile);
   REQUIRE_FALSE(result.has_value());
   return result.error();
+}
+
+// The warnings of a config that loads.
+std::vector<std::string> warnings_of(const std::string& text, const std::string& file = kFile) {
+  const auto config = spe::load_config_text(text, file);
+  INFO((config ? std::string() : config.error().to_string()));
+  REQUIRE(config.has_value());
+  std::vector<std::string> out;
+  for (const auto& warning : config->warnings) out.push_back(warning.to_string());
+  return out;
 }
 
 const std::string kSupportedAlgorithms =
@@ -106,10 +121,65 @@ TEST_CASE("a module without the optional keys gets the documented defaults", "[u
   CHECK(result->file == kFile);
 }
 
-TEST_CASE("an empty config loads with no modules", "[unit][config]") {
-  const auto result = spe::load_config_text("# nothing yet\n", kFile);
-  REQUIRE(result.has_value());
-  CHECK(result->modules.empty());
+TEST_CASE("a config with no module is an error, however empty", "[unit][config]") {
+  const std::string text = GENERATE(as<std::string>{}, "", "# nothing yet\n", "[modules]\n");
+  CAPTURE(text);
+  CHECK(errors_of(text).to_string() == "modules: none defined: a config needs at least one [modules.NAME] table at " +
+                                           kFile + ":1:1");
+  // Already wrong for another reason: that reason alone.
+  CHECK(errors_of("modules = 1\n").to_string() == "modules: must be a table at " + kFile + ":1:11");
+}
+
+TEST_CASE("a key nested deeper than the parser can take is an error naming the place", "[unit][config]") {
+  // x.a.a...a = 1 with 50,000 parts made toml++ overflow its stack.
+  std::string deep = "[modules.a]\npassword = \"pw\"\ninsecure_ignore_host_key = true\nx";
+  for (int i = 0; i < 50000; ++i) deep += ".a";
+  deep += " = 1\n";
+  CHECK(errors_of(deep).to_string() ==
+        "TOML nesting: keys, tables and arrays nested more than 64 levels deep at " + kFile + ":4:124");
+}
+
+TEST_CASE("secret files group or others may read load with a warning naming the file and its mode",
+          "[unit][config]") {
+  std::string pattern = (std::filesystem::temp_directory_path() / "spe-modes-XXXXXX").string();
+  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+  const std::filesystem::path dir = pattern;
+  const std::string file = (dir / "exporter.toml").string();
+  std::filesystem::copy_file(kData + "/keys/id_ed25519", dir / "key");
+  std::ofstream(dir / "password") << "pw\n";
+  std::ofstream(dir / "passphrase") << "unused\n";
+  const std::string text =
+      "[modules.a]\nprivate_key = \"key\"\ninsecure_ignore_host_key = true\nallowed_targets = [\"127.0.0.1\"]\n"
+      "[modules.b]\npassword_file = \"password\"\ninsecure_ignore_host_key = true\nallowed_targets = [\"127.0.0.1\"]\n";
+  const auto warnings = [&] { return warnings_of(text, file); };
+  const auto chmod = [&](const char* name, std::filesystem::perms perms) {
+    std::filesystem::permissions(dir / name, perms, std::filesystem::perm_options::replace);
+  };
+  using std::filesystem::perms;
+  chmod("key", perms::owner_read | perms::owner_write);
+  chmod("password", perms::owner_read);
+  CHECK(warnings().empty());
+
+  chmod("key", perms::owner_read | perms::owner_write | perms::group_read);
+  chmod("password", perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
+  CHECK(warnings() ==
+        std::vector<std::string>{
+            "modules.a.private_key: permissions 0640 for \"" + (dir / "key").string() +
+                "\" are too open: group or others may read this secret (chmod 600 it) at " + file + ":2:15",
+            "modules.b.password_file: permissions 0644 for \"" + (dir / "password").string() +
+                "\" are too open: group or others may read this secret (chmod 600 it) at " + file + ":6:17"});
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a module that sends its password to any host is loaded with a warning naming it", "[unit][config]") {
+  const std::string anyone = "password = \"pw\"\ninsecure_ignore_host_key = true\n";
+  CHECK(warnings_of("[modules.open]\n" + anyone) ==
+        std::vector<std::string>{"modules.open: sends its password to any target without checking the host key "
+                                 "(insecure_ignore_host_key = true and no allowed_targets): set allowed_targets, or "
+                                 "known_hosts or host_key_fingerprints at " + kFile + ":1:1"});
+  // Any of the three makes it safe: a list of targets, a verified host key, or no password.
+  CHECK(warnings_of("[modules.listed]\n" + anyone + "allowed_targets = [\"127.0.0.1\"]\n").empty());
+  CHECK(warnings_of("[modules.verified]\npassword = \"pw\"\nknown_hosts = \"../keys/known_hosts\"\n").empty());
 }
 
 TEST_CASE("secret files lose exactly one trailing newline", "[unit][config]") {
@@ -160,7 +230,7 @@ TEST_CASE("each bad config is reported with its key path and position", "[unit][
           "modules.web.known_hosts: cannot read \"$D/config/missing_known_hosts\": No such file or "
           "directory at $F:3:15"},
       Row{"[modules.web]\npassword = \"pw\"\nknown_hosts = \"../keys\"\n",
-          "modules.web.known_hosts: cannot read \"$D/keys\": Is a directory at $F:3:15"},
+          "modules.web.known_hosts: cannot read \"$D/keys\": not a regular file (a directory) at $F:3:15"},
       Row{"[modules.web]\npassword = \"pw\"\n"
           "host_key_fingerprints = [\"SHA256:NNiO3i6J7vqAK/7kXUxSJHX03qs28+GYPbxHwkS4Eqc\", "
           "\"MD5:16:27:ac\"]\n",

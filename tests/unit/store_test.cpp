@@ -1,12 +1,18 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
-#include <unistd.h>
 
 #include "config/store.hpp"
+#include "support/fifo_wait.hpp"
+
+using spe::test::finishes_within;
 
 namespace {
 
@@ -106,17 +112,20 @@ TEST_CASE("store: the files a config depends on", "[unit][store]") {
   REQUIRE(config.has_value());
   const auto files = spe::config_source_files(*config);
   REQUIRE_FALSE(files.empty());
-  CHECK(files.front() == kData + "/config/good.toml");
-  const auto has = [&](const std::string& path) { return std::find(files.begin(), files.end(), path) != files.end(); };
-  CHECK(has(kData + "/keys/id_ed25519"));
-  CHECK(has(kData + "/keys/id_ed25519-cert.pub"));
-  CHECK(has(kData + "/config/passphrase.txt"));
-  CHECK(has(kData + "/config/password.txt"));
-  CHECK(has(kData + "/keys/known_hosts"));  // parsed at load: a change needs a reload
+  CHECK(files.front() == spe::SourceFile{kData + "/config/good.toml", spe::SourceKind::config});
+  const auto has = [&](const std::string& path, spe::SourceKind kind) {
+    return std::find(files.begin(), files.end(), spe::SourceFile{path, kind}) != files.end();
+  };
+  CHECK(has(kData + "/keys/id_ed25519", spe::SourceKind::key));
+  CHECK(has(kData + "/keys/id_ed25519-cert.pub", spe::SourceKind::key));
+  CHECK(has(kData + "/config/passphrase.txt", spe::SourceKind::secret));
+  CHECK(has(kData + "/config/password.txt", spe::SourceKind::secret));
+  CHECK(has(kData + "/keys/known_hosts", spe::SourceKind::known_hosts));  // parsed at load: a change needs a reload
   CHECK(spe::content_fingerprint(files) == spe::content_fingerprint(files));
-  CHECK(spe::content_fingerprint({kData + "/config/passphrase.txt"}) !=
-        spe::content_fingerprint({kData + "/config/password.txt"}));
-  CHECK(spe::content_fingerprint({"/nonexistent/a"}) != spe::content_fingerprint({"/nonexistent/b"}));
+  const auto secret = [](const std::string& path) { return std::vector{spe::SourceFile{path, spe::SourceKind::secret}}; };
+  CHECK(spe::content_fingerprint(secret(kData + "/config/passphrase.txt")) !=
+        spe::content_fingerprint(secret(kData + "/config/password.txt")));
+  CHECK(spe::content_fingerprint(secret("/nonexistent/a")) != spe::content_fingerprint(secret("/nonexistent/b")));
 }
 
 TEST_CASE("store: included module files count, including ones added after the load", "[unit][store]") {
@@ -141,4 +150,52 @@ TEST_CASE("store: included module files count, including ones added after the lo
 
   std::filesystem::remove(file.dir() / "modules/b.toml");
   CHECK(store.changed_on_disk());
+}
+
+TEST_CASE("store: a named file that becomes a FIFO, a device or a directory is a change, never read",
+          "[unit][store]") {
+  ConfigFile file;
+  file.write("secret-1\n", "password.txt");
+  file.write("[modules.a]\npassword_file = \"password.txt\"\ninsecure_ignore_host_key = true\n");
+  spe::ConfigStore store(load(file.path()));
+  const spe::ConfigSnapshot before = store.current();
+  const auto password = file.dir() / "password.txt";
+  std::filesystem::remove(password);
+  const auto [what, make] = GENERATE(table<std::string, std::function<void(const std::filesystem::path&)>>({
+      {"a FIFO", [](const std::filesystem::path& p) { REQUIRE(::mkfifo(p.c_str(), 0600) == 0); }},
+      {"a character device", [](const std::filesystem::path& p) { std::filesystem::create_symlink("/dev/zero", p); }},
+      {"a directory", [](const std::filesystem::path& p) { std::filesystem::create_directory(p); }},
+  }));
+  CAPTURE(what);
+  make(password);
+  bool changed = false;
+  CHECK(finishes_within(std::chrono::seconds(5), [&] { changed = store.changed_on_disk(); }, password));
+  CHECK(changed);
+  spe::ConfigResult<spe::ConfigSnapshot> reloaded = std::unexpected(spe::ConfigErrors{});
+  CHECK(finishes_within(std::chrono::seconds(5), [&] { reloaded = store.reload(); }, password));
+  REQUIRE_FALSE(reloaded.has_value());
+  CHECK(reloaded.error().to_string() == "modules.a.password_file: cannot read \"" + password.string() +
+                                            "\": not a regular file (" + what + ") at " + file.path() + ":2:17");
+  CHECK(store.current() == before);
+  // Tried once: the same state is no change at the next check.
+  CHECK_FALSE(store.changed_on_disk());
+}
+
+TEST_CASE("store: a file over its size limit is a change, read no further than the limit", "[unit][store]") {
+  ConfigFile file;
+  file.write("secret-1\n", "password.txt");
+  file.write("[modules.a]\npassword_file = \"password.txt\"\ninsecure_ignore_host_key = true\n");
+  spe::ConfigStore store(load(file.path()));
+  const std::size_t limit = spe::max_file_size(spe::SourceKind::secret);
+  file.write(std::string(limit + 1, 'x'), "password.txt");
+  CHECK(store.changed_on_disk());
+  const auto reloaded = store.reload();
+  REQUIRE_FALSE(reloaded.has_value());
+  CHECK(reloaded.error().to_string() ==
+        "modules.a.password_file: cannot read \"" + (file.dir() / "password.txt").string() +
+            "\": larger than the limit of " + std::to_string(limit) + " bytes at " + file.path() + ":2:17");
+  CHECK_FALSE(store.changed_on_disk());
+  file.write("secret-2\n", "password.txt");
+  CHECK(store.changed_on_disk());
+  REQUIRE(store.reload().has_value());
 }

@@ -2,6 +2,8 @@
 // header, and password verification with libxcrypt against hashes made by other tools.
 #include "http/web_config.hpp"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include <tuple>
 
 #include "http/basic_auth.hpp"
+#include "support/fifo_wait.hpp"
 
 using namespace spe::http;
 
@@ -115,7 +118,7 @@ TEST_CASE("web config mistakes name the key and file:line:column", "[unit][web]"
       {"[tls]\ncert_file = \"present.pem\"\nkey_file = \"\"\n",
        "tls.key_file: must not be empty at " + file + ":3:12"},
       {"[tls]\ncert_file = \"present.pem\"\nkey_file = \".\"\n",
-       "tls.key_file: cannot read \"" + dir.path.string() + "/\": Is a directory at " + file + ":3:12"},
+       "tls.key_file: cannot read \"" + dir.path.string() + "/\": not a regular file (a directory) at " + file + ":3:12"},
       {"[basic_auth_users]\nalice = \"" + bad_hash + "\"\n",
        "basic_auth_users.alice: must be a bcrypt hash (\"$2y$10$...\", as htpasswd -nbBC 10 USER PASSWORD prints) at " +
            file + ":2:9"},
@@ -128,6 +131,32 @@ TEST_CASE("web config mistakes name the key and file:line:column", "[unit][web]"
   const auto config = load_web_config_text(text, file);
   REQUIRE_FALSE(config);
   CHECK(config.error().to_string() == expected);
+}
+
+TEST_CASE("web config: a FIFO named as a TLS file is refused at once, not waited on", "[unit][web]") {
+  const ScratchDir dir;
+  const std::string present = dir.file("present.pem");
+  const auto fifo = dir.path / "key.pem";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string file = (dir.path / "web.toml").string();
+  spe::Result<WebConfig> config = WebConfig{};
+  CHECK(spe::test::finishes_within(
+      std::chrono::seconds(5),
+      [&] { config = load_web_config_text("[tls]\ncert_file = \"present.pem\"\nkey_file = \"key.pem\"\n", file); },
+      fifo));
+  REQUIRE_FALSE(config);
+  CHECK(config.error().to_string() ==
+        "tls.key_file: cannot read \"" + fifo.string() + "\": not a regular file (a FIFO) at " + file + ":3:12");
+}
+
+TEST_CASE("web config: nesting deeper than the parser can take is an error with its position", "[unit][web]") {
+  std::string text = "x";
+  for (int i = 0; i < 50000; ++i) text += ".a";
+  text += " = 1\n";
+  const auto config = load_web_config_text(text, "web.toml");
+  REQUIRE_FALSE(config);
+  CHECK(config.error().to_string() ==
+        "TOML nesting: keys, tables and arrays nested more than 64 levels deep at web.toml:1:128");
 }
 
 TEST_CASE("a TOML syntax error in the web config has its position", "[unit][web]") {
