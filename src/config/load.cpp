@@ -18,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "config/load_commands.hpp"
+#include "config/render.hpp"
 #include "probe/allowlist.hpp"
 #include "probe/known_hosts.hpp"
 #include "util/duration.hpp"
@@ -704,6 +705,7 @@ ConfigResult<ExporterConfig> load_config_text(std::string_view text, const std::
     std::move(more.errors.begin(), more.errors.end(), std::back_inserter(errors.errors));
   }
   if (!errors.errors.empty()) return std::unexpected(std::move(errors));
+  for (auto& [name, module] : config.modules) module.toml = std::make_shared<const std::string>(render_module(module));
   return config;
 }
 
