@@ -196,7 +196,8 @@ int run(const spe::CliOptions& options) {
   spe::Resolver resolver(kResolverThreads);
   spe::metrics::ExporterMetrics metrics(std::string(spe::build_version()), std::string(spe::build_revision()), ssh_version(0));
   metrics.config_loaded(true, unix_now());
-  spe::History history(options.history_limit);
+  spe::History history(
+      spe::HistoryLimits{options.history_limit, options.history_max_entry_bytes, options.history_max_bytes});
   const auto reload = [&](std::string_view trigger) { return reload_config(store, metrics, logger, trigger); };
   spe::http::Routes routes(spe::http::RoutesContext{[&loops] { return loops.local(); }, store, resolver, metrics, logger, history,
                                                     reload, options.timeout_offset, options.max_concurrent});
