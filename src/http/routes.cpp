@@ -254,7 +254,8 @@ Response Routes::handle_logs(const Request& request) const {
   const auto entry = context_.history.get(id);
   if (entry == nullptr) {
     return text_response(404, "no probe with id " + text + " in the history (it keeps the last " +
-                                  std::to_string(context_.history.limit()) + " probes and as many failures, within --history.max-bytes)\n");
+                                  std::to_string(context_.history.limit()) +
+                                  " probes and as many failures, within --history.max-bytes)\n");
   }
   return text_response(200, debug_output(entry->debug));
 }
