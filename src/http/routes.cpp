@@ -109,6 +109,15 @@ std::string history_rows(const History& history) {
   return rows;
 }
 
+// What the history keeps now, beside the exporter's own metrics: the figure --history.max-bytes caps.
+metrics::MetricFamily history_bytes_family(const History& history) {
+  metrics::Sample sample;
+  sample.value = static_cast<double>(history.bytes());
+  return metrics::MetricFamily{"ssh_probe_exporter_history_bytes",
+                               "Bytes the probe history keeps for / and /logs, at most --history.max-bytes.",
+                               metrics::MetricType::gauge, {std::move(sample)}};
+}
+
 }  // namespace
 
 void Routes::handle(Request request, Respond respond) {
@@ -208,6 +217,7 @@ void Routes::finish_probe(ProbeReport report, std::shared_ptr<const std::string>
 
 Response Routes::handle_metrics(const Request& request) const {
   auto families = context_.metrics.families();
+  families.push_back(history_bytes_family(context_.history));
   for (auto& family : metrics::process_families()) families.push_back(std::move(family));
   const auto format = metrics::negotiate_format(request.header("accept"));
   return metrics_response(render(std::move(families), format), format);

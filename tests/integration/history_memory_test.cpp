@@ -99,6 +99,10 @@ TEST_CASE("history: parallel probes of a module with many series keep a bounded 
     if (round == 0) after_first = exporter.rss_kb();
   }
   CHECK(with_series >= 2 * kRounds * 2 / 3);
+  const auto kept = metric_value(http_get(exporter.port(), "/metrics").body, "ssh_probe_exporter_history_bytes");
+  REQUIRE(kept.has_value());
+  CHECK(*kept >= with_series * 200'000.0);  // each entry with series keeps its metrics text
+  CHECK(*kept <= 64.0 * 1024 * 1024);
   const long after = exporter.rss_kb();
   WARN("exporter RSS at start " << mib(started) << ", after 2 parallel probes " << mib(after_first) << ", after "
                                 << 2 * kRounds << " " << mib(after) << " (peak " << mib(exporter.peak_rss_kb())
