@@ -206,7 +206,8 @@ int run(const spe::CliOptions& options) {
   spe::Resolver resolver(kResolverThreads);
   spe::metrics::ExporterMetrics metrics(std::string(spe::build_version()), std::string(spe::build_revision()), ssh_version(0));
   metrics.config_loaded(true, unix_now());
-  spe::History history(options.history_limit);
+  spe::History history(
+      spe::HistoryLimits{options.history_limit, options.history_max_entry_bytes, options.history_max_bytes});
   // Loads run on the reloader's own thread, never on a loop; it is destroyed before the loops, and
   // waits for a load in progress then.
   spe::Reloader reloader([&](const std::string& trigger) { return reload_config(store, metrics, logger, trigger); },

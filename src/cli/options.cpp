@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <charconv>
+#include <cstdint>
 #include <sstream>
 
 #include "probe/target.hpp"
@@ -29,6 +30,8 @@ struct RawCli {
   std::string timeout_offset;
   std::string web_config_file;
   std::string history_limit;
+  std::string history_max_entry_bytes;
+  std::string history_max_bytes;
   std::string max_concurrent;
   std::string auto_reload_interval;
   std::string log_level;
@@ -54,6 +57,10 @@ po::options_description visible_options(RawCli& raw) {
      "Web config (TOML): TLS certificate and key, client CA, basic-auth users. Empty: plain HTTP, no auth.")
     ("history.limit", po::value(&raw.history_limit)->value_name("N")->default_value("100"),
      "Recent probes kept for the landing page and /logs; as many failures are kept besides. 0 keeps none.")
+    ("history.max-entry-bytes", po::value(&raw.history_max_entry_bytes)->value_name("SIZE")->default_value("1MiB"),
+     "Bytes one history entry keeps at most; a longer debug text is cut, saying so (B, KiB, MiB, GiB).")
+    ("history.max-bytes", po::value(&raw.history_max_bytes)->value_name("SIZE")->default_value("64MiB"),
+     "Bytes the whole history keeps at most; the oldest entries go first, failures last.")
     ("probe.max-concurrent", po::value(&raw.max_concurrent)->value_name("N")->default_value("0"),
      "Probes in flight at most; more get 503 with Retry-After. 0: no limit.")
     ("config.auto-reload-interval", po::value(&raw.auto_reload_interval)->value_name("DURATION")->default_value("0s"),
@@ -108,6 +115,26 @@ Result<std::size_t> parse_count(std::string_view text) {
   return value;
 }
 
+// A byte count: digits, then optionally B, KiB, MiB or GiB ("64MiB"), up to 1 TiB.
+Result<std::size_t> parse_byte_size(std::string_view text) {
+  constexpr std::uint64_t kMax = std::uint64_t{1} << 40;
+  constexpr std::pair<std::string_view, std::uint64_t> kUnits[] = {
+      {"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}, {"B", 1}, {"", 1}};
+  const auto fail_size = [text] {
+    return fail(ErrorCode::invalid_argument, "invalid size \"" + std::string(text) +
+                                                 "\" (expected a whole number of B, KiB, MiB or GiB, up to 1TiB)");
+  };
+  const auto unit = std::ranges::find_if(kUnits, [text](const auto& u) { return text.ends_with(u.first); });
+  const std::string_view digits = text.substr(0, text.size() - unit->first.size());
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() ||
+      value > kMax / unit->second) {
+    return fail_size();
+  }
+  return static_cast<std::size_t>(value * unit->second);
+}
+
 // Prefixes a value error with the flag it belongs to.
 std::unexpected<Error> flag_error(std::string_view flag, const Error& error) {
   return fail(ErrorCode::invalid_argument, "--" + std::string(flag) + ": " + error.message);
@@ -132,6 +159,12 @@ Result<CliOptions> validate(RawCli raw, std::string help) {
   const auto history = parse_count(raw.history_limit);
   if (!history) return flag_error("history.limit", history.error());
   options.history_limit = *history;
+  const auto entry_bytes = parse_byte_size(raw.history_max_entry_bytes);
+  if (!entry_bytes) return flag_error("history.max-entry-bytes", entry_bytes.error());
+  options.history_max_entry_bytes = *entry_bytes;
+  const auto history_bytes = parse_byte_size(raw.history_max_bytes);
+  if (!history_bytes) return flag_error("history.max-bytes", history_bytes.error());
+  options.history_max_bytes = *history_bytes;
   const auto max_concurrent = parse_count(raw.max_concurrent);
   if (!max_concurrent) return flag_error("probe.max-concurrent", max_concurrent.error());
   options.max_concurrent = *max_concurrent;

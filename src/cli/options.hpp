@@ -18,6 +18,8 @@ struct CliOptions {
   std::chrono::milliseconds timeout_offset{500};
   std::string web_config_file;                     // TLS and basic auth; empty: plain HTTP, no auth
   std::size_t history_limit = 100;                 // probes kept for /logs, and as many failures
+  std::size_t history_max_entry_bytes = 1 << 20;   // one history entry at most (its debug text is cut)
+  std::size_t history_max_bytes = 64 << 20;        // the whole history at most (the oldest go first)
   std::size_t max_concurrent = 0;                  // probes in flight; 0: no limit
   std::chrono::milliseconds auto_reload_interval{0};  // 0: reload only on SIGHUP and /-/reload
   LogLevel log_level = LogLevel::info;

@@ -20,6 +20,7 @@
 
 #include "config/file_limits.hpp"
 #include "config/load_commands.hpp"
+#include "config/render.hpp"
 #include "config/toml_parse.hpp"
 #include "probe/allowlist.hpp"
 #include "probe/known_hosts.hpp"
@@ -743,6 +744,7 @@ ConfigResult<ExporterConfig> load_config_text(std::string_view text, const std::
   auto warnings = ctx.take_warnings();
   std::ranges::move(config.warnings, std::back_inserter(warnings));
   config.warnings = std::move(warnings);
+  for (auto& [name, module] : config.modules) module.toml = std::make_shared<const std::string>(render_module(module));
   return config;
 }
 

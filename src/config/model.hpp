@@ -90,6 +90,9 @@ struct Module {
   std::vector<std::string> allowed_targets;
   std::shared_ptr<const TargetAllowlist> allowlist;
   SourcePos where;  // position of [modules.NAME]
+  // The module as config/render.hpp's render_module writes it (secrets masked), rendered once at
+  // load: debug output and the history share it instead of rendering it per probe.
+  std::shared_ptr<const std::string> toml;
 };
 
 // Something in a config that loads but deserves the operator's attention (a secret file others may

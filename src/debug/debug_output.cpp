@@ -22,7 +22,80 @@ std::string logfmt_line(std::chrono::nanoseconds elapsed, std::string_view level
   return "elapsed_seconds=" + seconds_text(elapsed) + " " + line.substr(line.find(' ') + 1) + "\n";
 }
 
+std::size_t line_bytes(const ProbeLogLine& line) {
+  using Field = decltype(line.fields)::value_type;
+  std::size_t bytes = line.level.size() + line.fields.capacity() * sizeof(Field);
+  for (const auto& [key, value] : line.fields) bytes += key.size() + value.size();
+  return bytes;
+}
+
+std::size_t log_bytes(const std::vector<ProbeLogLine>& log) {
+  std::size_t bytes = log.capacity() * sizeof(ProbeLogLine);
+  for (const ProbeLogLine& line : log) bytes += line_bytes(line);
+  return bytes;
+}
+
+std::size_t text_bytes(const std::shared_ptr<const std::string>& text) { return text ? text->size() : 0; }
+
+// Keeps the first whole lines of `text` that fit in its size minus `excess` (a copy of them
+// replaces the shared text); returns the bytes cut, at least `excess` or the whole text.
+std::size_t cut_text(std::shared_ptr<const std::string>& text, std::size_t excess) {
+  const std::size_t size = text->size();
+  const std::size_t budget = size > excess ? size - excess : 0;
+  const std::size_t last_newline = budget == 0 ? std::string::npos : text->rfind('\n', budget - 1);
+  const std::size_t kept = last_newline == std::string::npos ? 0 : last_newline + 1;
+  text = std::make_shared<const std::string>(text->substr(0, kept));
+  return size - kept;
+}
+
+// Drops lines from the end until at least `excess` bytes are gone; returns how many lines.
+std::size_t cut_log(std::vector<ProbeLogLine>& log, std::size_t excess) {
+  std::size_t cut = 0;
+  std::size_t lines = 0;
+  while (!log.empty() && cut < excess) {
+    cut += sizeof(ProbeLogLine) + line_bytes(log.back());
+    log.pop_back();
+    ++lines;
+  }
+  log.shrink_to_fit();
+  return lines;
+}
+
+std::string truncated_line(std::size_t count, std::string_view unit) {
+  return "[truncated: " + std::to_string(count) + " " + std::string(unit) + " more]\n";
+}
+
+void append_text(std::string& out, const std::shared_ptr<const std::string>& text, std::size_t bytes_cut) {
+  if (text) out += *text;
+  if (bytes_cut == 0) return;
+  if (!out.ends_with('\n')) out += '\n';
+  out += truncated_line(bytes_cut, "bytes");
+}
+
 }  // namespace
+
+std::size_t byte_size(const DebugParts& parts) {
+  return log_bytes(parts.log) + text_bytes(parts.metrics) + text_bytes(parts.module_toml);
+}
+
+void cap_debug_parts(DebugParts& parts, std::size_t max_bytes) {
+  // Each round cuts the biggest part by the whole excess or empties it: three rounds at most.
+  for (int round = 0; round < 3; ++round) {
+    const std::size_t total = byte_size(parts);
+    if (total <= max_bytes) return;
+    const std::size_t excess = total - max_bytes;
+    const std::size_t log = log_bytes(parts.log);
+    const std::size_t metrics = text_bytes(parts.metrics);
+    const std::size_t module = text_bytes(parts.module_toml);
+    if (metrics >= log && metrics >= module) {
+      parts.metrics_bytes_cut += cut_text(parts.metrics, excess);
+    } else if (module >= log) {
+      parts.module_bytes_cut += cut_text(parts.module_toml, excess);
+    } else {
+      parts.log_lines_cut += cut_log(parts.log, excess);
+    }
+  }
+}
 
 std::string format_probe_log(const std::vector<ProbeLogLine>& lines) {
   std::string out;
@@ -42,14 +115,15 @@ std::string format_probe_log(const std::vector<ProbeLogLine>& lines) {
   return out;
 }
 
-std::string debug_output(const ProbeReport& report, std::string_view metrics_text, std::string_view module_toml) {
+std::string debug_output(const DebugParts& parts) {
   std::string out = "Logs for the probe:\n";
-  out += format_probe_log(report.log);
+  out += format_probe_log(parts.log);
+  if (parts.log_lines_cut > 0) out += truncated_line(parts.log_lines_cut, "lines");
   out += "\nMetrics that would have been returned:\n";
-  out += metrics_text;
-  if (!metrics_text.empty() && !metrics_text.ends_with('\n')) out += '\n';
+  append_text(out, parts.metrics, parts.metrics_bytes_cut);
+  if (!out.ends_with('\n')) out += '\n';
   out += "\nModule configuration:\n";
-  out += module_toml;
+  append_text(out, parts.module_toml, parts.module_bytes_cut);
   return out;
 }
 

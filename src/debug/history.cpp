@@ -3,27 +3,58 @@
 #include <algorithm>
 
 namespace spe {
+namespace {
 
-History::History(std::size_t limit, HistoryClock clock) : limit_(limit), clock_(std::move(clock)) {
+// The entry's own strings and object besides its debug parts.
+std::size_t fixed_bytes(const ProbeRecord& record) {
+  return sizeof(HistoryEntry) + record.module.size() + record.target.size() + record.failure_reason.size();
+}
+
+}  // namespace
+
+History::History(HistoryLimits limits, HistoryClock clock) : limits_(limits), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
 
-void History::push(Ring& ring, std::shared_ptr<const HistoryEntry> entry) const {
-  ring.push_back(std::move(entry));
-  while (ring.size() > limit_) ring.pop_front();
+// Both rings drop from the front only, so each holds every entry (every failure) from its front on.
+bool History::kept(const HistoryEntry& entry) const {
+  const bool in_all = !all_.empty() && entry.id >= all_.front()->id;
+  const bool in_failures = !entry.success && !failures_.empty() && entry.id >= failures_.front()->id;
+  return in_all || in_failures;
+}
+
+void History::drop_oldest(Ring& ring, std::vector<Entry>& dropped) {
+  Entry entry = std::move(ring.front());
+  ring.pop_front();
+  if (!kept(*entry)) bytes_ -= entry->bytes;
+  dropped.push_back(std::move(entry));
 }
 
 std::uint64_t History::add(ProbeRecord record) {
   auto entry = std::make_shared<HistoryEntry>();
   static_cast<ProbeRecord&>(*entry) = std::move(record);
   entry->start = clock_() - std::chrono::duration_cast<std::chrono::system_clock::duration>(entry->duration);
+  if (limits_.entries > 0) {
+    const std::size_t fixed = fixed_bytes(*entry);
+    const std::size_t cap = std::min(limits_.entry_bytes, limits_.total_bytes);
+    cap_debug_parts(entry->debug, cap > fixed ? cap - fixed : 0);
+    entry->bytes = fixed + byte_size(entry->debug);
+  }
+  std::vector<Entry> dropped;  // freed after the lock is released
   const std::lock_guard lock(mutex_);
   entry->id = next_id_++;
   const std::uint64_t id = entry->id;
-  if (limit_ == 0) return id;
-  std::shared_ptr<const HistoryEntry> shared = std::move(entry);
-  if (!shared->success) push(failures_, shared);
-  push(all_, std::move(shared));
+  if (limits_.entries == 0) return id;
+  const Entry newest = std::move(entry);
+  bytes_ += newest->bytes;
+  if (!newest->success) failures_.push_back(newest);
+  all_.push_back(newest);
+  while (all_.size() > limits_.entries) drop_oldest(all_, dropped);
+  while (failures_.size() > limits_.entries) drop_oldest(failures_, dropped);
+  while (bytes_ > limits_.total_bytes && all_.front() != newest) drop_oldest(all_, dropped);
+  while (bytes_ > limits_.total_bytes && !failures_.empty() && failures_.front() != newest) {
+    drop_oldest(failures_, dropped);
+  }
   return id;
 }
 
@@ -49,6 +80,11 @@ std::shared_ptr<const HistoryEntry> History::get(std::uint64_t id) const {
     if (it != ring->end()) return *it;
   }
   return nullptr;
+}
+
+std::size_t History::bytes() const {
+  const std::lock_guard lock(mutex_);
+  return bytes_;
 }
 
 }  // namespace spe

@@ -109,6 +109,15 @@ std::string history_rows(const History& history) {
   return rows;
 }
 
+// What the history keeps now, beside the exporter's own metrics: the figure --history.max-bytes caps.
+metrics::MetricFamily history_bytes_family(const History& history) {
+  metrics::Sample sample;
+  sample.value = static_cast<double>(history.bytes());
+  return metrics::MetricFamily{"ssh_probe_exporter_history_bytes",
+                               "Bytes the probe history keeps for / and /logs, at most --history.max-bytes.",
+                               metrics::MetricType::gauge, {std::move(sample)}};
+}
+
 }  // namespace
 
 void Routes::handle(Request request, Respond respond) {
@@ -154,11 +163,13 @@ void Routes::handle_probe(const Request& request, Respond respond) {
   }
 
   ProbeRequest probe{config, module, params->target, params->target_text, *timeout, start};
-  // The lambda's copy of `config` keeps *module alive until the response is built.
+  // The probe holds the config snapshot until it ends; the answer and the history need only the
+  // module's TOML, rendered at load (a config not made by the loader has none yet: render it now).
+  auto module_toml = module->toml ? module->toml : std::make_shared<const std::string>(render_module(*module));
   const auto format = metrics::negotiate_format(request.header("accept"));
-  auto on_done = [this, config, module, debug = params->debug, format,
+  auto on_done = [this, module_toml = std::move(module_toml), debug = params->debug, format,
                   respond = std::move(respond)](ProbeReport report) {
-    finish_probe(std::move(report), config, *module, debug, format, respond);
+    finish_probe(std::move(report), module_toml, debug, format, respond);
   };
   auto cancel = start_ssh_probe(context_.probe_executor(), context_.resolver, std::move(probe), std::move(on_done));
   // A client that leaves mid-probe (a scrape timeout) stops the probe, freeing its connection.
@@ -166,46 +177,47 @@ void Routes::handle_probe(const Request& request, Respond respond) {
 }
 
 // Counts, records and logs the probe, then answers. The metrics are rendered once, in the
-// negotiated format, for the answer; the history keeps what it needs to build the debug text
-// (the report, the rendered metrics, the config snapshot that holds the module) when asked.
-void Routes::finish_probe(ProbeReport report, ConfigSnapshot config, const Module& module, bool debug,
+// negotiated format, for the answer; the history keeps the parts of the debug text (the log moved
+// out of the report, a copy of the rendered metrics, the shared module TOML) and formats them when
+// read. Nothing it keeps holds the config snapshot or the report.
+void Routes::finish_probe(ProbeReport report, std::shared_ptr<const std::string> module_toml, bool debug,
                           metrics::Format format, const Respond& respond) {
   const double seconds = std::chrono::duration<double>(report.duration).count();
   context_.metrics.probe_finished(report.module, report.success, seconds);
   auto text = render(metrics::families_from_report(report), format);
-  const auto kept = std::make_shared<const ProbeReport>(std::move(report));
-  DebugText debug_text;
+  const std::string reason =
+      report.success ? "" : std::string(to_string(report.failure.value_or(FailureReason::internal)));
+  ProbeRecord record{report.module, report.target, report.success, reason, report.duration, {}};
+  std::string debug_body;
   if (debug || context_.history.limit() > 0) {
     auto metrics_text = std::make_shared<const std::string>(
         text ? *text : "cannot render metrics: " + text.error().message + "\n");
-    debug_text = [kept, metrics_text, config = std::move(config), module = &module] {
-      return debug_output(*kept, *metrics_text, render_module(*module));
-    };
+    record.debug = DebugParts{std::move(report.log), std::move(metrics_text), std::move(module_toml)};
+    // The answer to debug=true is whole; the history cuts its copy to its caps.
+    if (debug) debug_body = debug_output(record.debug);
   }
-  const std::string reason =
-      kept->success ? "" : std::string(to_string(kept->failure.value_or(FailureReason::internal)));
-  const std::uint64_t id = context_.history.add(
-      ProbeRecord{kept->module, kept->target, kept->success, reason, kept->duration, debug_text});
-  if (kept->success) {
+  const std::uint64_t id = context_.history.add(std::move(record));
+  if (report.success) {
     // Most probes succeed: build the fields only when debug lines are logged.
     if (context_.logger.enabled(LogLevel::debug)) {
-      context_.logger.debug("probe succeeded", {{"module", kept->module}, {"target", kept->target},
+      context_.logger.debug("probe succeeded", {{"module", report.module}, {"target", report.target},
                                                 {"duration_seconds", seconds_text(seconds)},
                                                 {"id", std::to_string(id)}});
     }
   } else {
     context_.logger.info("probe failed",
-                         {{"module", kept->module}, {"target", kept->target},
-                          {"phase", std::string(to_string(kept->last_phase))}, {"reason", reason},
-                          {"duration_seconds", seconds_text(seconds)}, {"err", kept->failure_message},
+                         {{"module", report.module}, {"target", report.target},
+                          {"phase", std::string(to_string(report.last_phase))}, {"reason", reason},
+                          {"duration_seconds", seconds_text(seconds)}, {"err", report.failure_message},
                           {"id", std::to_string(id)}});
   }
-  if (debug) return respond(text_response(200, debug_text()));
+  if (debug) return respond(text_response(200, std::move(debug_body)));
   respond(metrics_response(std::move(text), format));
 }
 
 Response Routes::handle_metrics(const Request& request) const {
   auto families = context_.metrics.families();
+  families.push_back(history_bytes_family(context_.history));
   for (auto& family : metrics::process_families()) families.push_back(std::move(family));
   const auto format = metrics::negotiate_format(request.header("accept"));
   return metrics_response(render(std::move(families), format), format);
@@ -252,9 +264,10 @@ Response Routes::handle_logs(const Request& request) const {
   const auto entry = context_.history.get(id);
   if (entry == nullptr) {
     return text_response(404, "no probe with id " + text + " in the history (it keeps the last " +
-                                  std::to_string(context_.history.limit()) + " probes and as many failures)\n");
+                                  std::to_string(context_.history.limit()) +
+                                  " probes and as many failures, within --history.max-bytes)\n");
   }
-  return text_response(200, entry->debug_text ? entry->debug_text() : std::string());
+  return text_response(200, debug_output(entry->debug));
 }
 
 Response Routes::handle_config() const {

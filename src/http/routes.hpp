@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -45,9 +47,8 @@ class Routes {
 
  private:
   void handle_probe(const Request& request, Respond respond);
-  void finish_probe(ProbeReport report, ConfigSnapshot config, const Module& module, bool debug,
-                    metrics::Format format,
-                    const Respond& respond);
+  void finish_probe(ProbeReport report, std::shared_ptr<const std::string> module_toml, bool debug,
+                    metrics::Format format, const Respond& respond);
   Response handle_metrics(const Request& request) const;
   Response handle_landing() const;
   Response handle_logs(const Request& request) const;

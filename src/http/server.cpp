@@ -309,6 +309,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(response.status), version_);
     message->set(bhttp::field::server, "ssh_probe_exporter");
+    // Error bodies echo the request (a target, a header value): no browser may sniff them as HTML.
+    message->set("X-Content-Type-Options", "nosniff");
     message->set(bhttp::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) message->set(name, value);
     if (!vary.empty()) message->set(bhttp::field::vary, vary);

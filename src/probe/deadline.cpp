@@ -58,6 +58,13 @@ Result<std::chrono::milliseconds> effective_timeout(std::chrono::milliseconds mo
                 "invalid " + std::string(kHeaderName) + " \"" + std::string(*scrape_timeout_header) +
                     "\": expected a positive number of seconds");
   }
+  // Timeouts are whole milliseconds: a positive value that rounds down to none is refused, not
+  // turned into a probe that has timed out before it starts.
+  if (*header < std::chrono::milliseconds(1)) {
+    return fail(ErrorCode::invalid_argument,
+                "invalid " + std::string(kHeaderName) + " \"" + std::string(*scrape_timeout_header) +
+                    "\": below the 1 ms resolution of probe timeouts (expected at least 0.001)");
+  }
   // As blackbox getTimeout: leave room for the response, unless the offset would eat it all.
   const auto scrape = *header - offset > std::chrono::milliseconds::zero() ? *header - offset : *header;
   return std::min(scrape, module_timeout);

@@ -50,3 +50,17 @@ TEST_CASE("a scrape-timeout header that is not a positive decimal is invalid_arg
   CHECK(timeout.error().message ==
         "invalid X-Prometheus-Scrape-Timeout-Seconds \"" + header + "\": expected a positive number of seconds");
 }
+
+TEST_CASE("a scrape-timeout header below one millisecond is refused, not rounded to no time at all",
+          "[unit][deadline]") {
+  const auto header = GENERATE(as<std::string>{}, "0.0001", "0.0009", ".0009999", "0.000999999999999");
+  CAPTURE(header);
+  const auto timeout = effective_timeout(10s, header, 500ms);
+  REQUIRE_FALSE(timeout.has_value());
+  CHECK(timeout.error().code == spe::ErrorCode::invalid_argument);
+  CHECK(timeout.error().message == "invalid X-Prometheus-Scrape-Timeout-Seconds \"" + header +
+                                       "\": below the 1 ms resolution of probe timeouts (expected at least 0.001)");
+  // One millisecond is the least there is.
+  CHECK(effective_timeout(10s, std::string("0.001"), 500ms).value() == 1ms);
+  CHECK(effective_timeout(10s, std::string("0.0019"), 0ms).value() == 1ms);
+}

@@ -22,16 +22,40 @@ struct FakeClock {
   }
 };
 
-spe::ProbeRecord record(const std::string& target, bool success) {
+std::shared_ptr<const std::string> shared(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+spe::ProbeRecord record(const std::string& target, bool success, std::string metrics = "") {
   spe::ProbeRecord r;
   r.module = "m";
   r.target = target;
   r.success = success;
   r.failure_reason = success ? "" : "auth";
   r.duration = 250ms;
-  r.debug_text = [target] { return "log of " + target; };
+  r.debug.log.push_back({1ms, "info", {{"msg", "probe of " + target}}});
+  r.debug.metrics = shared(metrics.empty() ? "probe_success " + std::string(success ? "1" : "0") + "\n" : metrics);
+  r.debug.module_toml = shared("[modules.m]\nport = 22\n");
   return r;
 }
+
+// `lines` lines of metrics text, "series_0000000 1\n" and so on: 17 bytes each.
+std::string metric_lines(std::size_t lines) {
+  std::string text;
+  for (std::size_t i = 0; i < lines; ++i) {
+    const std::string n = std::to_string(i);
+    text += "series_" + std::string(7 - n.size(), '0') + n + " 1\n";
+  }
+  return text;
+}
+
+std::size_t bytes_listed(const spe::History& history) {
+  std::size_t bytes = 0;
+  for (const auto& entry : history.list()) bytes += entry->bytes;
+  return bytes;
+}
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
 std::vector<std::string> targets(const std::vector<std::shared_ptr<const spe::HistoryEntry>>& entries) {
   std::vector<std::string> out;
@@ -44,7 +68,7 @@ std::vector<std::string> targets(const std::vector<std::shared_ptr<const spe::Hi
 TEST_CASE("history: entries get increasing ids, start times from the clock, newest listed first",
           "[unit][history]") {
   FakeClock clock;
-  spe::History history(3, clock.function());
+  spe::History history({.entries = 3}, clock.function());
   CHECK(history.add(record("a", true)) == 1);
   clock.now += 10s;
   CHECK(history.add(record("b", false)) == 2);
@@ -57,7 +81,10 @@ TEST_CASE("history: entries get increasing ids, start times from the clock, newe
   CHECK(entries[0]->failure_reason == "auth");
   CHECK(entries[0]->module == "m");
   CHECK(entries[0]->duration == 250ms);
-  CHECK(entries[0]->debug_text() == "log of b");
+  CHECK(spe::debug_output(entries[0]->debug) ==
+        "Logs for the probe:\nelapsed_seconds=0.001000 level=info msg=\"probe of b\"\n\n"
+        "Metrics that would have been returned:\nprobe_success 0\n\n"
+        "Module configuration:\n[modules.m]\nport = 22\n");
   // Start = the time it was added minus its duration.
   CHECK(entries[0]->start == clock.now - 250ms);
   CHECK(entries[1]->start == clock.now - 10s - 250ms);
@@ -72,7 +99,7 @@ TEST_CASE("history: entries get increasing ids, start times from the clock, newe
 TEST_CASE("history: the last `limit` probes are kept, and failures survive a flood of successes",
           "[unit][history]") {
   FakeClock clock;
-  spe::History history(3, clock.function());
+  spe::History history({.entries = 3}, clock.function());
   history.add(record("fail1", false));
   history.add(record("fail2", false));
   for (int i = 0; i < 10; ++i) history.add(record("ok" + std::to_string(i), true));
@@ -87,14 +114,14 @@ TEST_CASE("history: the last `limit` probes are kept, and failures survive a flo
 }
 
 TEST_CASE("history: a failure in both rings is listed once", "[unit][history]") {
-  spe::History history(5);
+  spe::History history({.entries = 5});
   history.add(record("ok", true));
   history.add(record("fail", false));
   CHECK(targets(history.list()) == std::vector<std::string>{"fail", "ok"});
 }
 
 TEST_CASE("history: limit 0 keeps nothing but still numbers probes", "[unit][history]") {
-  spe::History history(0);
+  spe::History history({.entries = 0});
   CHECK(history.add(record("a", false)) == 1);
   CHECK(history.add(record("b", true)) == 2);
   CHECK(history.list().empty());
@@ -102,7 +129,7 @@ TEST_CASE("history: limit 0 keeps nothing but still numbers probes", "[unit][his
 }
 
 TEST_CASE("history: concurrent adds and reads keep ids unique and rings bounded", "[unit][history][concurrency]") {
-  spe::History history(50);
+  spe::History history({.entries = 50});
   std::vector<std::thread> threads;
   std::atomic<bool> bad{false};
   for (int t = 0; t < 4; ++t) {
@@ -126,18 +153,13 @@ TEST_CASE("history: concurrent adds and reads keep ids unique and rings bounded"
 
 TEST_CASE("debug output: log lines as logfmt with elapsed time, then metrics, then the module",
           "[unit][history]") {
-  spe::ProbeReport report;
-  report.module = "m";
-  report.target = "db1:22";
-  report.success = false;
-  report.failure = spe::FailureReason::host_key;
-  report.failure_message = "host key mismatch";
-  report.last_phase = spe::Phase::host_key;
-  report.duration = 1500ms;
-  report.log.push_back({2ms, "debug", {{"msg", "resolved"}, {"addresses", "127.0.0.1"}}});
-  report.log.push_back({1234567us, "info", {{"msg", "host key rejected"}, {"fingerprint", "SHA256:x y"}}});
-  report.log.push_back({1500ms, "info", {{"msg", "probe failed"}, {"reason", "host_key"}}});
-  const std::string text = spe::debug_output(report, "probe_success 0\n", "[modules.m]\nport = 22\n");
+  spe::DebugParts parts;
+  parts.log.push_back({2ms, "debug", {{"msg", "resolved"}, {"addresses", "127.0.0.1"}}});
+  parts.log.push_back({1234567us, "info", {{"msg", "host key rejected"}, {"fingerprint", "SHA256:x y"}}});
+  parts.log.push_back({1500ms, "info", {{"msg", "probe failed"}, {"reason", "host_key"}}});
+  parts.metrics = shared("probe_success 0\n");
+  parts.module_toml = shared("[modules.m]\nport = 22\n");
+  const std::string text = spe::debug_output(parts);
   CHECK(text ==
         "Logs for the probe:\n"
         "elapsed_seconds=0.002000 level=debug msg=resolved addresses=127.0.0.1\n"
@@ -153,8 +175,9 @@ TEST_CASE("debug output: log lines as logfmt with elapsed time, then metrics, th
 }
 
 TEST_CASE("debug output: an empty log and metrics without a final newline", "[unit][history]") {
-  spe::ProbeReport report;
-  const std::string text = spe::debug_output(report, "probe_success 1", "");
+  spe::DebugParts parts;
+  parts.metrics = shared("probe_success 1");
+  const std::string text = spe::debug_output(parts);
   CHECK(text == "Logs for the probe:\n\nMetrics that would have been returned:\nprobe_success 1\n\nModule configuration:\n");
 }
 
@@ -164,4 +187,159 @@ TEST_CASE("debug output: field values are escaped as logfmt", "[unit][history]")
   CHECK(text ==
         "elapsed_seconds=0.000000 level=debug msg=banner banner=\"a\\\"b\\nc\"\n"
         "elapsed_seconds=0.000000 level=warn msg=\"\" other=x\n");
+}
+
+TEST_CASE("debug parts: the biggest part is cut first, to whole lines, and says how much is missing",
+          "[unit][history]") {
+  spe::DebugParts parts;
+  parts.log.push_back({1ms, "info", {{"msg", "probe succeeded"}}});
+  const std::string metrics = metric_lines(10'000);  // 170,000 bytes
+  parts.metrics = shared(metrics);
+  const auto module = shared("[modules.m]\nport = 22\n");
+  parts.module_toml = module;
+  const std::size_t before = spe::byte_size(parts);
+  REQUIRE(before > metrics.size());
+
+  spe::cap_debug_parts(parts, 10'000);
+  CHECK(spe::byte_size(parts) <= 10'000);
+  CHECK(parts.module_toml == module);  // not cut: still the shared text, no copy
+  CHECK(parts.log.size() == 1);
+  CHECK(parts.log_lines_cut == 0);
+  REQUIRE(parts.metrics != nullptr);
+  const std::string& kept = *parts.metrics;
+  CHECK(kept.size() % 17 == 0);  // whole lines only
+  CHECK(kept.size() > 9'000);    // nearly all of the budget is used
+  CHECK(metrics.starts_with(kept));
+  CHECK(parts.metrics_bytes_cut == metrics.size() - kept.size());
+
+  const std::string text = spe::debug_output(parts);
+  CHECK(contains(text, kept + "[truncated: " + std::to_string(parts.metrics_bytes_cut) + " bytes more]\n\n"
+                                 "Module configuration:\n[modules.m]\nport = 22\n"));
+}
+
+TEST_CASE("debug parts: a long log loses its last lines, a long module its last lines, each said so",
+          "[unit][history]") {
+  SECTION("log") {
+    spe::DebugParts parts;
+    for (int i = 0; i < 1000; ++i) parts.log.push_back({1ms, "debug", {{"msg", "line " + std::to_string(i)}}});
+    parts.metrics = shared("probe_success 1\n");
+    spe::cap_debug_parts(parts, 20'000);
+    CHECK(spe::byte_size(parts) <= 20'000);
+    REQUIRE_FALSE(parts.log.empty());
+    CHECK(parts.log.size() + parts.log_lines_cut == 1000);
+    CHECK(parts.log.front().fields.front().second == "line 0");
+    CHECK(*parts.metrics == "probe_success 1\n");
+    const std::string text = spe::debug_output(parts);
+    CHECK(contains(text, "msg=\"line " + std::to_string(parts.log.size() - 1) + "\"\n[truncated: " +
+                             std::to_string(parts.log_lines_cut) + " lines more]\n\nMetrics that would"));
+  }
+  SECTION("module") {
+    spe::DebugParts parts;
+    parts.metrics = shared("probe_success 1\n");
+    std::string toml = "[modules.m]\n";
+    for (int i = 0; i < 1000; ++i) toml += "# comment line " + std::to_string(i) + "\n";
+    parts.module_toml = shared(toml);
+    spe::cap_debug_parts(parts, 1'000);
+    CHECK(spe::byte_size(parts) <= 1'000);
+    CHECK(toml.starts_with(*parts.module_toml));
+    CHECK(parts.module_toml->ends_with('\n'));
+    CHECK(parts.module_bytes_cut == toml.size() - parts.module_toml->size());
+    CHECK(spe::debug_output(parts).ends_with("[truncated: " + std::to_string(parts.module_bytes_cut) +
+                                             " bytes more]\n"));
+  }
+  SECTION("a budget smaller than the small parts empties them all") {
+    spe::DebugParts parts;
+    parts.log.push_back({1ms, "info", {{"msg", "x"}}});
+    parts.metrics = shared("a 1\nb 2\n");
+    parts.module_toml = shared("[modules.m]\n");
+    spe::cap_debug_parts(parts, 0);
+    CHECK(spe::byte_size(parts) == 0);
+    CHECK(spe::debug_output(parts) ==
+          "Logs for the probe:\n[truncated: 1 lines more]\n\nMetrics that would have been returned:\n"
+          "[truncated: 8 bytes more]\n\nModule configuration:\n[truncated: 12 bytes more]\n");
+  }
+}
+
+TEST_CASE("history: an entry is cut to max_entry_bytes and counted", "[unit][history]") {
+  spe::History history({.entries = 10, .entry_bytes = 64 * 1024, .total_bytes = 1024 * 1024});
+  const std::string metrics = metric_lines(100'000);  // 1.7 MB
+  const auto id = history.add(record("big", true, metrics));
+  const auto entry = history.get(id);
+  REQUIRE(entry != nullptr);
+  CHECK(entry->bytes <= 64 * 1024);
+  CHECK(entry->bytes > 60 * 1024);
+  CHECK(entry->bytes == sizeof(spe::HistoryEntry) + entry->module.size() + entry->target.size() +
+                            entry->failure_reason.size() + spe::byte_size(entry->debug));
+  CHECK(history.bytes() == entry->bytes);
+  REQUIRE(entry->debug.metrics != nullptr);
+  CHECK(entry->debug.metrics_bytes_cut == metrics.size() - entry->debug.metrics->size());
+  const std::string text = spe::debug_output(entry->debug);
+  CHECK(contains(text, "msg=\"probe of big\""));
+  CHECK(contains(text, "[truncated: " + std::to_string(entry->debug.metrics_bytes_cut) + " bytes more]"));
+  CHECK(text.ends_with("Module configuration:\n[modules.m]\nport = 22\n"));
+}
+
+TEST_CASE("history: past max_bytes the oldest entries go, successes before failures", "[unit][history]") {
+  // Each entry counts about 8.5 KB: five or six fit in 50 KiB.
+  spe::History history({.entries = 100, .entry_bytes = 1024 * 1024, .total_bytes = 50 * 1024});
+  const std::string metrics = metric_lines(500);
+  history.add(record("fail1", false, metrics));
+  history.add(record("fail2", false, metrics));
+  for (int i = 0; i < 10; ++i) history.add(record("ok" + std::to_string(i), true, metrics));
+  const auto listed = targets(history.list());
+  INFO(Catch::Detail::stringify(listed));
+  CHECK(history.bytes() <= 50 * 1024);
+  CHECK(history.bytes() == bytes_listed(history));
+  REQUIRE(listed.size() >= 4);
+  CHECK(listed.front() == "ok9");
+  CHECK(listed[listed.size() - 2] == "fail2");
+  CHECK(listed.back() == "fail1");
+  CHECK(std::ranges::find(listed, "ok0") == listed.end());
+  // The successes kept are the newest, with nothing missing between them.
+  for (std::size_t i = 0; i + 2 < listed.size(); ++i) CHECK(listed[i] == "ok" + std::to_string(9 - i));
+
+  // Failures go too, oldest first, once they alone pass the cap.
+  for (int i = 3; i <= 12; ++i) history.add(record("fail" + std::to_string(i), false, metrics));
+  const auto failures = targets(history.list());
+  INFO(Catch::Detail::stringify(failures));
+  CHECK(history.bytes() <= 50 * 1024);
+  CHECK(history.bytes() == bytes_listed(history));
+  REQUIRE_FALSE(failures.empty());
+  CHECK(failures.front() == "fail12");
+  CHECK(std::ranges::find(failures, "fail1") == failures.end());
+  CHECK(std::ranges::find(failures, "ok9") == failures.end());
+}
+
+TEST_CASE("history: the entry just added stays even when it alone fills max_bytes", "[unit][history]") {
+  spe::History history({.entries = 100, .entry_bytes = 1024 * 1024, .total_bytes = 10 * 1024});
+  const std::string metrics = metric_lines(2'000);  // 34 KB: cut to fit the total
+  history.add(record("a", false, metrics));
+  const auto id = history.add(record("b", true, metrics));
+  CHECK(targets(history.list()) == std::vector<std::string>{"b"});
+  const auto entry = history.get(id);
+  REQUIRE(entry != nullptr);
+  CHECK(entry->bytes <= 10 * 1024);
+  CHECK(history.bytes() == entry->bytes);
+}
+
+TEST_CASE("history: bytes count a failure in both rings once, and leave with the entry", "[unit][history]") {
+  spe::History history({.entries = 2});
+  for (int i = 0; i < 5; ++i) {
+    history.add(record("fail" + std::to_string(i), false));
+    history.add(record("ok" + std::to_string(i), true));
+    CHECK(history.bytes() == bytes_listed(history));
+  }
+  CHECK(targets(history.list()) == std::vector<std::string>{"ok4", "fail4", "fail3"});
+}
+
+TEST_CASE("history: an entry pushed out holds its text no longer", "[unit][history]") {
+  spe::History history({.entries = 1});
+  auto record_a = record("a", true);
+  const std::weak_ptr<const std::string> metrics = record_a.debug.metrics;
+  const std::weak_ptr<const std::string> module = record_a.debug.module_toml;
+  history.add(std::move(record_a));
+  CHECK_FALSE(metrics.expired());
+  history.add(record("b", true));
+  CHECK(metrics.expired());
+  CHECK(module.expired());
 }

@@ -160,6 +160,44 @@ TEST_CASE("operations flags: web config, history, concurrency limit, auto reload
   CHECK(parse_cli({"--history.limit=0"})->history_limit == 0);
 }
 
+TEST_CASE("history byte caps: 1 MiB per entry and 64 MiB in all by default, in B, KiB, MiB or GiB", "[unit][cli]") {
+  const auto defaults = parse_cli({});
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->history_max_entry_bytes == 1024 * 1024);
+  CHECK(defaults->history_max_bytes == 64 * 1024 * 1024);
+  const auto [text, bytes] = GENERATE(table<std::string, std::size_t>({
+      {"0", 0},
+      {"4096", 4096},
+      {"512B", 512},
+      {"16KiB", 16 * 1024},
+      {"3MiB", 3 * 1024 * 1024},
+      {"2GiB", std::size_t{2} << 30},
+      {"1024GiB", std::size_t{1} << 40},
+  }));
+  CAPTURE(text);
+  const auto options = parse_cli({"--history.max-entry-bytes=" + text, "--history.max-bytes", text});
+  REQUIRE(options.has_value());
+  CHECK(options->history_max_entry_bytes == bytes);
+  CHECK(options->history_max_bytes == bytes);
+}
+
+TEST_CASE("history byte caps: a bad size names the flag", "[unit][cli]") {
+  const auto [flag, text] = GENERATE(table<std::string, std::string>({
+      {"--history.max-bytes", "-1"},
+      {"--history.max-bytes", "1MB"},
+      {"--history.max-bytes", "MiB"},
+      {"--history.max-entry-bytes", "1.5MiB"},
+      {"--history.max-entry-bytes", " 1MiB"},
+      {"--history.max-entry-bytes", "1025GiB"},
+      {"--history.max-entry-bytes", "99999999999999999999999"},
+  }));
+  CAPTURE(flag, text);
+  const auto options = parse_cli({flag + "=" + text});
+  REQUIRE_FALSE(options.has_value());
+  CHECK(options.error().message == flag + ": invalid size \"" + text +
+                                       "\" (expected a whole number of B, KiB, MiB or GiB, up to 1TiB)");
+}
+
 TEST_CASE("operations flags: bad values name the flag", "[unit][cli]") {
   const auto [flag, message] = GENERATE(table<std::string, std::string>({
       {"--history.limit=-1", "--history.limit: invalid value \"-1\" (expected a whole number from 0 to 1000000)"},
