@@ -200,9 +200,15 @@ int run(const spe::CliOptions& options) {
   const auto reload = [&](std::string_view trigger) { return reload_config(store, metrics, logger, trigger); };
   spe::http::Routes routes(spe::http::RoutesContext{[&loops] { return loops.local(); }, store, resolver, metrics, logger, history,
                                                     reload, options.timeout_offset, options.max_concurrent});
-  spe::http::Server server(loops, [&routes](spe::http::Request request, spe::http::Respond respond) {
-    routes.handle(std::move(request), std::move(respond));
-  });
+  spe::http::ServerLimits server_limits;
+  server_limits.max_connections = options.max_connections;
+  spe::http::Server server(
+      loops,
+      [&routes](spe::http::Request request, spe::http::Respond respond) {
+        routes.handle(std::move(request), std::move(respond));
+      },
+      server_limits);
+  server.count_rejections([&metrics](std::string_view reason) { metrics.request_rejected(reason); });
   if (const auto secured = server.use_web_config(web_config); !secured) {
     logger.error("cannot load web config", {{"file", options.web_config_file}, {"err", secured.error().to_string()}});
     return 1;

@@ -17,6 +17,7 @@ struct CliOptions {
   std::vector<std::string> listen_addresses;  // default {":10025"}
   std::chrono::milliseconds timeout_offset{500};
   std::string web_config_file;                     // TLS and basic auth; empty: plain HTTP, no auth
+  std::size_t max_connections = 10'000;            // HTTP connections open at once (at least 1)
   std::size_t history_limit = 100;                 // probes kept for /logs, and as many failures
   std::size_t max_concurrent = 0;                  // probes in flight; 0: no limit
   std::chrono::milliseconds auto_reload_interval{0};  // 0: reload only on SIGHUP and /-/reload

@@ -16,7 +16,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -24,6 +23,8 @@
 
 #include "http/basic_auth.hpp"
 #include "http/compression.hpp"
+#include "http/idle_connections.hpp"
+#include "http/password_checks.hpp"
 
 namespace spe::http {
 namespace {
@@ -82,22 +83,23 @@ bool is_http_error(const error_code& ec) {
 
 // What the listeners and every session share. Lives as long as the last session.
 struct Shared {
-  Shared(Handler handler, ServerLimits limits, asio::thread_pool::executor_type auth_executor)
-      : handler(std::move(handler)), limits(limits), auth_executor(auth_executor) {}
+  Shared(Handler handler, ServerLimits limits) : handler(std::move(handler)), limits(limits) {}
 
   Handler handler;
   ServerLimits limits;
   std::shared_ptr<ssl::context> tls;  // null: plain HTTP
   std::shared_ptr<BasicAuth> auth;    // null: no authentication
-  asio::thread_pool::executor_type auth_executor;  // where bcrypt runs, off the io threads
+  std::shared_ptr<PasswordChecks> password_checks;  // with auth: where bcrypt runs, off the io threads
+  RejectionCounter count_rejection;   // may be empty
   std::atomic<std::size_t> connections{0};
+  IdleConnections idle;
 };
 
 // One connection: (TLS handshake,) read a request, check credentials, hand it to the handler,
 // write its response, repeat while keep-alive lasts. Held alive by the handler it has pending
 // (Beast's http_server_async shape); plain and TLS sessions differ only in their stream.
 template <bool kTls>
-class Session : public std::enable_shared_from_this<Session<kTls>> {
+class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleConnections::Connection {
   using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
@@ -105,7 +107,16 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   Session(tcp::socket socket, std::shared_ptr<Shared> shared)
       : stream_(make_stream(std::move(socket), *shared)), shared_(std::move(shared)) {}
 
-  ~Session() { release_slot(); }
+  ~Session() {
+    shared_->idle.leave(idle_entry_);
+    release_slot();
+  }
+
+  // Called by the listener when it gives this connection's slot to a new one.
+  void evict() override {
+    release_slot();
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->lowest().close(); });
+  }
 
   void start() {
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
@@ -130,13 +141,15 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 
   // The connection no longer counts against max_connections: its socket is closed (or about to be).
   void release_slot() {
-    if (!counted_) return;
-    counted_ = false;
-    shared_->connections.fetch_sub(1);
+    if (counted_.exchange(false)) shared_->connections.fetch_sub(1);
   }
+
+  // Waiting for the client (its handshake, its next request) or for the close: evictable.
+  void enter_idle() { shared_->idle.enter(idle_entry_, this->weak_from_this()); }
   const ServerLimits& limits() const { return shared_->limits; }
 
   void do_handshake() {
+    enter_idle();
     lowest().expires_after(limits().read_timeout);
     stream_.async_handshake(ssl::stream_base::server,
                             [self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
@@ -153,12 +166,15 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits().header_bytes));
     parser_->body_limit(limits().body_bytes);
+    enter_idle();
     lowest().expires_after(limits().read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
+    // Evicted while the request came: the slot is another connection's now, the close is on its way.
+    if (!shared_->idle.leave(idle_entry_)) return;
     if (ec == bhttp::error::end_of_stream) return do_close();
     if (ec == bhttp::error::header_limit) {
       return request_line_fits() ? send_error(bhttp::status::request_header_fields_too_large, "request header too large\n")
@@ -184,16 +200,30 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     if (!shared_->auth) return call_handler(std::move(request));
     const auto header = request.header("authorization");
     if (!header) return send_unauthorized();
-    if (shared_->auth->verified_recently(*header)) return call_handler(std::move(request));
-    // bcrypt takes tens of milliseconds by design: run it where it cannot stall other sessions.
-    asio::post(shared_->auth_executor, [self = this->shared_from_this(), request = std::move(request)]() mutable {
-      const bool ok = self->shared_->auth->verify(*request.header("authorization"));
-      auto executor = self->stream_.get_executor();
-      asio::post(executor, [self = std::move(self), request = std::move(request), ok]() mutable {
-        if (!ok) return self->send_unauthorized();
-        self->call_handler(std::move(request));
-      });
-    });
+    if (const auto verdict = shared_->auth->known_verdict(*header)) {
+      return *verdict ? call_handler(std::move(request)) : send_unauthorized();
+    }
+    std::string authorization(*header);
+    // The check may wait for others; the client is watched meanwhile, with no read deadline, and
+    // its departure drops the check (cancel_) if it has not run yet.
+    lowest().expires_never();
+    cancel_ = std::make_shared<CancelSignal>();
+    const bool queued = shared_->password_checks->submit(
+        std::move(authorization), cancel_,
+        [self = this->shared_from_this(), request = std::move(request)](bool verified) mutable {
+          auto executor = self->stream_.get_executor();
+          asio::post(executor, [self = std::move(self), request = std::move(request), verified]() mutable {
+            self->on_verdict(std::move(request), verified);
+          });
+        });
+    if (!queued) return send_password_checks_full();
+    watch_client();
+  }
+
+  void on_verdict(Request request, bool verified) {
+    if (client_gone_) return;
+    if (!verified) return send_unauthorized();
+    call_handler(std::move(request));
   }
 
   void call_handler(Request request) {
@@ -205,8 +235,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       asio::dispatch(self->stream_.get_executor(),
                      [self, response = std::move(response)]() mutable { self->send(std::move(response)); });
     });
-    // Still waiting (a probe): notice a client that goes away meanwhile.
-    if (!responded_) watch_client();
+    // Still waiting (a probe): notice a client that goes away meanwhile, unless the watch kept
+    // during the password check still runs.
+    if (!responded_ && !watching_) watch_client();
   }
 
   // Watches the client while the handler works. EOF or a reset means the client is gone
@@ -269,6 +300,16 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     send(std::move(response));
   }
 
+  // Every password check slot is taken (a flood of wrong passwords, most likely): this request is
+  // refused at once rather than queued behind minutes of bcrypt.
+  void send_password_checks_full() {
+    if (shared_->count_rejection) shared_->count_rejection("auth_overload");
+    keep_alive_ = false;
+    Response response = text_response(503, "too many password checks waiting\n");
+    response.headers.emplace_back("Retry-After", "1");
+    send(std::move(response));
+  }
+
   void send_error(bhttp::status status, std::string body) {
     keep_alive_ = false;
     send(text_response(static_cast<int>(status), std::move(body)));
@@ -324,6 +365,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   }
 
   void do_close() {
+    enter_idle();
     if constexpr (kTls) {
       lowest().expires_after(std::min(limits().read_timeout, kTlsShutdownTimeout));
       stream_.async_shutdown([self = this->shared_from_this()](error_code) {});
@@ -362,7 +404,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   bool watching_ = false;
   unsigned watches_ = 0;  // which watch is the current one
   bool client_gone_ = false;
-  bool counted_ = true;  // in shared_->connections
+  std::atomic<bool> counted_{true};  // in shared_->connections; the listener may clear it (evict)
+  IdleConnections::Entry idle_entry_;  // under shared_->idle's lock
   std::shared_ptr<CancelSignal> cancel_;  // of the request being handled
 };
 
@@ -425,9 +468,20 @@ class Listener : public std::enable_shared_from_this<Listener> {
     });
   }
 
+  // A slot for a new connection: a free one, or else the one of the connection idle longest,
+  // which is closed. False when every connection is busy with a request.
+  bool take_slot() {
+    if (shared_->connections.fetch_add(1) < shared_->limits.max_connections) return true;
+    if (const auto oldest = shared_->idle.take_oldest()) {
+      oldest->evict();  // gives its slot back
+      return true;
+    }
+    shared_->connections.fetch_sub(1);
+    return false;
+  }
+
   void start_session(tcp::socket socket) {
-    if (shared_->connections.fetch_add(1) >= shared_->limits.max_connections) {
-      shared_->connections.fetch_sub(1);
+    if (!take_slot()) {
       error_code ignored;
       socket.close(ignored);  // over the cap: closed before a byte is read
       return;
@@ -496,10 +550,9 @@ Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsConfig& tls) {
 
 struct Server::Impl {
   Impl(IoPool& loops, Handler handler, ServerLimits limits)
-      : loops(loops), shared(std::make_shared<Shared>(std::move(handler), limits, auth_pool.get_executor())) {}
+      : loops(loops), shared(std::make_shared<Shared>(std::move(handler), limits)) {}
 
   IoPool& loops;
-  asio::thread_pool auth_pool{1};  // declared before shared, whose executor points into it
   std::shared_ptr<Shared> shared;
   std::vector<std::shared_ptr<Listener>> listeners;
 };
@@ -509,7 +562,8 @@ Server::Server(IoPool& loops, Handler handler, ServerLimits limits)
 
 Server::~Server() {
   stop();
-  impl_->auth_pool.join();
+  // Queued checks own their sessions, which own `shared`: stopping breaks the cycle.
+  if (impl_->shared->password_checks) impl_->shared->password_checks->stop();
 }
 
 Result<void> Server::use_web_config(const WebConfig& config) {
@@ -522,8 +576,11 @@ Result<void> Server::use_web_config(const WebConfig& config) {
   }
   if (config.basic_auth_users.empty()) {
     impl_->shared->auth.reset();
+    impl_->shared->password_checks.reset();
   } else {
     impl_->shared->auth = std::make_shared<BasicAuth>(config.basic_auth_users);
+    impl_->shared->password_checks =
+        std::make_shared<PasswordChecks>(impl_->shared->auth, impl_->shared->limits.password_checks);
   }
   return {};
 }
@@ -558,6 +615,8 @@ void Server::stop() {
   for (auto& listener : impl_->listeners) listener->stop();
   impl_->listeners.clear();
 }
+
+void Server::count_rejections(RejectionCounter counter) { impl_->shared->count_rejection = std::move(counter); }
 
 std::size_t Server::open_connections() const { return impl_->shared->connections.load(); }
 
