@@ -202,6 +202,7 @@ int run(const spe::CliOptions& options) {
                                                     reload, options.timeout_offset, options.max_concurrent});
   spe::http::ServerLimits server_limits;
   server_limits.max_connections = options.max_connections;
+  server_limits.max_connections_per_source = options.max_connections_per_source;
   spe::http::Server server(
       loops,
       [&routes](spe::http::Request request, spe::http::Respond respond) {

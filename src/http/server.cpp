@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -81,9 +83,39 @@ bool is_http_error(const error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
 }
 
+// Connections open per client address, for ServerLimits::max_connections_per_source. Thread-safe.
+class SourceCounts {
+ public:
+  explicit SourceCounts(std::size_t cap) : cap_(cap) {}
+
+  // Counts one more connection from `source`; false, and nothing counted, when it has `cap` open.
+  bool add(const asio::ip::address& source) {
+    if (cap_ == 0) return true;
+    const std::lock_guard lock(mutex_);
+    std::size_t& open = counts_[source];
+    if (open >= cap_) return false;
+    ++open;
+    return true;
+  }
+
+  // One connection from `source` counted by add() has closed.
+  void remove(const asio::ip::address& source) {
+    if (cap_ == 0) return;
+    const std::lock_guard lock(mutex_);
+    const auto it = counts_.find(source);
+    if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+  }
+
+ private:
+  const std::size_t cap_;  // 0: no cap
+  std::mutex mutex_;
+  std::map<asio::ip::address, std::size_t> counts_;  // only sources with connections open
+};
+
 // What the listeners and every session share. Lives as long as the last session.
 struct Shared {
-  Shared(Handler handler, ServerLimits limits) : handler(std::move(handler)), limits(limits) {}
+  Shared(Handler handler, ServerLimits limits)
+      : handler(std::move(handler)), limits(limits), sources(limits.max_connections_per_source) {}
 
   Handler handler;
   ServerLimits limits;
@@ -92,6 +124,7 @@ struct Shared {
   std::shared_ptr<PasswordChecks> password_checks;  // with auth: where bcrypt runs, off the io threads
   RejectionCounter count_rejection;   // may be empty
   std::atomic<std::size_t> connections{0};
+  SourceCounts sources;
   IdleConnections idle;
 };
 
@@ -103,9 +136,10 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
   using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
-  // Takes ownership of the socket; the listener has already counted it in shared->connections.
-  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
-      : stream_(make_stream(std::move(socket), *shared)), shared_(std::move(shared)) {}
+  // Takes ownership of the socket; the listener has already counted it in shared->connections,
+  // and in shared->sources for `source`, its client's address.
+  Session(tcp::socket socket, asio::ip::address source, std::shared_ptr<Shared> shared)
+      : stream_(make_stream(std::move(socket), *shared)), source_(std::move(source)), shared_(std::move(shared)) {}
 
   ~Session() {
     shared_->idle.leave(idle_entry_);
@@ -141,7 +175,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
 
   // The connection no longer counts against max_connections: its socket is closed (or about to be).
   void release_slot() {
-    if (counted_.exchange(false)) shared_->connections.fetch_sub(1);
+    if (!counted_.exchange(false)) return;
+    shared_->connections.fetch_sub(1);
+    shared_->sources.remove(source_);
   }
 
   // Waiting for the client (its handshake, its next request) or for the close: evictable.
@@ -392,6 +428,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
   }
 
   Stream stream_;
+  const asio::ip::address source_;
   std::shared_ptr<Shared> shared_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -480,21 +517,26 @@ class Listener : public std::enable_shared_from_this<Listener> {
     return false;
   }
 
+  // Over a cap (the client's own, or everyone's with no connection idle) the socket is closed
+  // before a byte is read; so is one whose client has already gone.
   void start_session(tcp::socket socket) {
+    error_code ec;
+    const auto source = socket.remote_endpoint(ec).address();
+    if (ec || !shared_->sources.add(source)) return;
     if (!take_slot()) {
-      error_code ignored;
-      socket.close(ignored);  // over the cap: closed before a byte is read
+      shared_->sources.remove(source);
       return;
     }
     try {
       if (shared_->tls) {
-        std::make_shared<Session<true>>(std::move(socket), shared_)->start();
+        std::make_shared<Session<true>>(std::move(socket), source, shared_)->start();
       } else {
-        std::make_shared<Session<false>>(std::move(socket), shared_)->start();
+        std::make_shared<Session<false>>(std::move(socket), source, shared_)->start();
       }
     } catch (const std::exception&) {
       // OpenSSL could not make a session (out of memory): the socket closes with this frame.
       shared_->connections.fetch_sub(1);
+      shared_->sources.remove(source);
     }
   }
 

@@ -36,6 +36,10 @@ struct ServerLimits {
   // its TLS handshake or a request, or closing), which is closed; when none is idle, the new one is
   // closed as soon as it is accepted, before reading a byte.
   std::size_t max_connections = 10'000;
+  // Connections open at once from one client address (0: no cap). One more is closed as soon as
+  // it is accepted, even below max_connections: a client holding connections busy (slow probes,
+  // unread responses) cannot take every slot.
+  std::size_t max_connections_per_source = 0;
   // With basic auth: distinct Authorization headers waiting for bcrypt (or being checked) at once.
   // A request with one more gets 503 with Retry-After: 1 at once; requests with a header already
   // waiting share its check. At about 60 ms per check (cost 10), no login waits much over a second.

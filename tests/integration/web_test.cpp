@@ -485,6 +485,43 @@ TEST_CASE("a client refilling every connection slot with idle connections locks 
   CHECK(server.open_connections() <= 20);
 }
 
+TEST_CASE("max_connections_per_source: one address cannot take every slot, even with busy connections",
+          "[integration]") {
+  HeldResponses held_responses;
+  const auto handler = [&](spe::http::Request request, spe::http::Respond respond) {
+    if (request.path == "/held") return held_responses.handler()(std::move(request), std::move(respond));
+    answer_path(std::move(request), std::move(respond));
+  };
+  spe::http::ServerLimits limits;
+  limits.max_connections = 20;
+  limits.max_connections_per_source = 5;
+  LocalServer server(handler, limits);
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> hog;  // from 127.0.0.1, each busy with a request
+  for (int i = 0; i < 8; ++i) {
+    hog.push_back(connect_raw(io, server.port(), 3s));
+    boost::system::error_code ec;
+    asio::write(*hog.back(), asio::buffer(std::string("GET /held HTTP/1.1\r\nHost: x\r\n\r\n")), ec);
+  }
+  CHECK(held_responses.wait_for(5));
+  CHECK(server.open_connections() == 5);
+  for (std::size_t i = 5; i < hog.size(); ++i) {  // closed at once, before a byte was read
+    bool closed = false;
+    const auto start = Clock::now();
+    CHECK(read_all(*hog[i], closed).empty());
+    CHECK(closed);
+    CHECK(Clock::now() - start < 1s);
+  }
+  const std::string other = get_from("127.0.0.2", server.port(), "/-/healthy");
+  CHECK(status_of(other) == 200);
+  CHECK(count_of(other, "path /-/healthy\n") == 1);
+  // Answered, the busy connections go idle and count no more once closed.
+  held_responses.answer_all("done\n");
+  hog.clear();
+  REQUIRE(server.wait_for_connections(0));
+  CHECK(http_get(server.port(), "/again", {}, 3s).body == "path /again\n");
+}
+
 TEST_CASE("a client that leaves while its response is pending frees its connection at once", "[integration]") {
   HeldResponses held_responses;
   LocalServer server(held_responses.handler(), {});
@@ -873,6 +910,24 @@ TEST_CASE("--web.max-connections: a client holding every slot with idle connecti
   CHECK(hog.reopened() >= 12);
   CHECK(exporter.open_fds() <= baseline + 20 + 2);  // the cap holds (give or take a closing socket)
   CHECK(exporter.running());
+}
+
+TEST_CASE("--web.max-connections-per-source closes one more connection from the same address", "[integration]") {
+  TempDir dir{"spe-web-per-source"};
+  write_file(dir.path() / "exporter.toml", minimal_config());
+  ExporterProcess exporter((dir.path() / "exporter.toml").string(), {"--web.max-connections-per-source", "2"});
+  asio::io_context io;
+  auto first = connect_raw(io, exporter.port(), 3s);
+  auto second = connect_raw(io, exporter.port(), 3s);
+  auto third = connect_raw(io, exporter.port(), 3s);
+  bool closed = false;
+  const auto start = Clock::now();
+  CHECK(read_all(*third, closed).empty());
+  CHECK(closed);
+  CHECK(Clock::now() - start < 1s);
+  CHECK(status_of(get_from("127.0.0.2", exporter.port(), "/-/healthy")) == 200);
+  asio::write(*second, asio::buffer(std::string("GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+  CHECK(status_of(read_all(*second, closed)) == 200);
 }
 
 TEST_CASE("a bad web config stops startup with the key and file:line:column", "[integration]") {
