@@ -446,7 +446,7 @@ TEST_CASE("connections beyond max_connections are closed at once when none is id
   CHECK(count_of(read_all(*again, closed), "answered\n") == 1);
 }
 
-TEST_CASE("at max_connections a new connection takes the slot of the one idle longest", "[integration]") {
+TEST_CASE("at max_connections a new connection takes the slot of the one idle longest", "[integration][concurrency]") {
   spe::http::ServerLimits limits;
   limits.max_connections = 4;
   LocalServer server(answer_path, limits);
@@ -469,7 +469,8 @@ TEST_CASE("at max_connections a new connection takes the slot of the one idle lo
   CHECK(count_of(read_all(*idle.back(), closed), "path /still\n") == 1);
 }
 
-TEST_CASE("a client refilling every connection slot with idle connections locks no one out", "[integration]") {
+TEST_CASE("a client refilling every connection slot with idle connections locks no one out",
+          "[integration][concurrency]") {
   spe::http::ServerLimits limits;
   limits.max_connections = 20;
   LocalServer server(answer_path, limits);
@@ -486,7 +487,7 @@ TEST_CASE("a client refilling every connection slot with idle connections locks 
 }
 
 TEST_CASE("max_connections_per_source: one address cannot take every slot, even with busy connections",
-          "[integration]") {
+          "[integration][concurrency]") {
   HeldResponses held_responses;
   const auto handler = [&](spe::http::Request request, spe::http::Respond respond) {
     if (request.path == "/held") return held_responses.handler()(std::move(request), std::move(respond));
@@ -793,7 +794,8 @@ TEST_CASE("basic auth without TLS guards every path", "[integration]") {
 
 // --- Password checks cannot be flooded ----------------------------------------------------------------
 
-TEST_CASE("password checks of clients that left are dropped: a valid login after a flood is fast", "[integration]") {
+TEST_CASE("password checks of clients that left are dropped: a valid login after a flood is fast",
+          "[integration][concurrency]") {
   spe::http::WebConfig web;
   web.basic_auth_users = {{"prometheus", kPrometheusHash}};
   spe::http::ServerLimits limits;
@@ -801,15 +803,16 @@ TEST_CASE("password checks of clients that left are dropped: a valid login after
   LocalServer server(answer_path, limits, web);
   abandon_wrong_passwords(server.port(), 200);  // 200 bcrypt runs: over 10 s if each one ran
   const auto start = Clock::now();
-  const auto login = http_get(server.port(), "/valid", {{"Authorization", basic_authorization("prometheus:correct horse")}},
-                              10s);
+  const spe::test::HttpHeaders good{{"Authorization", basic_authorization("prometheus:correct horse")}};
+  const auto login = http_get(server.port(), "/valid", good, 10s);
   const auto elapsed = Clock::now() - start;
   INFO(login.error);
   CHECK(login.status == 200);
   CHECK(elapsed < 2s);
 }
 
-TEST_CASE("with every password check slot taken a request gets 503 with Retry-After at once", "[integration]") {
+TEST_CASE("with every password check slot taken a request gets 503 with Retry-After at once",
+          "[integration][concurrency]") {
   spe::http::WebConfig web;
   web.basic_auth_users = {{"prometheus", kPrometheusHash}};
   spe::http::ServerLimits limits;

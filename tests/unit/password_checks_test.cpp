@@ -50,7 +50,7 @@ struct Verdict {
 
 }  // namespace
 
-TEST_CASE("password checks: verdicts come from bcrypt, on the checks' thread", "[unit][web]") {
+TEST_CASE("password checks: verdicts come from bcrypt, on the checks' thread", "[unit][web][concurrency]") {
   PasswordChecks checks(make_auth(kAliceHash), 4);
   Verdict good;
   Verdict bad;
@@ -62,7 +62,7 @@ TEST_CASE("password checks: verdicts come from bcrypt, on the checks' thread", "
   CHECK_FALSE(bad.future.get());
 }
 
-TEST_CASE("password checks beyond the capacity are refused at once", "[unit][web]") {
+TEST_CASE("password checks beyond the capacity are refused at once", "[unit][web][concurrency]") {
   PasswordChecks checks(make_auth(kSlowHash), 2);
   std::vector<Verdict> verdicts(3);
   REQUIRE(checks.submit(basic("alice:one"), nullptr, verdicts[0].done()));
@@ -79,7 +79,7 @@ TEST_CASE("password checks beyond the capacity are refused at once", "[unit][web
   CHECK_FALSE(verdicts[2].future.get());
 }
 
-TEST_CASE("requests with the same header share one check, within the capacity", "[unit][web]") {
+TEST_CASE("requests with the same header share one check, within the capacity", "[unit][web][concurrency]") {
   auto auth = make_auth(kSlowHash);
   PasswordChecks checks(auth, 1);
   std::vector<Verdict> verdicts(5);
@@ -91,7 +91,7 @@ TEST_CASE("requests with the same header share one check, within the capacity", 
   }
 }
 
-TEST_CASE("a check whose clients all left is dropped without running bcrypt", "[unit][web]") {
+TEST_CASE("a check whose clients all left is dropped without running bcrypt", "[unit][web][concurrency]") {
   auto auth = make_auth(kSlowHash);
   PasswordChecks checks(auth, 8);
   const std::string first = basic("alice:first");
@@ -114,7 +114,7 @@ TEST_CASE("a check whose clients all left is dropped without running bcrypt", "[
   CHECK(auth->known_verdict(last) == std::optional<bool>(false));
 }
 
-TEST_CASE("stopping drops queued checks and refuses new ones", "[unit][web]") {
+TEST_CASE("stopping drops queued checks and refuses new ones", "[unit][web][concurrency]") {
   PasswordChecks checks(make_auth(kSlowHash), 8);
   Verdict running;
   REQUIRE(checks.submit(basic("alice:a"), nullptr, running.done()));
