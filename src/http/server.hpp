@@ -1,8 +1,9 @@
 // The HTTP listener and its sessions (Boost.Beast), kept in one translation unit behind this narrow
 // interface: bytes in, http::Request to the handler, http::Response out. Limits every request:
-// header and body size, the time a client may take to send one request, requests per connection
-// and connections at once. Optionally TLS (with client certificates) and basic auth from the web
-// config; compresses large bodies with gzip for clients that accept it.
+// header and body size, the time a client may take to send one request, requests per connection,
+// connections at once (in all and per client address) and password checks waiting, so that no
+// client can starve the others. Optionally TLS (with client certificates) and basic auth from the
+// web config; compresses large bodies with gzip for clients that accept it.
 #pragma once
 
 #include <chrono>
