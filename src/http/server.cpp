@@ -153,6 +153,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
   }
 
   void start() {
+    enter_idle();  // idle from its accept on, so that connections that send nothing go in that order
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
         self->do_handshake();
@@ -239,6 +240,12 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
     if (const auto verdict = shared_->auth->known_verdict(*header)) {
       return *verdict ? call_handler(std::move(request)) : send_unauthorized();
     }
+    // A request sent and abandoned at once (its client's EOF is already here) is not worth a
+    // check, nor a place in the queue. A TLS client's close is a record that only decrypting tells
+    // from data: the watch below notices it.
+    if constexpr (!kTls) {
+      if (peek_client() == Peek::gone) return client_gone();
+    }
     std::string authorization(*header);
     // The check may wait for others; the client is watched meanwhile, with no read deadline, and
     // its departure drops the check (cancel_) if it has not run yet.
@@ -309,12 +316,22 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
   void on_client_readable(error_code ec, unsigned watch) {
     if (!current_watch(ec, watch)) return;
     if (!ec) {
-      char byte = 0;
-      const ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n > 0) return;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return watch_client();
+      const Peek peek = peek_client();
+      if (peek == Peek::bytes) return;
+      if (peek == Peek::nothing) return watch_client();
     }
     client_gone();
+  }
+
+  enum class Peek { bytes, nothing, gone };
+  // What waits on a plain socket, without reading it: bytes (a pipelined request), nothing yet, or
+  // the client's EOF or an error (it has gone).
+  Peek peek_client() {
+    char byte = 0;
+    const ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return Peek::bytes;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Peek::nothing;
+    return Peek::gone;
   }
 
   // close_notify reads as eof, a TCP close without it as stream_truncated.

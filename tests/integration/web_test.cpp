@@ -459,7 +459,7 @@ TEST_CASE("at max_connections a new connection takes the slot of the one idle lo
   const auto start = Clock::now();
   const auto served = http_get(server.port(), "/newcomer", {}, 3s);
   CHECK(served.body == "path /newcomer\n");
-  CHECK(Clock::now() - start < 1s);  // not after the 10 s read timeout of the idle ones
+  CHECK(Clock::now() - start < 3s);  // not after the 10 s read timeout of the idle ones
   // The oldest idle connection was closed for it, and only that one.
   bool closed = false;
   CHECK(read_all(*idle.front(), closed).empty());
@@ -808,7 +808,7 @@ TEST_CASE("password checks of clients that left are dropped: a valid login after
   const auto elapsed = Clock::now() - start;
   INFO(login.error);
   CHECK(login.status == 200);
-  CHECK(elapsed < 2s);
+  CHECK(elapsed < 3s);  // a check or two (tens of milliseconds each), with room for a loaded machine
 }
 
 TEST_CASE("with every password check slot taken a request gets 503 with Retry-After at once",
@@ -861,32 +861,35 @@ TEST_CASE("a flood of wrong passwords: fresh logins still get in, cached ones do
   const auto fresh = http_get(exporter.port(), "/-/healthy", good, 10s);
   INFO(fresh.error);
   CHECK(fresh.status == 200);
-  CHECK(Clock::now() - start < 2s);
-  const auto metrics = http_get(exporter.port(), "/metrics", good, 5s).body;
-  CHECK(metric_value(metrics, "ssh_probe_exporter_requests_rejected_total", {{"reason", "auth_overload"}}) > 0);
+  CHECK(Clock::now() - start < 3s);
 
-  // Clients that wait for their wrong answers keep the checks busy; the verified header skips them.
-  std::atomic<bool> flooding{true};
-  std::atomic<int> refused{0};
-  std::vector<std::thread> flood;
-  for (int t = 0; t < 4; ++t) {
-    flood.emplace_back([&, t] {
-      for (int i = 0; flooding && i < 1000; ++i) {
-        const auto wrong = basic_authorization("prometheus:flood " + std::to_string(t) + " " + std::to_string(i));
-        const int status = http_get(exporter.port(), "/-/healthy", {{"Authorization", wrong}}, 5s).status;
-        if (status == 401 || status == 503) ++refused;
-      }
-    });
+  // Clients that wait for their wrong answers fill the queue: 16 checks, a second of bcrypt or
+  // more, and the rest are refused. The verified header skips the queue.
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> waiting;
+  for (int i = 0; i < 40; ++i) {
+    const auto wrong = basic_authorization("prometheus:waiting " + std::to_string(i));
+    waiting.push_back(connect_raw(io, exporter.port(), 10s));
+    asio::write(*waiting.back(), asio::buffer("GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                              "Authorization: " + wrong + "\r\n\r\n"));
   }
-  std::this_thread::sleep_for(300ms);
+  int fast = 0;
   for (int i = 0; i < 10; ++i) {
     start = Clock::now();
     CHECK(http_get(exporter.port(), "/-/healthy", good, 5s).status == 200);
-    CHECK(Clock::now() - start < 500ms);
+    if (Clock::now() - start < 500ms) ++fast;
   }
-  flooding = false;
-  for (auto& thread : flood) thread.join();
-  CHECK(refused > 4);
+  CHECK(fast >= 9);  // one may meet a scheduling hiccup on a loaded machine; a queued one waits every time
+  int busy = 0;
+  for (auto& client : waiting) {
+    bool closed = false;
+    const int status = status_of(read_all(*client, closed));
+    CHECK((status == 401 || status == 503));
+    if (status == 503) ++busy;
+  }
+  CHECK(busy > 0);
+  const auto metrics = http_get(exporter.port(), "/metrics", good, 5s).body;
+  CHECK(metric_value(metrics, "ssh_probe_exporter_requests_rejected_total", {{"reason", "auth_overload"}}) == busy);
   CHECK(exporter.running());
 }
 
@@ -911,7 +914,8 @@ TEST_CASE("--web.max-connections: a client holding every slot with idle connecti
   const auto reopened = Clock::now() + 2s;
   while (Clock::now() < reopened && hog.reopened() < 12) std::this_thread::sleep_for(10ms);
   CHECK(hog.reopened() >= 12);
-  CHECK(exporter.open_fds() <= baseline + 20 + 2);  // the cap holds (give or take a closing socket)
+  // The cap holds, give or take the few sockets being closed while the hog churns.
+  CHECK(exporter.open_fds() <= baseline + 20 + 10);
   CHECK(exporter.running());
 }
 
