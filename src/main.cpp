@@ -214,9 +214,16 @@ int run(const spe::CliOptions& options) {
                          [&store] { return store.changed_on_disk(); }, kReloadAnswerBound);
   spe::http::Routes routes(spe::http::RoutesContext{[&loops] { return loops.local(); }, store, resolver, metrics, logger, history,
                                                     reloader, options.timeout_offset, options.max_concurrent});
-  spe::http::Server server(loops, [&routes](spe::http::Request request, spe::http::Respond respond) {
-    routes.handle(std::move(request), std::move(respond));
-  });
+  spe::http::ServerLimits server_limits;
+  server_limits.max_connections = options.max_connections;
+  server_limits.max_connections_per_source = options.max_connections_per_source;
+  spe::http::Server server(
+      loops,
+      [&routes](spe::http::Request request, spe::http::Respond respond) {
+        routes.handle(std::move(request), std::move(respond));
+      },
+      server_limits);
+  server.count_rejections([&metrics](std::string_view reason) { metrics.request_rejected(reason); });
   if (const auto secured = server.use_web_config(web_config); !secured) {
     logger.error("cannot load web config", {{"file", options.web_config_file}, {"err", secured.error().to_string()}});
     return 1;

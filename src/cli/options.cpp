@@ -29,6 +29,8 @@ struct RawCli {
   std::vector<std::string> listen_addresses;
   std::string timeout_offset;
   std::string web_config_file;
+  std::string max_connections;
+  std::string max_connections_per_source;
   std::string history_limit;
   std::string history_max_entry_bytes;
   std::string history_max_bytes;
@@ -55,6 +57,11 @@ po::options_description visible_options(RawCli& raw) {
      "Taken off Prometheus' scrape timeout to leave time to reply.")
     ("web.config.file", po::value(&raw.web_config_file)->value_name("FILE")->default_value(""),
      "Web config (TOML): TLS certificate and key, client CA, basic-auth users. Empty: plain HTTP, no auth.")
+    ("web.max-connections", po::value(&raw.max_connections)->value_name("N")->default_value("10000"),
+     "HTTP connections open at once. One more closes the connection idle longest; if none is idle, it is closed.")
+    ("web.max-connections-per-source",
+     po::value(&raw.max_connections_per_source)->value_name("N")->default_value("0"),
+     "HTTP connections open at once from one client address; one more is closed. 0: no cap.")
     ("history.limit", po::value(&raw.history_limit)->value_name("N")->default_value("100"),
      "Recent probes kept for the landing page and /logs; as many failures are kept besides. 0 keeps none.")
     ("history.max-entry-bytes", po::value(&raw.history_max_entry_bytes)->value_name("SIZE")->default_value("1MiB"),
@@ -156,6 +163,15 @@ Result<CliOptions> validate(RawCli raw, std::string help) {
   if (!offset) return flag_error("timeout-offset", offset.error());
   options.timeout_offset = *offset;
   options.web_config_file = std::move(raw.web_config_file);
+  const auto max_connections = parse_count(raw.max_connections);
+  if (!max_connections) return flag_error("web.max-connections", max_connections.error());
+  if (*max_connections == 0) {
+    return fail(ErrorCode::invalid_argument, "--web.max-connections: must be at least 1 (got 0)");
+  }
+  options.max_connections = *max_connections;
+  const auto per_source = parse_count(raw.max_connections_per_source);
+  if (!per_source) return flag_error("web.max-connections-per-source", per_source.error());
+  options.max_connections_per_source = *per_source;
   const auto history = parse_count(raw.history_limit);
   if (!history) return flag_error("history.limit", history.error());
   options.history_limit = *history;

@@ -54,10 +54,13 @@ BasicAuth::Digest BasicAuth::digest(std::string_view authorization) {
   return out;
 }
 
-bool BasicAuth::verified_recently(std::string_view authorization) const {
+std::optional<bool> BasicAuth::known_verdict(std::string_view authorization) const {
+  if (!parse_basic_authorization(authorization)) return false;
   const Digest key = digest(authorization);
   const std::lock_guard lock(mutex_);
-  return remembered_.contains(key);
+  if (verified_.contains(key)) return true;
+  if (refused_.contains(key)) return false;
+  return std::nullopt;
 }
 
 bool BasicAuth::verify(std::string_view authorization) {
@@ -68,13 +71,16 @@ bool BasicAuth::verify(std::string_view authorization) {
   const bool known = user != users_.end();
   // An unknown user is checked against some real hash, so it takes as long as a known one.
   const std::string& hash = known ? user->second : users_.begin()->second;
-  const bool matches = bcrypt_matches(credentials->password, hash);
-  if (!known || !matches) return false;
-  const Digest key = digest(authorization);
+  const bool verified = bcrypt_matches(credentials->password, hash) && known;
+  remember(digest(authorization), verified);
+  return verified;
+}
+
+void BasicAuth::remember(const Digest& key, bool verified) {
   const std::lock_guard lock(mutex_);
-  if (remembered_.size() >= kMaxRemembered) remembered_.clear();
-  remembered_.insert(key);
-  return true;
+  auto& remembered = verified ? verified_ : refused_;
+  if (remembered.size() >= kMaxRemembered) remembered.clear();
+  remembered.insert(key);
 }
 
 }  // namespace spe::http

@@ -1,7 +1,8 @@
 // HTTP basic authentication against bcrypt hashes from the web config (RFC 7617 credentials,
 // libxcrypt's crypt_rn for the hash). Verifying a password costs what the hash's cost factor says
-// (about 50 ms at cost 10), so successes are remembered: a scraper sending the same header every
-// 15 s pays for bcrypt once. Thread-safe: every member may be called from any thread.
+// (about 50 ms at cost 10), so verdicts are remembered: a scraper sending the same header every
+// 15 s pays for bcrypt once, and so does a client repeating the same wrong password. Thread-safe:
+// every member may be called from any thread.
 #pragma once
 
 #include <array>
@@ -32,8 +33,10 @@ class BasicAuth {
   // `users`: user name -> bcrypt hash, as validated by load_web_config_text. Must not be empty.
   explicit BasicAuth(std::map<std::string, std::string> users);
 
-  // True if this exact Authorization header value was verified before (no bcrypt work).
-  bool verified_recently(std::string_view authorization) const;
+  // The verdict on this exact Authorization header value when it needs no bcrypt work: true if it
+  // was verified before, false if it was refused before or holds no Basic credentials at all;
+  // nullopt when only verify() can tell.
+  std::optional<bool> known_verdict(std::string_view authorization) const;
 
   // Parses the header and checks the password against the user's hash with crypt_rn, comparing
   // the result in constant time. An unknown user costs the same bcrypt work, so response times do
@@ -42,13 +45,17 @@ class BasicAuth {
 
  private:
   using Digest = std::array<unsigned char, 32>;
+  // Per verdict; a full set is emptied. The users cannot change while this object lives (the web
+  // config is read once), so a remembered verdict never goes stale and needs no expiry.
   static constexpr std::size_t kMaxRemembered = 1024;
 
   static Digest digest(std::string_view authorization);
+  void remember(const Digest& key, bool verified);
 
   const std::map<std::string, std::string> users_;
   mutable std::mutex mutex_;
-  std::set<Digest> remembered_;  // SHA-256 of Authorization values that verified
+  std::set<Digest> verified_;  // SHA-256 of Authorization values that verified
+  std::set<Digest> refused_;   // and of those refused
 };
 
 }  // namespace spe::http

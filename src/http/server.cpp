@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -16,7 +18,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -27,6 +28,8 @@
 
 #include "http/basic_auth.hpp"
 #include "http/compression.hpp"
+#include "http/idle_connections.hpp"
+#include "http/password_checks.hpp"
 #include "util/file.hpp"
 
 namespace spe::http {
@@ -84,34 +87,77 @@ bool is_http_error(const error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
 }
 
+// Connections open per client address, for ServerLimits::max_connections_per_source. Thread-safe.
+class SourceCounts {
+ public:
+  explicit SourceCounts(std::size_t cap) : cap_(cap) {}
+
+  // Counts one more connection from `source`; false, and nothing counted, when it has `cap` open.
+  bool add(const asio::ip::address& source) {
+    if (cap_ == 0) return true;
+    const std::lock_guard lock(mutex_);
+    std::size_t& open = counts_[source];
+    if (open >= cap_) return false;
+    ++open;
+    return true;
+  }
+
+  // One connection from `source` counted by add() has closed.
+  void remove(const asio::ip::address& source) {
+    if (cap_ == 0) return;
+    const std::lock_guard lock(mutex_);
+    const auto it = counts_.find(source);
+    if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+  }
+
+ private:
+  const std::size_t cap_;  // 0: no cap
+  std::mutex mutex_;
+  std::map<asio::ip::address, std::size_t> counts_;  // only sources with connections open
+};
+
 // What the listeners and every session share. Lives as long as the last session.
 struct Shared {
-  Shared(Handler handler, ServerLimits limits, asio::thread_pool::executor_type auth_executor)
-      : handler(std::move(handler)), limits(limits), auth_executor(auth_executor) {}
+  Shared(Handler handler, ServerLimits limits)
+      : handler(std::move(handler)), limits(limits), sources(limits.max_connections_per_source) {}
 
   Handler handler;
   ServerLimits limits;
   std::shared_ptr<ssl::context> tls;  // null: plain HTTP
   std::shared_ptr<BasicAuth> auth;    // null: no authentication
-  asio::thread_pool::executor_type auth_executor;  // where bcrypt runs, off the io threads
+  std::shared_ptr<PasswordChecks> password_checks;  // with auth: where bcrypt runs, off the io threads
+  RejectionCounter count_rejection;   // may be empty
   std::atomic<std::size_t> connections{0};
+  SourceCounts sources;
+  IdleConnections idle;
 };
 
 // One connection: (TLS handshake,) read a request, check credentials, hand it to the handler,
 // write its response, repeat while keep-alive lasts. Held alive by the handler it has pending
 // (Beast's http_server_async shape); plain and TLS sessions differ only in their stream.
 template <bool kTls>
-class Session : public std::enable_shared_from_this<Session<kTls>> {
+class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleConnections::Connection {
   using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
-  // Takes ownership of the socket; the listener has already counted it in shared->connections.
-  Session(tcp::socket socket, std::shared_ptr<Shared> shared)
-      : stream_(make_stream(std::move(socket), *shared)), shared_(std::move(shared)) {}
+  // Takes ownership of the socket; the listener has already counted it in shared->connections,
+  // and in shared->sources for `source`, its client's address.
+  Session(tcp::socket socket, asio::ip::address source, std::shared_ptr<Shared> shared)
+      : stream_(make_stream(std::move(socket), *shared)), source_(std::move(source)), shared_(std::move(shared)) {}
 
-  ~Session() { release_slot(); }
+  ~Session() {
+    shared_->idle.leave(idle_entry_);
+    release_slot();
+  }
+
+  // Called by the listener when it gives this connection's slot to a new one.
+  void evict() override {
+    release_slot();
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->lowest().close(); });
+  }
 
   void start() {
+    enter_idle();  // idle from its accept on, so that connections that send nothing go in that order
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
         self->do_handshake();
@@ -134,13 +180,17 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 
   // The connection no longer counts against max_connections: its socket is closed (or about to be).
   void release_slot() {
-    if (!counted_) return;
-    counted_ = false;
+    if (!counted_.exchange(false)) return;
     shared_->connections.fetch_sub(1);
+    shared_->sources.remove(source_);
   }
+
+  // Waiting for the client (its handshake, its next request) or for the close: evictable.
+  void enter_idle() { shared_->idle.enter(idle_entry_, this->weak_from_this()); }
   const ServerLimits& limits() const { return shared_->limits; }
 
   void do_handshake() {
+    enter_idle();
     lowest().expires_after(limits().read_timeout);
     stream_.async_handshake(ssl::stream_base::server,
                             [self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
@@ -157,12 +207,15 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits().header_bytes));
     parser_->body_limit(limits().body_bytes);
+    enter_idle();
     lowest().expires_after(limits().read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
+    // Evicted while the request came: the slot is another connection's now, the close is on its way.
+    if (!shared_->idle.leave(idle_entry_)) return;
     if (ec == bhttp::error::end_of_stream) return do_close();
     if (ec == bhttp::error::header_limit) {
       return request_line_fits() ? send_error(bhttp::status::request_header_fields_too_large, "request header too large\n")
@@ -188,16 +241,36 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     if (!shared_->auth) return call_handler(std::move(request));
     const auto header = request.header("authorization");
     if (!header) return send_unauthorized();
-    if (shared_->auth->verified_recently(*header)) return call_handler(std::move(request));
-    // bcrypt takes tens of milliseconds by design: run it where it cannot stall other sessions.
-    asio::post(shared_->auth_executor, [self = this->shared_from_this(), request = std::move(request)]() mutable {
-      const bool ok = self->shared_->auth->verify(*request.header("authorization"));
-      auto executor = self->stream_.get_executor();
-      asio::post(executor, [self = std::move(self), request = std::move(request), ok]() mutable {
-        if (!ok) return self->send_unauthorized();
-        self->call_handler(std::move(request));
-      });
-    });
+    if (const auto verdict = shared_->auth->known_verdict(*header)) {
+      return *verdict ? call_handler(std::move(request)) : send_unauthorized();
+    }
+    // A request sent and abandoned at once (its client's EOF is already here) is not worth a
+    // check, nor a place in the queue. A TLS client's close is a record that only decrypting tells
+    // from data: the watch below notices it.
+    if constexpr (!kTls) {
+      if (peek_client() == Peek::gone) return client_gone();
+    }
+    std::string authorization(*header);
+    // The check may wait for others; the client is watched meanwhile, with no read deadline, and
+    // its departure drops the check (cancel_) if it has not run yet.
+    lowest().expires_never();
+    cancel_ = std::make_shared<CancelSignal>();
+    const bool queued = shared_->password_checks->submit(
+        std::move(authorization), cancel_,
+        [self = this->shared_from_this(), request = std::move(request)](bool verified) mutable {
+          auto executor = self->stream_.get_executor();
+          asio::post(executor, [self = std::move(self), request = std::move(request), verified]() mutable {
+            self->on_verdict(std::move(request), verified);
+          });
+        });
+    if (!queued) return send_password_checks_full();
+    watch_client();
+  }
+
+  void on_verdict(Request request, bool verified) {
+    if (client_gone_) return;
+    if (!verified) return send_unauthorized();
+    call_handler(std::move(request));
   }
 
   void call_handler(Request request) {
@@ -209,8 +282,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       asio::dispatch(self->stream_.get_executor(),
                      [self, response = std::move(response)]() mutable { self->send(std::move(response)); });
     });
-    // Still waiting (a probe): notice a client that goes away meanwhile.
-    if (!responded_) watch_client();
+    // Still waiting (a probe): notice a client that goes away meanwhile, unless the watch kept
+    // during the password check still runs.
+    if (!responded_ && !watching_) watch_client();
   }
 
   // Watches the client while the handler works. EOF or a reset means the client is gone
@@ -246,12 +320,22 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   void on_client_readable(error_code ec, unsigned watch) {
     if (!current_watch(ec, watch)) return;
     if (!ec) {
-      char byte = 0;
-      const ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (n > 0) return;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return watch_client();
+      const Peek peek = peek_client();
+      if (peek == Peek::bytes) return;
+      if (peek == Peek::nothing) return watch_client();
     }
     client_gone();
+  }
+
+  enum class Peek { bytes, nothing, gone };
+  // What waits on a plain socket, without reading it: bytes (a pipelined request), nothing yet, or
+  // the client's EOF or an error (it has gone).
+  Peek peek_client() {
+    char byte = 0;
+    const ssize_t n = ::recv(lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return Peek::bytes;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Peek::nothing;
+    return Peek::gone;
   }
 
   // close_notify reads as eof, a TCP close without it as stream_truncated.
@@ -270,6 +354,16 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   void send_unauthorized() {
     Response response = text_response(401, "unauthorized\n");
     response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"" + std::string(kBasicAuthRealm) + "\"");
+    send(std::move(response));
+  }
+
+  // Every password check slot is taken (a flood of wrong passwords, most likely): this request is
+  // refused at once rather than queued behind minutes of bcrypt.
+  void send_password_checks_full() {
+    if (shared_->count_rejection) shared_->count_rejection("auth_overload");
+    keep_alive_ = false;
+    Response response = text_response(503, "too many password checks waiting\n");
+    response.headers.emplace_back("Retry-After", "1");
     send(std::move(response));
   }
 
@@ -330,6 +424,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   }
 
   void do_close() {
+    enter_idle();
     if constexpr (kTls) {
       lowest().expires_after(std::min(limits().read_timeout, kTlsShutdownTimeout));
       stream_.async_shutdown([self = this->shared_from_this()](error_code) {});
@@ -356,6 +451,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   }
 
   Stream stream_;
+  const asio::ip::address source_;
   std::shared_ptr<Shared> shared_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -368,7 +464,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   bool watching_ = false;
   unsigned watches_ = 0;  // which watch is the current one
   bool client_gone_ = false;
-  bool counted_ = true;  // in shared_->connections
+  std::atomic<bool> counted_{true};  // in shared_->connections; the listener may clear it (evict)
+  IdleConnections::Entry idle_entry_;  // under shared_->idle's lock
   std::shared_ptr<CancelSignal> cancel_;  // of the request being handled
 };
 
@@ -431,22 +528,38 @@ class Listener : public std::enable_shared_from_this<Listener> {
     });
   }
 
+  // A slot for a new connection: a free one, or else the one of the connection idle longest,
+  // which is closed. False when every connection is busy with a request.
+  bool take_slot() {
+    if (shared_->connections.fetch_add(1) < shared_->limits.max_connections) return true;
+    if (const auto oldest = shared_->idle.take_oldest()) {
+      oldest->evict();  // gives its slot back
+      return true;
+    }
+    shared_->connections.fetch_sub(1);
+    return false;
+  }
+
+  // Over a cap (the client's own, or everyone's with no connection idle) the socket is closed
+  // before a byte is read; so is one whose client has already gone.
   void start_session(tcp::socket socket) {
-    if (shared_->connections.fetch_add(1) >= shared_->limits.max_connections) {
-      shared_->connections.fetch_sub(1);
-      error_code ignored;
-      socket.close(ignored);  // over the cap: closed before a byte is read
+    error_code ec;
+    const auto source = socket.remote_endpoint(ec).address();
+    if (ec || !shared_->sources.add(source)) return;
+    if (!take_slot()) {
+      shared_->sources.remove(source);
       return;
     }
     try {
       if (shared_->tls) {
-        std::make_shared<Session<true>>(std::move(socket), shared_)->start();
+        std::make_shared<Session<true>>(std::move(socket), source, shared_)->start();
       } else {
-        std::make_shared<Session<false>>(std::move(socket), shared_)->start();
+        std::make_shared<Session<false>>(std::move(socket), source, shared_)->start();
       }
     } catch (const std::exception&) {
       // OpenSSL could not make a session (out of memory): the socket closes with this frame.
       shared_->connections.fetch_sub(1);
+      shared_->sources.remove(source);
     }
   }
 
@@ -531,10 +644,9 @@ Result<std::shared_ptr<ssl::context>> make_tls_context(const TlsConfig& tls) {
 
 struct Server::Impl {
   Impl(IoPool& loops, Handler handler, ServerLimits limits)
-      : loops(loops), shared(std::make_shared<Shared>(std::move(handler), limits, auth_pool.get_executor())) {}
+      : loops(loops), shared(std::make_shared<Shared>(std::move(handler), limits)) {}
 
   IoPool& loops;
-  asio::thread_pool auth_pool{1};  // declared before shared, whose executor points into it
   std::shared_ptr<Shared> shared;
   std::vector<std::shared_ptr<Listener>> listeners;
 };
@@ -544,7 +656,8 @@ Server::Server(IoPool& loops, Handler handler, ServerLimits limits)
 
 Server::~Server() {
   stop();
-  impl_->auth_pool.join();
+  // Queued checks own their sessions, which own `shared`: stopping breaks the cycle.
+  if (impl_->shared->password_checks) impl_->shared->password_checks->stop();
 }
 
 Result<void> Server::use_web_config(const WebConfig& config) {
@@ -557,8 +670,11 @@ Result<void> Server::use_web_config(const WebConfig& config) {
   }
   if (config.basic_auth_users.empty()) {
     impl_->shared->auth.reset();
+    impl_->shared->password_checks.reset();
   } else {
     impl_->shared->auth = std::make_shared<BasicAuth>(config.basic_auth_users);
+    impl_->shared->password_checks =
+        std::make_shared<PasswordChecks>(impl_->shared->auth, impl_->shared->limits.password_checks);
   }
   return {};
 }
@@ -593,6 +709,8 @@ void Server::stop() {
   for (auto& listener : impl_->listeners) listener->stop();
   impl_->listeners.clear();
 }
+
+void Server::count_rejections(RejectionCounter counter) { impl_->shared->count_rejection = std::move(counter); }
 
 std::size_t Server::open_connections() const { return impl_->shared->connections.load(); }
 

@@ -24,9 +24,9 @@ class ExporterMetrics {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
   // Why a request got no probe: a bad or missing target, another bad parameter (debug, the
   // scrape-timeout header), a module that does not exist, a target outside the module's
-  // allowed_targets, too many probes in flight.
-  static constexpr std::array<std::string_view, 5> kRejectReasons = {
-      "bad_target", "bad_request", "unknown_module", "not_allowed", "overload"};
+  // allowed_targets, too many probes in flight, too many basic-auth passwords waiting for bcrypt.
+  static constexpr std::array<std::string_view, 6> kRejectReasons = {
+      "bad_target", "bad_request", "unknown_module", "not_allowed", "overload", "auth_overload"};
 
   // The three strings become the labels of ssh_probe_exporter_build_info.
   ExporterMetrics(std::string version, std::string revision, std::string libssh_version);

@@ -334,7 +334,8 @@ TEST_CASE("--probe.max-concurrent: probes beyond it get 503 with Retry-After, co
 TEST_CASE("every rejection reason is counted, all pre-seeded at 0", "[integration]") {
   const Exporter exporter(insecure_module("m"));
   const unsigned short port = exporter.port();
-  for (const char* reason : {"bad_target", "bad_request", "unknown_module", "not_allowed", "overload"}) {
+  for (const char* reason :
+       {"bad_target", "bad_request", "unknown_module", "not_allowed", "overload", "auth_overload"}) {
     INFO(reason);
     CHECK(rejected(port, reason) == 0);
   }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -77,6 +78,7 @@ TEST_CASE("a fresh instance reports build info, zero in flight and pre-seeded re
   CHECK(families[7].name == "ssh_probe_exporter_event_loop_lag_seconds");
   CHECK(write_text(families) ==
         std::string(kBuildInfo) + std::string(kInFlightZero) + std::string(kRejectedHeader) +
+            "ssh_probe_exporter_requests_rejected_total{reason=\"auth_overload\"} 0\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"bad_request\"} 0\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"bad_target\"} 0\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"not_allowed\"} 0\n"
@@ -187,6 +189,7 @@ TEST_CASE("rejected requests count by reason, sorted, known reasons pre-seeded",
   CHECK(write_text({metrics.families()[4]}) ==
         std::string(kRejectedHeader) +
             "ssh_probe_exporter_requests_rejected_total{reason=\"a_new_reason\"} 1\n"
+            "ssh_probe_exporter_requests_rejected_total{reason=\"auth_overload\"} 0\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"bad_request\"} 0\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"bad_target\"} 0\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"not_allowed\"} 0\n"
@@ -274,7 +277,12 @@ TEST_CASE("counts stay exact when probes finish on several threads at once", "[u
   for (const Sample& sample : families[1].samples) total += sample.value;
   CHECK(total == kThreads * kProbes);
   for (const Sample& sample : families[1].samples) CHECK(sample.value == kThreads * kProbes / 4);
-  CHECK(families[4].samples[0].value == kThreads * (kProbes / 500));
+  const auto& rejected = families[4].samples;
+  const auto bad_request = std::find_if(rejected.begin(), rejected.end(), [](const Sample& sample) {
+    return sample.labels == Labels{{"reason", "bad_request"}};
+  });
+  REQUIRE(bad_request != rejected.end());
+  CHECK(bad_request->value == kThreads * (kProbes / 500));
 }
 
 TEST_CASE("proc stat parsing counts fields from the last parenthesis", "[unit][metrics]") {

@@ -149,6 +149,8 @@ TEST_CASE("operations flags: web config, history, concurrency limit, auto reload
   CHECK(defaults->history_limit == 100);
   CHECK(defaults->max_concurrent == 0);
   CHECK(defaults->auto_reload_interval == 0ms);
+  CHECK(defaults->max_connections == 10'000);
+  CHECK(defaults->max_connections_per_source == 0);
 
   const auto options = parse_cli({"--web.config.file=/etc/spe/web.toml", "--history.limit", "7",
                                   "--probe.max-concurrent=250", "--config.auto-reload-interval", "30s"});
@@ -158,6 +160,8 @@ TEST_CASE("operations flags: web config, history, concurrency limit, auto reload
   CHECK(options->max_concurrent == 250);
   CHECK(options->auto_reload_interval == 30s);
   CHECK(parse_cli({"--history.limit=0"})->history_limit == 0);
+  CHECK(parse_cli({"--web.max-connections=20"})->max_connections == 20);
+  CHECK(parse_cli({"--web.max-connections-per-source=256"})->max_connections_per_source == 256);
 }
 
 TEST_CASE("history byte caps: 1 MiB per entry and 64 MiB in all by default, in B, KiB, MiB or GiB", "[unit][cli]") {
@@ -206,6 +210,11 @@ TEST_CASE("operations flags: bad values name the flag", "[unit][cli]") {
        "--probe.max-concurrent: invalid value \"1000001\" (expected a whole number from 0 to 1000000)"},
       {"--probe.max-concurrent=1e3",
        "--probe.max-concurrent: invalid value \"1e3\" (expected a whole number from 0 to 1000000)"},
+      {"--web.max-connections=0", "--web.max-connections: must be at least 1 (got 0)"},
+      {"--web.max-connections-per-source=x",
+       "--web.max-connections-per-source: invalid value \"x\" (expected a whole number from 0 to 1000000)"},
+      {"--web.max-connections=-5",
+       "--web.max-connections: invalid value \"-5\" (expected a whole number from 0 to 1000000)"},
   }));
   CAPTURE(flag);
   const auto options = parse_cli({flag});
@@ -220,7 +229,8 @@ TEST_CASE("--help lists the operations flags", "[unit][cli]") {
   const auto options = parse_cli({});
   REQUIRE(options.has_value());
   for (const char* flag : {"--web.config.file", "--history.limit", "--probe.max-concurrent",
-                           "--config.auto-reload-interval"}) {
+                           "--config.auto-reload-interval", "--web.max-connections",
+                           "--web.max-connections-per-source"}) {
     INFO(flag);
     CHECK(options->help_text.find(flag) != std::string::npos);
   }

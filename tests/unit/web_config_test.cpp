@@ -232,14 +232,23 @@ TEST_CASE("passwords are verified against bcrypt hashes made by htpasswd and cry
   CHECK_FALSE(auth.verify("Basic " + std::string(kAliceHash)));
 }
 
-TEST_CASE("a verified Authorization header is remembered; a refused one is not", "[unit][web]") {
+TEST_CASE("verdicts on Authorization headers are remembered, refusals too", "[unit][web]") {
   BasicAuth auth(Users{{"prometheus", kPrometheusHash}});
   const std::string good = basic("prometheus:correct horse");
   const std::string bad = basic("prometheus:correct horse!");
-  CHECK_FALSE(auth.verified_recently(good));
+  const std::string unknown_user = basic("mallory:correct horse");
+  CHECK_FALSE(auth.known_verdict(good).has_value());
+  CHECK_FALSE(auth.known_verdict(bad).has_value());
   CHECK_FALSE(auth.verify(bad));
-  CHECK_FALSE(auth.verified_recently(bad));
+  CHECK(auth.known_verdict(bad) == std::optional<bool>(false));
+  CHECK_FALSE(auth.known_verdict(good).has_value());  // a refusal says nothing of other passwords
   CHECK(auth.verify(good));
-  CHECK(auth.verified_recently(good));
-  CHECK_FALSE(auth.verified_recently(bad));
+  CHECK(auth.known_verdict(good) == std::optional<bool>(true));
+  CHECK_FALSE(auth.verify(unknown_user));
+  CHECK(auth.known_verdict(unknown_user) == std::optional<bool>(false));
+  // Headers with no Basic credentials need no bcrypt to be refused.
+  for (const std::string header : {"Bearer abc", "Basic !!!!", "Basic cHJvbWV0aGV1cw=="}) {
+    INFO(header);
+    CHECK(auth.known_verdict(header) == std::optional<bool>(false));
+  }
 }
