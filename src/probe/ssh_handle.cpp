@@ -191,6 +191,7 @@ SshChannel::SshChannel(SshSession& session) : session_(session), channel_(ssh_ch
   ssh_callbacks_init(&callbacks_);
   callbacks_.userdata = this;
   callbacks_.channel_exit_signal_function = &SshChannel::on_exit_signal;
+  callbacks_.channel_data_function = &SshChannel::on_data;
   if (channel_ != nullptr) ssh_set_channel_callbacks(channel_, &callbacks_);
 }
 
@@ -209,6 +210,11 @@ void SshChannel::on_exit_signal(ssh_session, ssh_channel, const char* signal, in
   } catch (...) {
     // Out of memory for a signal name: the command still ends, only its signal goes unnamed.
   }
+}
+
+int SshChannel::on_data(ssh_session, ssh_channel, void*, uint32_t, int, void* self) noexcept {
+  static_cast<SshChannel*>(self)->data_arrived_ = true;
+  return 0;  // nothing taken: the data stays in libssh's buffer for read_available
 }
 
 Result<Progress> SshChannel::open() {
@@ -231,10 +237,16 @@ Result<Progress> SshChannel::exec(const std::string& command) {
 Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap) {
   ChannelRead result;
   char buffer[16 * 1024];
-  // Reading one stream may pull packets of the other into libssh's buffers: go round until a
-  // whole pass finds nothing, so nothing is left behind that no socket event would announce.
+  // Works around libssh 0.10: ssh_channel_read_nonblocking on an empty stream reads the socket
+  // and processes every complete packet in it, whichever stream it is for. A stderr read may so
+  // leave stdout data in libssh's buffer, often together with the command's last packets (exit
+  // status, EOF, CLOSE); ssh_channel_is_eof stays false while data is unread. Once the server has
+  // sent everything no socket event follows, and a probe that waited for one stalled until its
+  // deadline. So go round until a whole pass reads nothing and libssh buffered nothing new
+  // (on_data sees every data packet as it is buffered).
   for (bool progress = true; progress;) {
     progress = false;
+    data_arrived_ = false;
     for (int is_stderr = 0; is_stderr <= 1; ++is_stderr) {
       for (;;) {
         const int n = ssh_channel_read_nonblocking(channel_, buffer, sizeof buffer, is_stderr);
@@ -251,6 +263,7 @@ Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap
         }
       }
     }
+    progress = progress || data_arrived_;
   }
   return result;
 }

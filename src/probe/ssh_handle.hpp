@@ -116,12 +116,15 @@ class SshChannel {
  private:
   static void on_exit_signal(ssh_session, ssh_channel, const char* signal, int, const char*, const char*,
                              void* self) noexcept;
+  // Notes that libssh buffered channel data (read_available); takes none of it.
+  static int on_data(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr, void* self) noexcept;
 
   SshSession& session_;
   ssh_channel channel_ = nullptr;
   ssh_channel_callbacks_struct callbacks_{};
   std::string exit_signal_;
   std::optional<int> exit_status_;
+  bool data_arrived_ = false;
 };
 
 }  // namespace spe
