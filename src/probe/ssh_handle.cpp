@@ -244,6 +244,11 @@ Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap
   // sent everything no socket event follows, and a probe that waited for one stalled until its
   // deadline. So go round until a whole pass reads nothing and libssh buffered nothing new
   // (on_data sees every data packet as it is buffered).
+  // Bounded: a server that streams output (stderr is read and dropped) as fast as it is read would
+  // otherwise keep this loop, and the probe's thread, busy past any deadline. After
+  // kReadBudgetBytes the caller gets `more` and comes back once the handlers queued before it
+  // (the deadline's among them) have run.
+  std::size_t budget = kReadBudgetBytes;
   for (bool progress = true; progress;) {
     progress = false;
     data_arrived_ = false;
@@ -253,6 +258,7 @@ Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap
         if (n == SSH_ERROR) return std::unexpected(session_.last_error(ErrorCode::unavailable, "reading command output"));
         if (n <= 0) break;  // nothing more for now, or SSH_EOF
         progress = true;
+        budget -= std::min(budget, static_cast<std::size_t>(n));
         if (is_stderr) continue;
         result.stdout_bytes += static_cast<std::size_t>(n);
         const std::size_t room = cap - std::min(cap, out.size());
@@ -261,6 +267,10 @@ Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap
           result.truncated = true;
           return result;
         }
+      }
+      if (budget == 0) {
+        result.more = true;
+        return result;
       }
     }
     progress = progress || data_arrived_;

@@ -83,6 +83,7 @@ class SshSession {
 struct ChannelRead {
   std::size_t stdout_bytes = 0;  // received in this call (kept or not)
   bool truncated = false;        // stdout reached the cap: stop reading, close the channel
+  bool more = false;             // stopped at the per-call byte budget: call again soon, without waiting
 };
 
 // One session channel running one command. Free it before its session is disconnected or freed
@@ -99,8 +100,10 @@ class SshChannel {
   Result<Progress> exec(const std::string& command);
 
   // Appends what has arrived on stdout to `out`, keeping at most `cap` bytes in it; drains and
-  // drops stderr so the window never stalls.
+  // drops stderr so the window never stalls. Reads at most about kReadBudgetBytes (both streams)
+  // per call, then says `more`.
   Result<ChannelRead> read_available(std::string& out, std::size_t cap);
+  static constexpr std::size_t kReadBudgetBytes = 256 * 1024;
 
   // The command has ended: EOF seen and an exit status or signal arrived, or the channel closed.
   bool finished();

@@ -355,6 +355,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       outcome_.truncated = true;
       return end_command();
     }
+    if (read->more) return run_soon(&SshProbe::step_read);
     if (channel_->finished()) return end_command();
     wait_socket(&SshProbe::step_read);
   }

@@ -42,6 +42,8 @@ struct CommandBed {
               "[[modules.command_timeout.commands]]\nname = \"after\"\ncommand = \"echo still here\"\n\n";
     config += "[modules.huge]\n" + login + "timeout = \"10s\"\n" +
               "[[modules.huge.commands]]\nname = \"zeros\"\ncommand = \"head -c 50000000 /dev/zero\"\n\n";
+    config += "[modules.stderr_flood]\n" + login + "timeout = \"2s\"\n" +
+              "[[modules.stderr_flood.commands]]\nname = \"flood\"\ncommand = \"cat /dev/zero >&2\"\n\n";
     config += "[modules.killed]\n" + login +
               "[[modules.killed.commands]]\nname = \"term\"\ncommand = \"kill -TERM $$\"\n\n";
     // Three commands writing one series foo: the first one's value stays, the later ones fail.
@@ -136,6 +138,18 @@ TEST_CASE("a command that never ends is stopped at the probe deadline", "[integr
   CHECK(command_metric(body, "probe_ssh_command_exit_status", "sleep") == -1);
   CHECK(elapsed < std::chrono::milliseconds(2500));
   CHECK(elapsed >= std::chrono::milliseconds(2000));
+}
+
+// stderr is read and dropped without a cap: a command that streams it for ever must still end at
+// the deadline, and the same exporter must go on answering meanwhile.
+TEST_CASE("a command streaming stderr without end is stopped at the probe deadline", "[integration]") {
+  auto& bed = CommandBed::shared();
+  std::chrono::milliseconds elapsed{0};
+  const std::string body = bed.probe("stderr_flood", &elapsed);
+  CHECK(metric_value(body, "probe_success") == 0);
+  CHECK(failure_reason_of(body) == "timeout");
+  CHECK(elapsed < std::chrono::milliseconds(3000));
+  CHECK(bed.exporter->running());
 }
 
 TEST_CASE("a command timeout stops that command and the next one still runs", "[integration]") {
