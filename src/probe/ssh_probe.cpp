@@ -4,13 +4,11 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -20,8 +18,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "probe/auth_plan.hpp"
 #include "probe/command_check.hpp"
+#include "probe/connect_order.hpp"
+#include "probe/descriptors.hpp"
 #include "probe/host_key.hpp"
+#include "probe/readiness.hpp"
 #include "probe/ssh_handle.hpp"
 
 namespace spe {
@@ -31,52 +33,6 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
-
-enum class AuthMethod { publickey, password, keyboard_interactive };
-
-std::string_view to_string(AuthMethod method) {
-  switch (method) {
-    case AuthMethod::publickey: return "publickey";
-    case AuthMethod::password: return "password";
-    case AuthMethod::keyboard_interactive: return "keyboard-interactive";
-  }
-  return "unknown";
-}
-
-// The methods a module's credentials allow, in the order they are tried.
-std::vector<AuthMethod> auth_plan(const Auth& auth) {
-  std::vector<AuthMethod> plan;
-  if (auth.key) plan.push_back(AuthMethod::publickey);
-  if (auth.password) {
-    plan.push_back(AuthMethod::password);
-    plan.push_back(AuthMethod::keyboard_interactive);
-  }
-  return plan;
-}
-
-bool out_of_descriptors(int err) { return err == EMFILE || err == ENFILE; }
-
-// "Too many open files (the exporter's limit of 1024 descriptors is reached: ...)": names the
-// limit, since the remedy is the exporter's, not the target's.
-std::string descriptor_shortage(int err) {
-  std::string text = std::strerror(err);
-  rlimit limit{};
-  if (err == EMFILE && ::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    text += " (the exporter's limit of " + std::to_string(limit.rlim_cur) +
-            " descriptors is reached: raise it, or lower --probe.max-concurrent)";
-  } else if (err == ENFILE) {
-    text += " (the system-wide limit fs.file-max is reached)";
-  }
-  return text;
-}
-
-// Addresses in the order they are tried: the preferred family first, then the other.
-std::vector<asio::ip::address> connect_order(Resolver::Addresses addresses, IpProtocol preferred) {
-  std::ranges::stable_partition(addresses, [preferred](const asio::ip::address& address) {
-    return address.is_v6() == (preferred == IpProtocol::ip6);
-  });
-  return addresses;
-}
 
 class SshProbe : public std::enable_shared_from_this<SshProbe> {
  public:
@@ -199,10 +155,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   void start_handshake() {
     enter_phase(Phase::handshake);
     // SSH packets are small and each waits for an answer: Nagle would hold the second of two
-    // writes until the server's delayed ACK (40 ms on Linux).
+    // writes until the server's delayed ACK (docs/libssh.md, "Latency").
     error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
-    // libssh may close the fd it is given (LIBSSH_NOTES.md, "The socket"): it gets a dup, and the
+    // libssh may close the fd it is given (docs/libssh.md, "The socket"): it gets a dup, and the
     // Asio socket keeps the original for waiting, so neither side closes the other's descriptor.
     const int fd = ::dup(socket_.native_handle());
     if (fd < 0) {
@@ -425,31 +381,32 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   // Waits until libssh can make progress, then runs `next` on the strand.
   void wait_socket(Step next) {
+    switch (next_wait()) {
+      case SocketWait::none: return run_soon(next);
+      case SocketWait::writable: return wait_reactor(tcp::socket::wait_write, next);
+      case SocketWait::readable: return wait_reactor(tcp::socket::wait_read, next);
+    }
+  }
+
+  // Asks the kernel what ReadinessPolicy needs to know.
+  SocketWait next_wait() {
     const int fd = socket_.native_handle();
     if (session_->wants_write()) {
-      // libssh flags a write as pending after every send and flushes what it holds only once it
-      // has seen the socket writable again (LIBSSH_NOTES.md). A socket with room in its send
-      // buffer is writable at once, so ask poll() rather than re-arm epoll and go round the
-      // reactor for every send. Bounded, so a socket that stays writable while libssh keeps
-      // asking cannot make the probe spin: then the reactor decides.
-      pollfd writable{fd, POLLOUT, 0};
-      if (immediate_writes_ < kMaxImmediateWrites && ::poll(&writable, 1, 0) == 1 &&
-          (writable.revents & POLLOUT) != 0) {
-        ++immediate_writes_;
-        return run_soon(next);
+      // libssh flushes what it holds only once it has seen the socket writable again (docs/libssh.md,
+      // "Waiting for the socket"): ask poll() rather than go round the reactor for every send.
+      bool writable = false;
+      if (readiness_.may_skip_write_wait()) {
+        pollfd check{fd, POLLOUT, 0};
+        writable = ::poll(&check, 1, 0) == 1 && (check.revents & POLLOUT) != 0;
       }
-      return wait_reactor(tcp::socket::wait_write, next);
+      return readiness_.write_wanted(writable);
     }
-    immediate_writes_ = 0;
     // OpenSSH delays some replies until our ACK; a quick ACK keeps loopback probes off the
-    // delayed-ACK timer (LIBSSH_NOTES.md, "Latency"). The flag is not sticky: set it per wait.
+    // delayed-ACK timer (docs/libssh.md, "Latency"). The flag is not sticky: set it per wait.
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-    // libssh reads at most 4 KB per call and Asio's epoll is edge-triggered: bytes already in the
-    // kernel buffer would raise no new edge, so go on at once rather than wait for one.
     int pending = 0;
-    if (::ioctl(fd, FIONREAD, &pending) == 0 && pending > 0) return run_soon(next);
-    wait_reactor(tcp::socket::wait_read, next);
+    return readiness_.read_wanted(::ioctl(fd, FIONREAD, &pending) == 0 && pending > 0);
   }
 
   // Runs `next` on the strand after the handlers already queued.
@@ -554,9 +511,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Clock::time_point phase_start_;
   bool phase_started_ = false;
   bool finished_ = false;
-  // Write waits answered by poll() in a row (wait_socket); reset by every read wait.
-  static constexpr int kMaxImmediateWrites = 8;
-  int immediate_writes_ = 0;
+  ReadinessPolicy readiness_;
   std::vector<AuthMethod> plan_;
   std::size_t next_method_ = 0;
   std::string tried_;
