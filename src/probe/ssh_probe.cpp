@@ -1,18 +1,8 @@
 #include "probe/ssh_probe.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/ioctl.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <algorithm>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -20,64 +10,21 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "probe/command_check.hpp"
-#include "probe/host_key.hpp"
-#include "probe/ssh_handle.hpp"
+#include "probe/authentication.hpp"
+#include "probe/command_runner.hpp"
+#include "probe/connect_order.hpp"
+#include "probe/connection.hpp"
+#include "probe/probe_log.hpp"
 
 namespace spe {
 namespace {
 
 namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
-enum class AuthMethod { publickey, password, keyboard_interactive };
-
-std::string_view to_string(AuthMethod method) {
-  switch (method) {
-    case AuthMethod::publickey: return "publickey";
-    case AuthMethod::password: return "password";
-    case AuthMethod::keyboard_interactive: return "keyboard-interactive";
-  }
-  return "unknown";
-}
-
-// The methods a module's credentials allow, in the order they are tried.
-std::vector<AuthMethod> auth_plan(const Auth& auth) {
-  std::vector<AuthMethod> plan;
-  if (auth.key) plan.push_back(AuthMethod::publickey);
-  if (auth.password) {
-    plan.push_back(AuthMethod::password);
-    plan.push_back(AuthMethod::keyboard_interactive);
-  }
-  return plan;
-}
-
-bool out_of_descriptors(int err) { return err == EMFILE || err == ENFILE; }
-
-// "Too many open files (the exporter's limit of 1024 descriptors is reached: ...)": names the
-// limit, since the remedy is the exporter's, not the target's.
-std::string descriptor_shortage(int err) {
-  std::string text = std::strerror(err);
-  rlimit limit{};
-  if (err == EMFILE && ::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    text += " (the exporter's limit of " + std::to_string(limit.rlim_cur) +
-            " descriptors is reached: raise it, or lower --probe.max-concurrent)";
-  } else if (err == ENFILE) {
-    text += " (the system-wide limit fs.file-max is reached)";
-  }
-  return text;
-}
-
-// Addresses in the order they are tried: the preferred family first, then the other.
-std::vector<asio::ip::address> connect_order(Resolver::Addresses addresses, IpProtocol preferred) {
-  std::ranges::stable_partition(addresses, [preferred](const asio::ip::address& address) {
-    return address.is_v6() == (preferred == IpProtocol::ip6);
-  });
-  return addresses;
-}
-
+// The sequencer of one probe's phases: it owns the strand, the one deadline timer, the report and
+// the phase timings; Connection, Authentication and CommandRunner hold the state of their phases.
 class SshProbe : public std::enable_shared_from_this<SshProbe> {
  public:
   SshProbe(asio::any_io_executor executor, Resolver& resolver, ProbeRequest request, ProbeCallback done)
@@ -87,13 +34,13 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
         module_(*request_.module),
         done_(std::move(done)),
         deadline_timer_(strand_),
-        socket_(strand_),
-        plan_(auth_plan(module_.auth)) {
+        log_(request_.start),
+        connection_(strand_, request_.target.host),
+        authentication_(module_.auth),
+        commands_(module_.commands, log_) {
     report_.module = module_.name;
     report_.target = request_.target_text;
     report_.timeout = request_.timeout;
-    // Every configured command is reported, run or not, so its series exist on every path.
-    for (const Command& command : module_.commands) report_.commands.push_back(CommandReport{command.name});
   }
 
   void start() {
@@ -116,8 +63,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Clock::time_point probe_deadline() const { return request_.start + request_.timeout; }
 
   void arm_deadline() {
-    log("debug", "probe started", {{"module", module_.name}, {"target", request_.target_text},
-                                   {"timeout_seconds", std::to_string(request_.timeout.count() / 1000.0)}});
+    log_.add("debug", "probe started", {{"module", module_.name}, {"target", request_.target_text},
+                                        {"timeout_seconds", std::to_string(request_.timeout.count() / 1000.0)}});
     arm_timer(probe_deadline());
     start_resolve();
   }
@@ -134,12 +81,17 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void on_timer() {
-    if (Clock::now() < probe_deadline() && channel_) return command_timed_out();
+    if (Clock::now() < probe_deadline() && commands_.running()) {
+      commands_.time_out();
+      return after_command();
+    }
     fail_probe(Error{ErrorCode::deadline_exceeded,
                      "deadline of " + std::to_string(request_.timeout.count()) + "ms exceeded during " +
                          std::string(to_string(phase_)),
                      std::nullopt});
   }
+
+  // Connection: resolve, connect (each address in turn), handshake, host key.
 
   void start_resolve() {
     enter_phase(Phase::resolve);
@@ -148,7 +100,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       const auto address = asio::ip::make_address(request_.target.host, ec);
       if (ec) return fail_probe(Error{ErrorCode::invalid_argument, "invalid address " + request_.target.host, {}});
       report_.dns_lookup = Clock::duration::zero();
-      addresses_ = {address};
+      connection_.set_addresses({address});
       return start_connect();
     }
     resolver_.resolve(request_.target.host, strand_,
@@ -161,113 +113,62 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (finished_) return;
     if (!addresses) return fail_probe(addresses.error());
     report_.dns_lookup = Clock::now() - phase_start_;
-    addresses_ = connect_order(std::move(*addresses), module_.ip_protocol);
+    connection_.set_addresses(connect_order(std::move(*addresses), module_.ip_protocol));
     std::string listed;
-    for (const auto& address : addresses_) listed += (listed.empty() ? "" : ",") + address.to_string();
-    log("debug", "resolved", {{"host", request_.target.host}, {"addresses", listed}});
+    for (const auto& address : connection_.addresses()) listed += (listed.empty() ? "" : ",") + address.to_string();
+    log_.add("debug", "resolved", {{"host", request_.target.host}, {"addresses", listed}});
     start_connect();
   }
 
-  // Tries addresses_[next_address_], and the next one if that fails (as ssh does).
   void start_connect() {
     enter_phase(Phase::connect);
-    const auto& address = addresses_[next_address_];
-    report_.ip_protocol = address.is_v6() ? 6 : 4;
-    endpoint_ = tcp::endpoint(address, request_.target.port.value_or(module_.port));
-    socket_.async_connect(endpoint_, [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
+    connection_.connect(request_.target.port.value_or(module_.port),
+                        [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
+    report_.ip_protocol = connection_.ip_version();
   }
 
   void on_connect(error_code ec) {
     if (finished_) return;
     if (!ec) {
-      log("debug", "connected", {{"address", endpoint_string()}});
+      log_.add("debug", "connected", {{"address", connection_.endpoint_string()}});
       return start_handshake();
     }
-    error_code ignored;
-    socket_.close(ignored);
-    // No socket could be made: the exporter's own limit, not the target's fault.
-    if (out_of_descriptors(ec.value())) {
-      return fail_probe(Error{ErrorCode::internal,
-                              "connect to " + endpoint_string() + ": " + descriptor_shortage(ec.value()),
-                              std::nullopt});
-    }
-    connect_errors_ += (connect_errors_.empty() ? "" : "; ") + endpoint_string() + ": " + ec.message();
-    if (++next_address_ < addresses_.size()) return start_connect();
-    fail_probe(Error{ErrorCode::unavailable, "connect to " + connect_errors_, std::nullopt});
+    if (const auto error = connection_.connect_failed(ec)) return fail_probe(*error);
+    start_connect();
   }
 
   void start_handshake() {
     enter_phase(Phase::handshake);
-    // SSH packets are small and each waits for an answer: Nagle would hold the second of two
-    // writes until the server's delayed ACK (40 ms on Linux).
-    error_code ignored;
-    socket_.set_option(tcp::no_delay(true), ignored);
-    // libssh may close the fd it is given (LIBSSH_NOTES.md, "The socket"): it gets a dup, and the
-    // Asio socket keeps the original for waiting, so neither side closes the other's descriptor.
-    const int fd = ::dup(socket_.native_handle());
-    if (fd < 0) {
-      const int err = errno;
-      const std::string why = out_of_descriptors(err) ? descriptor_shortage(err) : std::strerror(err);
-      return fail_probe(Error{ErrorCode::internal, "dup of the socket for libssh: " + why, std::nullopt});
+    if (const auto opened = connection_.open_session(module_.auth.user, module_.host_key); !opened) {
+      return fail_probe(opened.error());
     }
-    SessionOptions options{fd,
-                           request_.target.host,
-                           endpoint_.port(),
-                           module_.auth.user,
-                           host_key_algorithms()};
-    auto session = SshSession::create(options);
-    if (!session) return fail_probe(session.error());
-    session_.emplace(std::move(*session));
     step_handshake();
   }
 
   void step_handshake() {
-    const auto progress = session_->connect();
+    const auto progress = connection_.handshake();
     if (!progress) return fail_probe(progress.error());
     if (*progress == Progress::again) return wait_socket(&SshProbe::step_handshake);
-    report_.server = session_->server_info();
-    log("debug", "key exchange done",
-        {{"banner", report_.server->banner}, {"kex", report_.server->kex}, {"cipher", report_.server->cipher},
-         {"mac", report_.server->mac}});
+    report_.server = connection_.session().server_info();
+    log_.add("debug", "key exchange done",
+             {{"banner", report_.server->banner}, {"kex", report_.server->kex}, {"cipher", report_.server->cipher},
+              {"mac", report_.server->mac}});
     check_host_key();
-  }
-
-  // The name known_hosts knows this target by: "[host]:port", or host alone on port 22.
-  std::string known_hosts_name() const { return spe::known_hosts_name(request_.target.host, endpoint_.port()); }
-
-  // The module's host_key_algorithms (or libssh's defaults) with those known_hosts holds a key
-  // for first, as libssh orders them when it reads known_hosts itself: the server then shows
-  // the key the file knows rather than another type.
-  std::vector<std::string> host_key_algorithms() const {
-    const HostKeyPolicy& policy = module_.host_key;
-    if (policy.insecure_ignore || !policy.known_hosts_entries) return policy.algorithms;
-    return host_key_algorithms_for(policy.known_hosts_entries->key_types(known_hosts_name()), policy.algorithms);
   }
 
   void check_host_key() {
     enter_phase(Phase::host_key);
-    const auto key = session_->server_host_key();
-    if (!key) return fail_probe(key.error());
-    report_.host_key = key->info;
-    const HostKeyPolicy& policy = module_.host_key;
-    KnownHostsMatch known;
-    if (!policy.insecure_ignore && policy.known_hosts_entries) {
-      known = policy.known_hosts_entries->check(known_hosts_name(), key->blob);
-    }
-    const HostKeyVerdict verdict = decide_host_key(policy, known, key->info.fingerprint_sha256);
-    std::vector<std::pair<std::string, std::string>> fields{
-        {"type", key->info.type}, {"fingerprint", key->info.fingerprint_sha256},
-        {"known_hosts", std::string(to_string(known.state))}, {"detail", verdict.detail}};
-    if (known.state != KnownHostsState::not_checked && policy.known_hosts_entries->skipped_count() > 0) {
-      fields.emplace_back("known_hosts_skipped", policy.known_hosts_entries->skipped_summary());
-    }
-    log("debug", verdict.accepted ? "host key accepted" : "host key refused", std::move(fields));
+    const auto check = connection_.check_host_key(module_.host_key, log_);
+    if (!check) return fail_probe(check.error());
+    report_.host_key = check->key;
     // No credential may leave the machine before this point.
-    if (!verdict.accepted) {
-      return fail_probe(Error{ErrorCode::permission_denied, verdict.detail, std::nullopt});
+    if (!check->verdict.accepted) {
+      return fail_probe(Error{ErrorCode::permission_denied, check->verdict.detail, std::nullopt});
     }
     start_auth();
   }
+
+  // Authentication.
 
   void start_auth() {
     enter_phase(Phase::auth);
@@ -276,41 +177,13 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void step_auth() {
-    if (next_method_ >= plan_.size()) return auth_denied();
-    const auto outcome = try_method(plan_[next_method_]);
-    if (!outcome) return fail_probe(outcome.error());
-    switch (*outcome) {
-      case AuthOutcome::again:
-        return wait_socket(&SshProbe::step_auth);
-      case AuthOutcome::success:
-        log("debug", "authenticated", {{"user", module_.auth.user}, {"method", std::string(to_string(plan_[next_method_]))}});
-        return start_commands();
-      case AuthOutcome::denied:
-      case AuthOutcome::partial:
-        log("debug", *outcome == AuthOutcome::partial ? "authentication partial" : "authentication denied",
-            {{"method", std::string(to_string(plan_[next_method_]))}, {"offered", session_->offered_auth_methods()}});
-        tried_ += (tried_.empty() ? "" : ",") + std::string(to_string(plan_[next_method_]));
-        ++next_method_;
-        return step_auth();
-    }
+    const auto progress = authentication_.step(connection_.session(), log_);
+    if (!progress) return fail_probe(progress.error());
+    if (*progress == Progress::again) return wait_socket(&SshProbe::step_auth);
+    start_commands();
   }
 
-  Result<AuthOutcome> try_method(AuthMethod method) {
-    const Auth& auth = module_.auth;
-    switch (method) {
-      case AuthMethod::publickey: return session_->auth_publickey(auth.key->key.get());
-      case AuthMethod::password: return session_->auth_password(*auth.password);
-      case AuthMethod::keyboard_interactive: return session_->auth_kbdint(*auth.password);
-    }
-    return spe::fail(ErrorCode::internal, "unknown authentication method");
-  }
-
-  void auth_denied() {
-    fail_probe(Error{ErrorCode::unauthenticated,
-               "authentication as \"" + module_.auth.user + "\" denied (tried " + tried_ +
-                   "; server offers " + session_->offered_auth_methods() + ")",
-               std::nullopt});
-  }
+  // Commands: one after another, each with its own deadline (the probe's, or its timeout if earlier).
 
   void start_commands() {
     if (module_.commands.empty()) return succeed();
@@ -318,154 +191,55 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     start_command();
   }
 
-  // Each command on a channel of its own, one after another; a failed command does not stop the
-  // others, and the first failure is the probe's reason.
   void start_command() {
-    if (next_command_ >= module_.commands.size()) return finish_commands();
-    const Command& command = module_.commands[next_command_];
-    command_start_ = Clock::now();
-    Clock::time_point deadline = probe_deadline();
-    if (command.timeout) deadline = std::min(deadline, command_start_ + *command.timeout);
+    if (commands_.all_done()) return finish_commands();
+    const auto deadline = commands_.start_next(connection_.session(), probe_deadline());
     if (deadline != probe_deadline()) arm_timer(deadline);
-    outcome_ = CommandOutcome{};
-    received_ = 0;
-    channel_.emplace(*session_);
-    step_open_channel();
+    step_command();
   }
 
-  void step_open_channel() {
-    const auto progress = channel_->open();
-    if (!progress) return command_failed(progress.error());
-    if (*progress == Progress::again) return wait_socket(&SshProbe::step_open_channel);
-    step_exec();
-  }
-
-  void step_exec() {
-    const auto progress = channel_->exec(current_command().command);
-    if (!progress) return command_failed(progress.error());
-    if (*progress == Progress::again) return wait_socket(&SshProbe::step_exec);
-    step_read();
-  }
-
-  void step_read() {
-    const auto read = channel_->read_available(outcome_.output, current_command().max_output_bytes);
-    if (!read) return command_failed(read.error());
-    received_ += read->stdout_bytes;
-    if (read->truncated) {
-      outcome_.truncated = true;
-      return end_command();
+  void step_command() {
+    switch (commands_.step()) {
+      case CommandRunner::Next::wait_socket: return wait_socket(&SshProbe::step_command);
+      case CommandRunner::Next::run_soon: return run_soon(&SshProbe::step_command);
+      case CommandRunner::Next::ended: return after_command();
     }
-    if (read->more) return run_soon(&SshProbe::step_read);
-    if (channel_->finished()) return end_command();
-    wait_socket(&SshProbe::step_read);
   }
 
-  void command_timed_out() {
-    outcome_.timed_out = true;
-    end_command();
-  }
-
-  void command_failed(const Error& error) {
-    log("debug", "command failed", {{"command", current_command().name}, {"err", error.message}});
-    end_command();
-  }
-
-  void end_command() {
-    const Command& command = current_command();
-    if (!outcome_.truncated && !outcome_.timed_out) {
-      outcome_.exit_status = channel_->exit_status();
-      outcome_.exit_signal = channel_->exit_signal();
-    }
-    // A command still running is told to stop; either way the channel closes here.
-    if (outcome_.timed_out || outcome_.truncated) channel_->send_signal("KILL");
-    channel_->close();
-    channel_.reset();
-    record_command(command, evaluate_command(command, outcome_));
-    ++next_command_;
+  void after_command() {
     if (Clock::now() >= probe_deadline()) return on_timer();
     arm_timer(probe_deadline());
     start_command();
   }
 
-  void record_command(const Command& command, CommandVerdict verdict) {
-    derived_metrics_.admit(command, verdict);
-    CommandReport& entry = report_.commands[next_command_];
-    entry.exit_status = outcome_.exit_status;
-    entry.exit_signal = outcome_.exit_signal;
-    entry.duration = Clock::now() - command_start_;
-    entry.output_truncated = outcome_.truncated;
-    entry.output_bytes = received_;
-    entry.success = verdict.success;
-    entry.derived = std::move(verdict.derived);
-    log("debug", "command done",
-        {{"command", command.name},
-         {"exit_status", outcome_.exit_status ? std::to_string(*outcome_.exit_status) : "none"},
-         {"signal", outcome_.exit_signal},
-         {"output_bytes", std::to_string(received_)},
-         {"truncated", outcome_.truncated ? "true" : "false"},
-         {"duration_seconds", std::to_string(std::chrono::duration<double>(entry.duration).count())},
-         {"result", verdict.success ? "success" : verdict.detail}});
-    if (!verdict.notes.empty()) {
-      std::string notes;
-      for (const std::string& note : verdict.notes) notes += (notes.empty() ? "" : "; ") + note;
-      log("debug", "output left out", {{"command", command.name}, {"detail", std::move(notes)}});
-    }
-    if (!verdict.success && !command_failure_) command_failure_ = {*verdict.failure, verdict.detail};
-  }
-
   void finish_commands() {
-    if (!command_failure_) return succeed();
-    report_.failure = command_failure_->first;
-    report_.failure_message = command_failure_->second;
-    session_->disconnect();
+    if (!commands_.failure()) return succeed();
+    report_.failure = commands_.failure()->first;
+    report_.failure_message = commands_.failure()->second;
+    connection_.session().disconnect();
     complete();
   }
 
-  const Command& current_command() const { return module_.commands[next_command_]; }
+  // Waiting between non-blocking steps. Only the continuation scheduled last is live: one left
+  // behind by a command that ended at its timer must not step the next command.
 
   // Waits until libssh can make progress, then runs `next` on the strand.
   void wait_socket(Step next) {
-    const int fd = socket_.native_handle();
-    if (session_->wants_write()) {
-      // libssh flags a write as pending after every send and flushes what it holds only once it
-      // has seen the socket writable again (LIBSSH_NOTES.md). A socket with room in its send
-      // buffer is writable at once, so ask poll() rather than re-arm epoll and go round the
-      // reactor for every send. Bounded, so a socket that stays writable while libssh keeps
-      // asking cannot make the probe spin: then the reactor decides.
-      pollfd writable{fd, POLLOUT, 0};
-      if (immediate_writes_ < kMaxImmediateWrites && ::poll(&writable, 1, 0) == 1 &&
-          (writable.revents & POLLOUT) != 0) {
-        ++immediate_writes_;
-        return run_soon(next);
-      }
-      return wait_reactor(tcp::socket::wait_write, next);
-    }
-    immediate_writes_ = 0;
-    // OpenSSH delays some replies until our ACK; a quick ACK keeps loopback probes off the
-    // delayed-ACK timer (LIBSSH_NOTES.md, "Latency"). The flag is not sticky: set it per wait.
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-    // libssh reads at most 4 KB per call and Asio's epoll is edge-triggered: bytes already in the
-    // kernel buffer would raise no new edge, so go on at once rather than wait for one.
-    int pending = 0;
-    if (::ioctl(fd, FIONREAD, &pending) == 0 && pending > 0) return run_soon(next);
-    wait_reactor(tcp::socket::wait_read, next);
-  }
-
-  // Runs `next` on the strand after the handlers already queued.
-  void run_soon(Step next) {
-    asio::post(strand_, [self = shared_from_this(), next] {
-      if (!self->finished_) (self.get()->*next)();
-    });
-  }
-
-  void wait_reactor(tcp::socket::wait_type kind, Step next) {
-    socket_.async_wait(kind, [self = shared_from_this(), next](error_code ec) {
-      if (self->finished_) return;
+    connection_.when_ready([self = shared_from_this(), next, generation = ++wait_generation_](error_code ec) {
+      if (self->finished_ || generation != self->wait_generation_) return;
       if (ec) return self->fail_probe(Error{ErrorCode::unavailable, "socket wait: " + ec.message(), {}});
       (self.get()->*next)();
     });
   }
+
+  // Runs `next` on the strand after the handlers already queued.
+  void run_soon(Step next) {
+    asio::post(strand_, [self = shared_from_this(), next, generation = ++wait_generation_] {
+      if (!self->finished_ && generation == self->wait_generation_) (self.get()->*next)();
+    });
+  }
+
+  // The end.
 
   void enter_phase(Phase phase) {
     if (phase_started_ && phase == phase_) return;  // another address: the phase goes on
@@ -479,8 +253,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   void succeed() {
     report_.success = true;
-    log("debug", "probe succeeded", {});
-    session_->disconnect();
+    log_.add("debug", "probe succeeded", {});
+    connection_.session().disconnect();
     complete();
   }
 
@@ -491,20 +265,18 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     report_.failure_message = error.message;
     // A server that sent its banner and then stalled or failed in key exchange still said who it
     // is: keep what libssh knows (the banner; the algorithms only once agreed).
-    if (session_ && phase_ == Phase::handshake && !report_.server) {
-      if (ServerInfo info = session_->server_info(); !info.banner.empty()) report_.server = std::move(info);
+    if (connection_.has_session() && phase_ == Phase::handshake && !report_.server) {
+      if (ServerInfo info = connection_.session().server_info(); !info.banner.empty()) {
+        report_.server = std::move(info);
+      }
     }
-    if (channel_) {
-      outcome_.timed_out = error.code == ErrorCode::deadline_exceeded;
-      record_command(current_command(), evaluate_command(current_command(), outcome_));
-      channel_.reset();
-    }
-    log("info", "probe failed", {{"phase", std::string(to_string(phase_))},
-                                 {"reason", std::string(to_string(*report_.failure))}, {"err", error.message}});
+    if (commands_.running()) commands_.abandon(error);
+    log_.add("info", "probe failed", {{"phase", std::string(to_string(phase_))},
+                                      {"reason", std::string(to_string(*report_.failure))}, {"err", error.message}});
     // A polite goodbye once the server has proven to speak SSH; otherwise just drop it.
-    if (session_ && (phase_ == Phase::host_key || phase_ == Phase::auth) &&
+    if (connection_.has_session() && (phase_ == Phase::host_key || phase_ == Phase::auth) &&
         error.code != ErrorCode::deadline_exceeded) {
-      session_->disconnect();
+      connection_.session().disconnect();
     }
     complete();
   }
@@ -516,22 +288,11 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     report_.set_phase_duration(phase_, now - phase_start_);
     report_.duration = now - request_.start;
     deadline_timer_.cancel();
-    session_.reset();
-    error_code ignored;
-    socket_.close(ignored);
+    connection_.close();
+    report_.commands = commands_.take_reports();
+    report_.log = log_.take();
     auto done = std::move(done_);
     done(std::move(report_));
-  }
-
-  void log(std::string level, std::string msg, std::vector<std::pair<std::string, std::string>> fields) {
-    fields.insert(fields.begin(), {"msg", std::move(msg)});
-    report_.log.push_back(ProbeLogLine{Clock::now() - request_.start, std::move(level), std::move(fields)});
-  }
-
-  std::string endpoint_string() const {
-    const auto address = endpoint_.address().to_string();
-    const auto port = std::to_string(endpoint_.port());
-    return endpoint_.address().is_v6() ? "[" + address + "]:" + port : address + ":" + port;
   }
 
   asio::strand<asio::any_io_executor> strand_;
@@ -540,33 +301,18 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   const Module& module_;
   ProbeCallback done_;
   asio::steady_timer deadline_timer_;
-  // Declared before the session: destroyed after it (the session holds a dup of this socket).
-  tcp::socket socket_;
-  std::optional<SshSession> session_;
-  // Declared after the session: destroyed before it.
-  std::optional<SshChannel> channel_;
-  std::vector<asio::ip::address> addresses_;
-  std::size_t next_address_ = 0;
-  std::string connect_errors_;
-  tcp::endpoint endpoint_;
+  unsigned timer_generation_ = 0;
+  unsigned wait_generation_ = 0;  // of the continuation scheduled last (wait_socket, run_soon)
+  ProbeLog log_;
+  // Declared before the phases that use its session: destroyed after them.
+  Connection connection_;
+  Authentication authentication_;
+  CommandRunner commands_;
   ProbeReport report_;
   Phase phase_ = Phase::resolve;
   Clock::time_point phase_start_;
   bool phase_started_ = false;
   bool finished_ = false;
-  // Write waits answered by poll() in a row (wait_socket); reset by every read wait.
-  static constexpr int kMaxImmediateWrites = 8;
-  int immediate_writes_ = 0;
-  std::vector<AuthMethod> plan_;
-  std::size_t next_method_ = 0;
-  std::string tried_;
-  unsigned timer_generation_ = 0;
-  std::size_t next_command_ = 0;
-  Clock::time_point command_start_;
-  CommandOutcome outcome_;
-  std::size_t received_ = 0;
-  std::optional<std::pair<FailureReason, std::string>> command_failure_;
-  DerivedMetrics derived_metrics_;  // what the commands run so far derived, for clashes
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
-// SshProbe: one probe as an asynchronous state machine on a strand: resolve, connect, handshake,
-// host key, auth. One absolute deadline timer aborts whatever is pending; libssh runs non-blocking
-// over a dup of the connected socket and the probe waits on the socket between steps.
+// One probe as an asynchronous state machine on a strand, in phases: the connection (resolve,
+// connect, handshake, host key: probe/connection.hpp), authentication (probe/authentication.hpp)
+// and the commands (probe/command_runner.hpp), sequenced in ssh_probe.cpp. One absolute deadline
+// timer aborts whatever is pending; libssh runs non-blocking over a dup of the connected socket and
+// the probe waits on the socket between steps.
 #pragma once
 
 #include <functional>
