@@ -21,7 +21,7 @@
 #include "config/file_limits.hpp"
 #include "config/load_commands.hpp"
 #include "config/render.hpp"
-#include "config/toml_parse.hpp"
+#include "config/toml_reader.hpp"
 #include "probe/allowlist.hpp"
 #include "probe/known_hosts.hpp"
 #include "util/duration.hpp"
@@ -49,14 +49,15 @@ constexpr std::array<std::string_view, 9> kHostKeyAlgorithms{
     "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
+constexpr std::array<std::string_view, 2> kTopLevelKeys{"modules", "include"};
+constexpr std::array<std::string_view, 2> kIpProtocols{"ip4", "ip6"};
+
 constexpr std::size_t kMaxIncludedFiles = 1000;
 
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
-
-std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 std::string joined(std::span<const std::string_view> items) {
   std::string out;
@@ -75,13 +76,6 @@ std::string strip_one_newline(std::string text) {
     text.pop_back();
   }
   return text;
-}
-
-bool valid_module_name(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
-  });
 }
 
 // "SHA256:" and 43 unpadded base64 characters, as ssh-keygen -lf prints.
@@ -110,50 +104,10 @@ std::optional<std::string> process_user_name() {
 // files) name it.
 using KnownHostsCache = std::map<std::string, std::shared_ptr<const KnownHosts>>;
 
-// Where errors go and what every module shares: the file, its directory, the process user.
-class Context {
+// What every module of one load shares, whichever file it is in: the parsed known_hosts files and
+// the process user.
+class LoadShared {
  public:
-  explicit Context(std::string file,
-                   std::shared_ptr<KnownHostsCache> known_hosts = std::make_shared<KnownHostsCache>())
-      : file_(std::move(file)), known_hosts_(std::move(known_hosts)) {
-    std::error_code ec;
-    const auto absolute = std::filesystem::absolute(std::filesystem::path(file_), ec);
-    dir_ = ec ? std::filesystem::path(".") : absolute.parent_path();
-  }
-
-  const std::string& file() const { return file_; }
-
-  SourcePos position(const toml::source_region& region) const {
-    return SourcePos{file_, static_cast<int>(region.begin.line),
-                     static_cast<int>(region.begin.column)};
-  }
-
-  void error(const std::string& path, const std::string& what, const toml::source_region& at) {
-    error(path, what, position(at));
-  }
-
-  void error(const std::string& path, const std::string& what, SourcePos where) {
-    add(Error{ErrorCode::invalid_argument, path + ": " + what, std::move(where)});
-  }
-
-  // An error that already says where (every error of a config does).
-  void add(Error error) {
-    positions_.push_back(error.where.value_or(SourcePos{file_, 0, 0}));
-    errors_.push_back(std::move(error));
-  }
-
-  // Something that loads but deserves a look: logged at load, never refused.
-  void warning(const std::string& path, const std::string& what, const toml::source_region& at) {
-    warnings_.push_back(ConfigWarning{path + ": " + what, position(at)});
-  }
-
-  std::vector<ConfigWarning> take_warnings() { return std::move(warnings_); }
-
-  std::string resolve(const std::string& path) const {
-    const std::filesystem::path p(path);
-    return (p.is_absolute() ? p : dir_ / p).lexically_normal().string();
-  }
-
   const std::optional<std::string>& process_user() {
     if (!process_user_looked_up_) {
       process_user_ = process_user_name();
@@ -162,83 +116,65 @@ class Context {
     return process_user_;
   }
 
-  ConfigErrors take_errors() {
-    // File order reads best; modules are visited in name order. Ties keep the order found.
-    std::vector<std::pair<std::pair<int, int>, std::size_t>> order;
-    for (std::size_t i = 0; i < errors_.size(); ++i) {
-      order.emplace_back(std::pair(positions_[i].line, positions_[i].column), i);
-    }
-    std::sort(order.begin(), order.end());
-    ConfigErrors sorted;
-    for (const auto& [position, index] : order) sorted.errors.push_back(std::move(errors_[index]));
-    errors_.clear();
-    positions_.clear();
-    return sorted;
-  }
-
-  bool has_errors() const { return !errors_.empty(); }
-
   // The known_hosts file at `path`, parsed: read at the first request of this load, shared after.
   std::expected<std::shared_ptr<const KnownHosts>, FileError> known_hosts(const std::string& path) {
-    if (const auto it = known_hosts_->find(path); it != known_hosts_->end()) return it->second;
+    if (const auto it = known_hosts_.find(path); it != known_hosts_.end()) return it->second;
     auto file = read_file_bounded(path, max_file_size(SourceKind::known_hosts));
     if (!file) return std::unexpected(file.error());
     auto parsed = std::make_shared<const KnownHosts>(path, file->text);
-    known_hosts_->emplace(path, parsed);
+    known_hosts_.emplace(path, parsed);
     return parsed;
   }
-  const std::shared_ptr<KnownHostsCache>& known_hosts_cache() const { return known_hosts_; }
 
  private:
-  std::string file_;
-  std::shared_ptr<KnownHostsCache> known_hosts_;
-  std::filesystem::path dir_;
-  std::vector<Error> errors_;
-  std::vector<SourcePos> positions_;  // of errors_, kept apart so sorting needs no optional
-  std::vector<ConfigWarning> warnings_;
+  KnownHostsCache known_hosts_;
   std::optional<std::string> process_user_;
   bool process_user_looked_up_ = false;
 };
 
-// One [modules.NAME] table -> Module. Each read_* reads one group of keys and checks the rules
-// between them; a key that is missing keeps the default already in Module.
+// The keys of a module table: its own and the command keys.
+const std::vector<std::string_view>& module_keys() {
+  static const std::vector<std::string_view> keys = [] {
+    std::vector<std::string_view> all(kModuleKeys.begin(), kModuleKeys.end());
+    all.insert(all.end(), kCommandModuleKeys.begin(), kCommandModuleKeys.end());
+    return all;
+  }();
+  return keys;
+}
+
+// One [modules.NAME] table -> Module. Each read_* reads one group of keys, and a validate() checks
+// the rules between them; a key that is missing keeps the default already in Module.
 class ModuleLoader {
  public:
-  ModuleLoader(Context& ctx, const toml::table& table, std::string path)
-      : ctx_(ctx), table_(table), path_(std::move(path)) {}
+  ModuleLoader(LoadShared& shared, TomlReader table) : shared_(shared), table_(std::move(table)) {}
 
   Module load(const std::string& name) {
     Module module;
     module.name = name;
-    module.where = ctx_.position(table_.source());
-    check_unknown_keys();
+    module.where = table_.position();
+    table_.check_keys(module_keys());
     read_connection(module);
     read_allowed_targets(module);
     read_host_key(module.host_key);
+    validate(module.host_key);
     read_auth(module.auth);
+    validate(module.auth);
     warn_if_password_to_anyone(module);
-    read_commands(module);
+    // Last: a command's timeout is checked against the module's.
+    module.commands = load_commands(table_, module);
     return module;
   }
 
  private:
-  std::string key_path(std::string_view key) const { return path_ + "." + std::string(key); }
-
-  void error(std::string_view key, const std::string& what, const toml::node& at) {
-    ctx_.error(key_path(key), what, at.source());
-  }
-
-  void module_error(const std::string& what) { ctx_.error(path_, what, table_.source()); }
+  bool has(std::string_view key) const { return table_.has(key); }
 
   // As ssh does for a private key: a secret file that group or others may read is said at load.
   void warn_if_too_open(std::string_view key, const std::string& file, unsigned permissions) {
     if ((permissions & 077) == 0) return;
     std::array<char, 16> octal{};
     std::snprintf(octal.data(), octal.size(), "%04o", permissions);
-    ctx_.warning(key_path(key),
-                 "permissions " + std::string(octal.data()) + " for " + in_quotes(file) +
-                     " are too open: group or others may read this secret (chmod 600 it)",
-                 find(key)->source());
+    table_.warning(key, "permissions " + std::string(octal.data()) + " for " + in_quotes(file) +
+                            " are too open: group or others may read this secret (chmod 600 it)");
   }
 
   // A password given to every server, with no host key to tell a stranger's server from the right
@@ -246,122 +182,64 @@ class ModuleLoader {
   void warn_if_password_to_anyone(const Module& module) {
     if (!module.host_key.insecure_ignore || !module.allowed_targets.empty()) return;
     if (!has("password") && !has("password_file")) return;
-    ctx_.warning(path_,
-                 "sends its password to any target without checking the host key (insecure_ignore_host_key = "
-                 "true and no allowed_targets): set allowed_targets, or known_hosts or host_key_fingerprints",
-                 table_.source());
+    table_.table_warning(
+        "sends its password to any target without checking the host key (insecure_ignore_host_key = "
+        "true and no allowed_targets): set allowed_targets, or known_hosts or host_key_fingerprints");
   }
 
-  const toml::node* find(std::string_view key) const { return table_.get(key); }
-  bool has(std::string_view key) const { return find(key) != nullptr; }
-
-  void check_unknown_keys() {
-    for (const auto& [key, node] : table_) {
-      if (!contains(kModuleKeys, key.str()) && !contains(kCommandModuleKeys, key.str())) {
-        ctx_.error(key_path(key.str()), "unknown key", key.source());
-      }
-    }
-  }
-
-  std::optional<std::string> string_value(std::string_view key) {
-    const toml::node* node = find(key);
-    if (node == nullptr) return std::nullopt;
-    const auto* value = node->as_string();
-    if (value == nullptr) {
-      error(key, "must be a string", *node);
-      return std::nullopt;
-    }
-    if (value->get().empty()) {
-      error(key, "must not be empty", *node);
-      return std::nullopt;
-    }
-    return value->get();
-  }
-
-  // A path relative to the config file's directory, made absolute.
-  std::optional<std::string> path_value(std::string_view key) {
-    const auto value = string_value(key);
-    return value ? std::optional(ctx_.resolve(*value)) : std::nullopt;
-  }
-
-  // The value is never quoted back: string_value's messages name only the key.
+  // The value is never quoted back: the string getter's messages name only the key.
   std::optional<Secret> secret_value(std::string_view key) {
-    auto value = string_value(key);
+    auto value = table_.string(key);
     return value ? std::optional(Secret(std::move(*value))) : std::nullopt;
   }
 
   // The content of the file named by `key`, one trailing newline stripped.
   std::optional<Secret> secret_file(std::string_view key, std::string& path_out) {
-    const auto path = path_value(key);
+    const auto path = table_.file_path(key);
     if (!path) return std::nullopt;
     path_out = *path;
     auto content = read_file_bounded(*path, max_file_size(SourceKind::secret));
     if (!content) {
-      error(key, "cannot read " + in_quotes(*path) + ": " + content.error().describe(), *find(key));
+      table_.error(key, "cannot read " + in_quotes(*path) + ": " + content.error().describe());
       return std::nullopt;
     }
     warn_if_too_open(key, *path, content->permissions);
     auto secret = strip_one_newline(std::move(content->text));
     if (secret.empty()) {
-      error(key, "file " + in_quotes(*path) + " is empty", *find(key));
+      table_.error(key, "file " + in_quotes(*path) + " is empty");
       return std::nullopt;
     }
     return Secret(std::move(secret));
   }
 
-  // Each element with its node, for per-element positions; nullopt when missing or wrong.
-  std::optional<std::vector<std::pair<std::string, const toml::node*>>> string_array(
-      std::string_view key) {
-    const toml::node* node = find(key);
-    if (node == nullptr) return std::nullopt;
-    const auto* array = node->as_array();
-    if (array == nullptr) {
-      error(key, "must be an array of strings", *node);
-      return std::nullopt;
-    }
-    if (array->empty()) {
-      error(key, "must not be empty", *node);
-      return std::nullopt;
-    }
-    std::vector<std::pair<std::string, const toml::node*>> out;
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      const toml::node& element = *array->get(i);
-      const std::string element_key = std::string(key) + "[" + std::to_string(i) + "]";
-      if (const auto* value = element.as_string()) {
-        out.emplace_back(value->get(), &element);
-      } else {
-        error(element_key, "must be a string", element);
-      }
-    }
-    return out;
-  }
-
   void read_connection(Module& module) {
-    read_port(module);
-    read_timeout(module);
-    read_ip_protocol(module);
-    if (const auto user = string_value("user")) {
+    if (const auto port = table_.integer("port", 1, 65535)) module.port = static_cast<std::uint16_t>(*port);
+    if (const auto timeout = table_.duration("timeout")) module.timeout = *timeout;
+    if (const auto protocol = table_.choice("ip_protocol", kIpProtocols)) {
+      module.ip_protocol = *protocol == "ip4" ? IpProtocol::ip4 : IpProtocol::ip6;
+    }
+    if (const auto user = table_.string("user")) {
       module.auth.user = *user;
     } else if (!has("user")) {
-      const auto& process_user = ctx_.process_user();
+      const auto& process_user = shared_.process_user();
       if (process_user) {
         module.auth.user = *process_user;
       } else {
-        module_error("user is not set, and the user the exporter runs as has no name");
+        table_.table_error("user is not set, and the user the exporter runs as has no name");
       }
     }
   }
 
   // Each pattern is checked and compiled here, so a typo is a load error, not a refused probe.
   void read_allowed_targets(Module& module) {
-    const auto values = string_array("allowed_targets");
+    const auto values = table_.string_array("allowed_targets");
     if (!values) return;
     std::vector<TargetPattern> patterns;
     for (std::size_t i = 0; i < values->size(); ++i) {
       const auto& [text, node] = (*values)[i];
       auto pattern = parse_target_pattern(text);
       if (!pattern) {
-        error("allowed_targets[" + std::to_string(i) + "]", pattern.error().message, *node);
+        table_.error("allowed_targets[" + std::to_string(i) + "]", pattern.error().message, *node);
         continue;
       }
       module.allowed_targets.push_back(text);
@@ -370,82 +248,39 @@ class ModuleLoader {
     module.allowlist = std::make_shared<const TargetAllowlist>(std::move(patterns));
   }
 
-  void read_port(Module& module) {
-    const toml::node* node = find("port");
-    if (node == nullptr) return;
-    const auto* value = node->as_integer();
-    if (value == nullptr || value->get() < 1 || value->get() > 65535) {
-      error("port", "must be an integer from 1 to 65535", *node);
-      return;
-    }
-    module.port = static_cast<std::uint16_t>(value->get());
-  }
-
-  void read_timeout(Module& module) {
-    const toml::node* node = find("timeout");
-    if (node == nullptr) return;
-    const auto* value = node->as_string();
-    if (value == nullptr) {
-      error("timeout", "must be a duration string such as \"10s\"", *node);
-      return;
-    }
-    const auto timeout = parse_duration(value->get());
-    if (!timeout) {
-      error("timeout", timeout.error().message, *node);
-    } else if (timeout->count() <= 0) {
-      error("timeout", "must be greater than 0", *node);
-    } else {
-      module.timeout = *timeout;
-    }
-  }
-
-  void read_ip_protocol(Module& module) {
-    const toml::node* node = find("ip_protocol");
-    if (node == nullptr) return;
-    const auto* value = node->as_string();
-    if (value != nullptr && value->get() == "ip4") {
-      module.ip_protocol = IpProtocol::ip4;
-    } else if (value != nullptr && value->get() == "ip6") {
-      module.ip_protocol = IpProtocol::ip6;
-    } else {
-      error("ip_protocol", "must be \"ip4\" or \"ip6\"", *node);
-    }
-  }
-
   void read_host_key(HostKeyPolicy& policy) {
-    if (const auto path = path_value("known_hosts")) {
+    if (const auto path = table_.file_path("known_hosts")) {
       policy.known_hosts = *path;
       // Read now, once: probes look the parsed file up and never open it (a change needs a reload).
-      if (auto parsed = ctx_.known_hosts(*path)) {
+      if (auto parsed = shared_.known_hosts(*path)) {
         policy.known_hosts_entries = std::move(*parsed);
       } else {
-        error("known_hosts", "cannot read " + in_quotes(*path) + ": " + parsed.error().describe(),
-              *find("known_hosts"));
+        table_.error("known_hosts", "cannot read " + in_quotes(*path) + ": " + parsed.error().describe());
       }
     }
     read_fingerprints(policy);
     read_algorithms(policy);
-    read_insecure(policy);
+    if (const auto insecure = table_.boolean("insecure_ignore_host_key")) policy.insecure_ignore = *insecure;
   }
 
   void read_fingerprints(HostKeyPolicy& policy) {
-    const auto values = string_array("host_key_fingerprints");
+    const auto values = table_.string_array("host_key_fingerprints");
     if (!values) return;
     for (std::size_t i = 0; i < values->size(); ++i) {
       const auto& [text, node] = (*values)[i];
       if (valid_fingerprint(text)) {
         policy.fingerprints.push_back(text);
       } else {
-        error("host_key_fingerprints[" + std::to_string(i) + "]",
-              in_quotes(text) + " is not a SHA256 fingerprint (\"SHA256:\" and 43 base64 "
-                             "characters, as ssh-keygen -lf prints)",
-              *node);
+        table_.error("host_key_fingerprints[" + std::to_string(i) + "]",
+                     in_quotes(text) + " is not a SHA256 fingerprint (\"SHA256:\" and 43 base64 "
+                                       "characters, as ssh-keygen -lf prints)",
+                     *node);
       }
     }
   }
 
   void read_algorithms(HostKeyPolicy& policy) {
-    const auto values = string_array("host_key_algorithms");
+    const auto values = table_.string_array("host_key_algorithms");
     if (!values) return;
     for (std::size_t i = 0; i < values->size(); ++i) {
       const auto& [name, node] = (*values)[i];
@@ -454,68 +289,55 @@ class ModuleLoader {
         policy.algorithms.push_back(name);
       } else if (name.find("-cert-v01@openssh.com") != std::string::npos) {
         // libssh 0.10 drops certificate host key types (and "Out of memory" if forced).
-        error(key,
-              in_quotes(name) + " is a host certificate type, which libssh 0.10 does not support; "
-                             "use the plain key type and known_hosts or host_key_fingerprints",
-              *node);
+        table_.error(key,
+                     in_quotes(name) + " is a host certificate type, which libssh 0.10 does not support; "
+                                       "use the plain key type and known_hosts or host_key_fingerprints",
+                     *node);
       } else {
-        error(key, "unknown host key algorithm " + in_quotes(name) + " (supported: " +
-                       joined(kHostKeyAlgorithms) + ")",
-              *node);
+        table_.error(key,
+                     "unknown host key algorithm " + in_quotes(name) + " (supported: " +
+                         joined(kHostKeyAlgorithms) + ")",
+                     *node);
       }
     }
   }
 
-  void read_insecure(HostKeyPolicy& policy) {
-    const toml::node* node = find("insecure_ignore_host_key");
-    if (node != nullptr) {
-      if (const auto* value = node->as_boolean()) {
-        policy.insecure_ignore = value->get();
-      } else {
-        error("insecure_ignore_host_key", "must be a boolean (true or false)", *node);
-      }
-    }
+  // Exactly one way to trust a host key: known_hosts and/or fingerprints, or skipping the check.
+  void validate(const HostKeyPolicy& policy) {
+    const toml::node* insecure = table_.find("insecure_ignore_host_key");
     const bool known_hosts = has("known_hosts");
     const bool fingerprints = has("host_key_fingerprints");
     if (policy.insecure_ignore && (known_hosts || fingerprints)) {
       const std::string others = known_hosts && fingerprints ? "known_hosts and host_key_fingerprints"
                                  : known_hosts               ? "known_hosts"
                                                              : "host_key_fingerprints";
-      error("insecure_ignore_host_key", "true contradicts " + others, *node);
+      table_.error("insecure_ignore_host_key", "true contradicts " + others);
     } else if (!policy.insecure_ignore && !known_hosts && !fingerprints &&
-               (node == nullptr || node->is_boolean())) {
-      module_error(
+               (insecure == nullptr || insecure->is_boolean())) {
+      table_.table_error(
           "no host key verification: set known_hosts or host_key_fingerprints (or "
           "insecure_ignore_host_key = true to skip it)");
     }
   }
 
-  // Reports `key` when set together with `other`.
-  void exclusive(std::string_view key, std::string_view other) {
-    if (has(key) && has(other)) {
-      error(key, "cannot be used together with " + std::string(other), *find(key));
-    }
-  }
-
-  // Reports `key` when set without `needed`.
-  void requires_key(std::string_view key, std::string_view needed) {
-    if (has(key) && !has(needed)) error(key, "needs " + std::string(needed), *find(key));
-  }
-
   void read_auth(Auth& auth) {
-    exclusive("passphrase_file", "passphrase");
-    exclusive("password_file", "password");
-    requires_key("passphrase", "private_key");
-    requires_key("passphrase_file", "private_key");
-    requires_key("certificate", "private_key");
-    if (!has("private_key") && !has("password") && !has("password_file")) {
-      module_error("no credentials: set private_key, password or password_file");
-    }
     if (auto password = secret_value("password")) auth.password = std::move(password);
     if (auto password = secret_file("password_file", auth.password_file)) {
       auth.password = std::move(password);
     }
     read_key(auth);
+  }
+
+  // At least one credential; a file or an inline secret, never both; key options need the key.
+  void validate(const Auth&) {
+    table_.exclusive("passphrase_file", "passphrase");
+    table_.exclusive("password_file", "password");
+    table_.requires_key("passphrase", "private_key");
+    table_.requires_key("passphrase_file", "private_key");
+    table_.requires_key("certificate", "private_key");
+    if (!has("private_key") && !has("password") && !has("password_file")) {
+      table_.table_error("no credentials: set private_key, password or password_file");
+    }
   }
 
   void read_key(Auth& auth) {
@@ -524,8 +346,8 @@ class ModuleLoader {
     if (auto from_file = secret_file("passphrase_file", auth.passphrase_file)) {
       passphrase = std::move(from_file);
     }
-    const auto key_path = path_value("private_key");
-    const auto cert_path = path_value("certificate");
+    const auto key_path = table_.file_path("private_key");
+    const auto cert_path = table_.file_path("certificate");
     if (key_path) auth.private_key_path = *key_path;
     if (cert_path) auth.certificate_path = *cert_path;
     // Only a key whose settings are all valid is loaded: one error per mistake, not two.
@@ -546,55 +368,32 @@ class ModuleLoader {
     // Blame the certificate only when the key alone loads; the error text says which file.
     const bool key_alone_loads =
         !cert_path.empty() && load_key_material(key_path, passphrase, "").has_value();
-    const std::string_view key = key_alone_loads ? "certificate" : "private_key";
-    error(key, material.error().message, *find(key));
+    table_.error(key_alone_loads ? "certificate" : "private_key", material.error().message);
   }
 
-  // Last: a command's timeout is checked against the module's.
-  void read_commands(Module& module) {
-    module.commands = load_commands(
-        table_, path_, module, ctx_.file(),
-        [this](const std::string& path, const std::string& what, const toml::source_region& at) {
-          ctx_.error(path, what, at);
-        });
-  }
-
-  Context& ctx_;
-  const toml::table& table_;
-  std::string path_;
+  LoadShared& shared_;
+  TomlReader table_;
 };
 
 // "modules.web", or modules."a b" for a name that needs quoting.
-std::string module_path(std::string_view name) {
-  return valid_module_name(name) ? "modules." + std::string(name) : "modules." + in_quotes(name);
-}
+std::string module_path(std::string_view name) { return child_path("modules", name, valid_config_name(name)); }
 
-void load_modules(Context& ctx, const toml::node& node, ExporterConfig& config) {
-  const auto* modules = node.as_table();
-  if (modules == nullptr) {
-    ctx.error("modules", "must be a table", node.source());
-    return;
-  }
-  for (const auto& [key, module_node] : *modules) {
+void load_modules(LoadShared& shared, TomlReader& root, ExporterConfig& config) {
+  const auto modules = root.subtable("modules");
+  if (!modules) return;
+  for (const auto& [key, module_node] : modules->table()) {
     const std::string name(key.str());
     const std::string path = module_path(name);
-    if (!valid_module_name(name)) {
-      ctx.error(path, "module name must match [A-Za-z0-9_.-]+", key.source());
+    if (!valid_config_name(name)) {
+      root.file().error(path, "module name must match [A-Za-z0-9_.-]+", key.source());
     }
     const auto* table = module_node.as_table();
     if (table == nullptr) {
-      ctx.error(path, "must be a table", module_node.source());
+      root.file().error(path, "must be a table", module_node.source());
       continue;
     }
-    config.modules.emplace(name, ModuleLoader(ctx, *table, path).load(name));
+    config.modules.emplace(name, ModuleLoader(shared, TomlReader(root.file(), *table, path)).load(name));
   }
-}
-
-std::optional<toml::table> parse_toml(Context& ctx, std::string_view text) {
-  auto table = parse_toml_text(text, ctx.file());
-  if (table) return std::move(*table);
-  ctx.add(std::move(table.error()));
-  return std::nullopt;
 }
 
 bool has_wildcard(std::string_view pattern) {
@@ -603,7 +402,7 @@ bool has_wildcard(std::string_view pattern) {
 
 // The files one `include` pattern names, sorted: relative to the including file's directory, as
 // the including file was named (so "exporter.toml" includes "modules/disk.toml").
-std::vector<std::string> expand_include(Context& ctx, const std::string& key,
+std::vector<std::string> expand_include(TomlFile& ctx, const std::string& key,
                                         const std::string& pattern, const toml::node& at) {
   const std::string full =
       (std::filesystem::path(ctx.file()).parent_path() / pattern).lexically_normal().string();
@@ -629,19 +428,16 @@ std::string canonical_name(const std::string& file) {
 
 // An included file: [modules.*] only (no include of its own, so there are no cycles). Its modules
 // join `config`; a name already taken is an error naming both places. Errors stay in `ctx`.
-void load_included(Context& ctx, std::string_view text, ExporterConfig& config) {
-  const auto table = parse_toml(ctx, text);
+void load_included(LoadShared& shared, TomlFile& ctx, std::string_view text, ExporterConfig& config) {
+  const auto table = ctx.parse(text);
   if (!table) return;
   ExporterConfig own;
-  for (const auto& [key, node] : *table) {
-    if (key.str() == "modules") {
-      load_modules(ctx, node, own);
-    } else if (key.str() == "include") {
-      ctx.error("include", "only the main config file may include files", key.source());
-    } else {
-      ctx.error(std::string(key.str()), "unknown key", key.source());
-    }
+  TomlReader root(ctx, *table, "");
+  load_modules(shared, root, own);
+  if (root.has("include")) {
+    ctx.error("include", "only the main config file may include files", table->find("include")->first.source());
   }
+  root.check_keys(kTopLevelKeys);
   for (auto& [name, module] : own.modules) {
     if (const Module* first = config.find_module(name)) {
       ctx.error(module_path(name), "module also defined at " + first->where.to_string(),
@@ -655,7 +451,7 @@ void load_included(Context& ctx, std::string_view text, ExporterConfig& config) 
 // The top-level `include = ["modules/*.toml", ...]`: every file its globs name, in order, each
 // once; the main file itself is skipped if a glob names it. Errors about the include list go to
 // `ctx`; each file's own errors are appended to `errors`, after the main file's.
-void load_includes(Context& ctx, const toml::node& node, ExporterConfig& config,
+void load_includes(LoadShared& shared, TomlFile& ctx, const toml::node& node, ExporterConfig& config,
                    std::vector<ConfigErrors>& errors) {
   const auto* patterns = node.as_array();
   if (patterns == nullptr) {
@@ -687,8 +483,8 @@ void load_includes(Context& ctx, const toml::node& node, ExporterConfig& config,
         ctx.error(key, "cannot read " + in_quotes(file) + ": " + text.error().describe(), element.source());
         continue;
       }
-      Context included(file, ctx.known_hosts_cache());
-      load_included(included, text->text, config);
+      TomlFile included(file);
+      load_included(shared, included, text->text, config);
       errors.push_back(included.take_errors());
       std::ranges::move(included.take_warnings(), std::back_inserter(config.warnings));
     }
@@ -697,33 +493,20 @@ void load_includes(Context& ctx, const toml::node& node, ExporterConfig& config,
 
 }  // namespace
 
-std::string ConfigErrors::to_string() const {
-  std::string out;
-  for (const Error& error : errors) {
-    if (!out.empty()) out += '\n';
-    out += error.to_string();
-  }
-  return out;
-}
-
 ConfigResult<ExporterConfig> load_config_text(std::string_view text, const std::string& file) {
-  Context ctx(file);
-  const auto table = parse_toml(ctx, text);
+  TomlFile ctx(file);
+  const auto table = ctx.parse(text);
   if (!table) return std::unexpected(ctx.take_errors());
   ExporterConfig config;
   config.file = file;
-  const toml::node* include = nullptr;
-  for (const auto& [key, node] : *table) {
-    if (key.str() == "modules") {
-      load_modules(ctx, node, config);
-    } else if (key.str() == "include") {
-      include = &node;  // after this file's own modules, whatever the key order
-    } else {
-      ctx.error(std::string(key.str()), "unknown key", key.source());
-    }
-  }
+  LoadShared shared;
+  TomlReader root(ctx, *table, "");
+  root.check_keys(kTopLevelKeys);
+  load_modules(shared, root, config);
+  // After this file's own modules, whatever the key order.
+  const toml::node* include = root.find("include");
   std::vector<ConfigErrors> included_errors;
-  if (include != nullptr) load_includes(ctx, *include, config, included_errors);
+  if (include != nullptr) load_includes(shared, ctx, *include, config, included_errors);
   // A config that can answer no probe is a mistake, not a quiet success (unless it is already
   // wrong for another reason).
   const bool others = ctx.has_errors() || std::ranges::any_of(included_errors, [](const ConfigErrors& more) {

@@ -4,22 +4,12 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "config/model.hpp"
+#include "config/toml_reader.hpp"  // ConfigErrors, ConfigResult
 #include "util/result.hpp"
 
 namespace spe {
-
-// Every problem found, not just the first: --config.check prints them all.
-struct ConfigErrors {
-  std::vector<Error> errors;
-  // One error per line, each "key.path: what is wrong at file:line:col".
-  std::string to_string() const;
-};
-
-template <class T>
-using ConfigResult = std::expected<T, ConfigErrors>;
 
 // Parses `text` as if read from `file` (used for positions and to resolve relative paths: key,
 // known_hosts and *_file paths are relative to the directory of `file`). Loads and decrypts keys.

@@ -21,15 +21,6 @@ constexpr std::array<std::string_view, 8> kGaugeKeys{"name",   "help", "regex", 
 constexpr std::array<std::string_view, 2> kFormats{"text", "prometheus"};
 constexpr std::array<std::string_view, 2> kMatchModes{"each", "first"};
 
-std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
-
-bool valid_command_name(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-  });
-}
-
 // Why `name` cannot label a derived gauge, or nullopt if it can. "command" names the command in
 // the per-command series; "le" belongs to histogram buckets (the Registry refuses it on a gauge).
 std::optional<std::string> label_name_problem(std::string_view name) {
@@ -47,168 +38,21 @@ std::string listed(const std::vector<std::string>& names) {
   return out + "]";
 }
 
-// One TOML table being read: its key path, and getters that report a wrong type or value (and
-// return nullopt for it, as for a missing key).
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string path, const ConfigErrorSink& sink)
-      : table_(table), path_(std::move(path)), sink_(sink) {}
-
-  const toml::table& table() const { return table_; }
-  const std::string& path() const { return path_; }
-  std::size_t errors() const { return errors_; }
-  const toml::node* find(std::string_view key) const { return table_.get(key); }
-  bool has(std::string_view key) const { return find(key) != nullptr; }
-
-  void error(std::string_view key, const std::string& what, const toml::node& at) {
-    report(path_ + "." + std::string(key), what, at.source());
-  }
-  void error(std::string_view key, const std::string& what) { error(key, what, *find(key)); }
-  void table_error(const std::string& what) { report(path_, what, table_.source()); }
-
-  void check_keys(std::span<const std::string_view> known) {
-    for (const auto& [key, node] : table_) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        report(path_ + "." + std::string(key.str()), "unknown key", key.source());
-      }
-    }
-  }
-
-  std::optional<std::string> string(std::string_view key) {
-    const toml::node* node = find(key);
-    if (node == nullptr) return std::nullopt;
-    const auto* value = node->as_string();
-    if (value == nullptr) {
-      error(key, "must be a string");
-      return std::nullopt;
-    }
-    if (value->get().empty()) {
-      error(key, "must not be empty");
-      return std::nullopt;
-    }
-    return value->get();
-  }
-
-  std::optional<std::string> required_string(std::string_view key) {
-    if (!has(key)) table_error(std::string(key) + " is required");
-    return string(key);
-  }
-
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) {
-    const toml::node* node = find(key);
-    if (node == nullptr) return std::nullopt;
-    const auto* value = node->as_integer();
-    if (value == nullptr || value->get() < min || value->get() > max) {
-      error(key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
-      return std::nullopt;
-    }
-    return value->get();
-  }
-
-  // An integer or a float, finite.
-  std::optional<double> number(std::string_view key) {
-    const toml::node* node = find(key);
-    if (node == nullptr) return std::nullopt;
-    const auto value = number_of(*node);
-    if (!value || !std::isfinite(*value)) error(key, "must be a finite number");
-    return value && std::isfinite(*value) ? value : std::nullopt;
-  }
-
-  // One of `choices`, spelled exactly.
-  std::optional<std::string> choice(std::string_view key,
-                                    std::span<const std::string_view> choices) {
-    const toml::node* node = find(key);
-    if (node == nullptr) return std::nullopt;
-    const auto* value = node->as_string();
-    if (value != nullptr &&
-        std::find(choices.begin(), choices.end(), value->get()) != choices.end()) {
-      return value->get();
-    }
-    error(key, "must be " + in_quotes(choices[0]) + " or " + in_quotes(choices[1]));
-    return std::nullopt;
-  }
-
-  // A compiled regex, or null when missing or bad (reported with RE2's reason).
-  std::shared_ptr<const RE2> regex(std::string_view key) {
-    const auto pattern = string(key);
-    if (!pattern) return nullptr;
-    auto regex = compile_config_regex(*pattern);
-    if (regex->ok()) return regex;
-    error(key, regex->error());
-    return nullptr;
-  }
-
-  // The tables of `key = [{...}]` or [[path.key]], each with its key path ("path.key[2]").
-  std::vector<std::pair<const toml::table*, std::string>> tables(std::string_view key) {
-    std::vector<std::pair<const toml::table*, std::string>> out;
-    const toml::node* node = find(key);
-    if (node == nullptr) return out;
-    const auto* array = node->as_array();
-    if (array == nullptr) {
-      error(key, "must be an array of tables ([[" + path_ + "." + std::string(key) + "]])");
-      return out;
-    }
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      const std::string element = std::string(key) + "[" + std::to_string(i) + "]";
-      if (const auto* table = array->get(i)->as_table()) {
-        out.emplace_back(table, path_ + "." + element);
-      } else {
-        error(element, "must be a table", *array->get(i));
-      }
-    }
-    return out;
-  }
-
-  const toml::table* subtable(std::string_view key) {
-    const toml::node* node = find(key);
-    if (node == nullptr) return nullptr;
-    if (node->as_table() == nullptr) error(key, "must be a table");
-    return node->as_table();
-  }
-
-  static std::optional<double> number_of(const toml::node& node) {
-    if (const auto* value = node.as_integer()) return static_cast<double>(value->get());
-    if (const auto* value = node.as_floating_point()) return value->get();
-    return std::nullopt;
-  }
-
- private:
-  void report(const std::string& path, const std::string& what, const toml::source_region& at) {
-    ++errors_;
-    sink_(path, what, at);
-  }
-
-  const toml::table& table_;
-  std::string path_;
-  const ConfigErrorSink& sink_;
-  std::size_t errors_ = 0;
-};
-
 class CommandsReader {
  public:
-  CommandsReader(const Module& module, const std::string& file, const ConfigErrorSink& sink)
-      : module_(module), file_(file), sink_(sink) {}
+  explicit CommandsReader(const Module& module) : module_(module) {}
 
-  std::vector<Command> load(TableReader& table) {
-    if (table.has("command") && table.has("commands")) {
-      table.error("command", "cannot be used together with commands");
-    }
-    if (table.has("command_expect") && !table.has("command")) {
-      table.error("command_expect", "needs command");
-    }
+  std::vector<Command> load(TomlReader& table) {
+    table.exclusive("command", "commands");
+    table.requires_key("command_expect", "command");
     if (table.has("commands")) return read_full(table);
     if (table.has("command")) return read_simple(table);
     return {};
   }
 
  private:
-  SourcePos position(const toml::source_region& region) const {
-    return SourcePos{file_, static_cast<int>(region.begin.line),
-                     static_cast<int>(region.begin.column)};
-  }
-
   // A command line: libssh sends it as a C string, so a NUL would cut it short.
-  static std::optional<std::string> command_line(TableReader& table) {
+  static std::optional<std::string> command_line(TomlReader& table) {
     auto line = table.string("command");
     if (line && line->find('\0') != std::string::npos) {
       table.error("command", "must not contain a NUL character");
@@ -218,32 +62,29 @@ class CommandsReader {
   }
 
   // `command` and `command_expect`: one command, named after the module.
-  std::vector<Command> read_simple(TableReader& table) {
+  std::vector<Command> read_simple(TomlReader& table) {
     Command command;
     command.name = module_.name;
-    command.where = position(table.find("command")->source());
+    command.where = table.file().position(table.find("command")->source());
     if (auto line = command_line(table)) command.command = std::move(*line);
     if (table.has("command_expect")) command.expect = table.regex("command_expect");
     return {std::move(command)};
   }
 
-  std::vector<Command> read_full(TableReader& module) {
+  std::vector<Command> read_full(TomlReader& module) {
     std::vector<Command> commands;
-    for (const auto& [table, path] : module.tables("commands")) {
-      TableReader reader(*table, path, sink_);
-      commands.push_back(read_command(reader));
-    }
+    for (TomlReader& table : module.tables("commands")) commands.push_back(read_command(table));
     return commands;
   }
 
-  Command read_command(TableReader& table) {
+  Command read_command(TomlReader& table) {
     table.check_keys(kCommandKeys);
     Command command;
-    command.where = position(table.table().source());
+    command.where = table.position();
     read_name(table, command);
     if (!table.has("command")) table.table_error("command is required");
     if (auto line = command_line(table)) command.command = std::move(*line);
-    read_timeout(table, command);
+    if (const auto timeout = table.duration("timeout")) command.timeout = *timeout;
     if (const auto status = table.integer("exit_status", 0, 255)) {
       command.exit_status = static_cast<int>(*status);
     }
@@ -254,49 +95,43 @@ class CommandsReader {
     }
     read_format(table, command);
     read_gauges(table, command);
+    validate(table, command);
     return command;
   }
 
-  void read_name(TableReader& table, Command& command) {
+  void read_name(TomlReader& table, Command& command) {
     const auto name = table.required_string("name");
     if (!name) return;
     command.name = *name;
-    if (!valid_command_name(*name)) {
+    if (!valid_config_name(*name)) {
       table.error("name", "command name must match [A-Za-z0-9_.-]+");
     } else if (const auto [it, fresh] = command_names_.try_emplace(*name, table.path()); !fresh) {
       table.error("name", in_quotes(*name) + " is already the name of " + it->second);
     }
   }
 
-  void read_timeout(TableReader& table, Command& command) {
-    const toml::node* node = table.find("timeout");
-    if (node == nullptr) return;
-    if (node->as_string() == nullptr) {
-      table.error("timeout", "must be a duration string such as \"10s\"");
-      return;
+  // The rules between a command's keys, and between it and its module, once every key is read.
+  void validate(TomlReader& table, const Command& command) const {
+    if (command.timeout && *command.timeout > module_.timeout) {
+      table.error("timeout",
+                  "must not be longer than the module's timeout (" + format_duration(module_.timeout) + ")");
     }
-    const auto timeout = parse_duration(node->as_string()->get());
-    if (!timeout) {
-      table.error("timeout", timeout.error().message);
-    } else if (timeout->count() <= 0) {
-      table.error("timeout", "must be greater than 0");
-    } else if (*timeout > module_.timeout) {
-      table.error("timeout", "must not be longer than the module's timeout (" +
-                                 format_duration(module_.timeout) + ")");
-    } else {
-      command.timeout = *timeout;
+    const toml::node* format = table.find("format");
+    const bool format_known = format == nullptr || (format->as_string() != nullptr &&
+                                                    std::ranges::find(kFormats, format->as_string()->get()) !=
+                                                        kFormats.end());
+    if (table.has("prefix") && command.format != OutputFormat::prometheus && format_known) {
+      table.error("prefix", "needs format = \"prometheus\"");
+    }
+    if (table.has("gauges") && command.format == OutputFormat::prometheus) {
+      table.error("gauges", "only for format = \"text\" (Prometheus text names its own metrics)");
     }
   }
 
-  void read_format(TableReader& table, Command& command) {
-    const auto format = table.choice("format", kFormats);
-    if (format == "prometheus") command.format = OutputFormat::prometheus;
-    const bool format_known = format || !table.has("format");
-    if (!table.has("prefix")) return;
-    if (command.format != OutputFormat::prometheus) {
-      if (format_known) table.error("prefix", "needs format = \"prometheus\"");
-      return;
-    }
+  void read_format(TomlReader& table, Command& command) {
+    if (table.choice("format", kFormats) == "prometheus") command.format = OutputFormat::prometheus;
+    // A prefix belongs to Prometheus text only (validate says so).
+    if (!table.has("prefix") || command.format != OutputFormat::prometheus) return;
     const auto prefix = table.string("prefix");
     if (!prefix) return;
     if (!metrics::valid_metric_name(*prefix)) {
@@ -312,22 +147,16 @@ class CommandsReader {
     }
   }
 
-  void read_gauges(TableReader& table, Command& command) {
-    if (!table.has("gauges")) return;
-    if (command.format == OutputFormat::prometheus) {
-      table.error("gauges", "only for format = \"text\" (Prometheus text names its own metrics)");
-      return;
-    }
-    for (const auto& [gauge_table, path] : table.tables("gauges")) {
-      TableReader reader(*gauge_table, path, sink_);
-      command.gauges.push_back(read_gauge(reader));
-    }
+  void read_gauges(TomlReader& table, Command& command) {
+    // Prometheus text names its own metrics (validate says so).
+    if (command.format == OutputFormat::prometheus) return;
+    for (TomlReader& gauge : table.tables("gauges")) command.gauges.push_back(read_gauge(gauge));
   }
 
-  GaugeRule read_gauge(TableReader& table) {
+  GaugeRule read_gauge(TomlReader& table) {
     table.check_keys(kGaugeKeys);
     GaugeRule rule;
-    rule.where = position(table.table().source());
+    rule.where = table.position();
     read_gauge_name(table, rule);
     if (auto help = table.string("help")) rule.help = std::move(*help);
     if (auto value = table.string("value")) rule.value_group = std::move(*value);
@@ -342,7 +171,7 @@ class CommandsReader {
     return rule;
   }
 
-  void read_gauge_name(TableReader& table, GaugeRule& rule) {
+  void read_gauge_name(TomlReader& table, GaugeRule& rule) {
     const auto name = table.required_string("name");
     if (!name) return;
     rule.name = *name;
@@ -358,7 +187,7 @@ class CommandsReader {
   }
 
   // The value group must exist; every other named group becomes a label, so must be able to.
-  static void check_groups(TableReader& table, const GaugeRule& rule) {
+  static void check_groups(TomlReader& table, const GaugeRule& rule) {
     // RE2 accepts two groups of one name and then reports only one of them.
     std::map<std::string, int> uses;
     for (const auto& [index, name] : rule.regex->CapturingGroupNames()) {
@@ -382,10 +211,11 @@ class CommandsReader {
     }
   }
 
-  static void read_constant_labels(TableReader& table, GaugeRule& rule) {
-    const toml::table* labels = table.subtable("labels");
-    if (labels == nullptr) return;
-    for (const auto& [key, node] : *labels) {
+  static void read_constant_labels(TomlReader& table, GaugeRule& rule) {
+    const auto labels = table.subtable("labels");
+    if (!labels) return;
+    // Errors through the gauge's reader: its error count decides whether the labels are compared.
+    for (const auto& [key, node] : labels->table()) {
       const std::string name(key.str());
       const std::string path = "labels." + name;
       if (const auto problem = label_name_problem(name)) {
@@ -400,11 +230,11 @@ class CommandsReader {
     }
   }
 
-  static void read_map(TableReader& table, GaugeRule& rule) {
-    const toml::table* words = table.subtable("map");
-    if (words == nullptr) return;
-    for (const auto& [key, node] : *words) {
-      if (const auto number = TableReader::number_of(node)) {
+  static void read_map(TomlReader& table, GaugeRule& rule) {
+    const auto words = table.subtable("map");
+    if (!words) return;
+    for (const auto& [key, node] : words->table()) {
+      if (const auto number = TomlReader::number_of(node)) {
         rule.map.emplace(std::string(key.str()), *number);
       } else {
         table.error("map." + std::string(key.str()), "must be a number", node);
@@ -414,7 +244,7 @@ class CommandsReader {
 
   // Rules of one gauge (in any command of the module) make one family, so they must agree on
   // the label names, or the family would mix series of different shapes.
-  void check_same_labels(TableReader& table, const GaugeRule& rule) {
+  void check_same_labels(TomlReader& table, const GaugeRule& rule) {
     std::vector<std::string> names;
     for (const auto& [name, index] : rule.regex->NamedCapturingGroups()) {
       if (name != rule.value_group) names.push_back(name);
@@ -430,8 +260,6 @@ class CommandsReader {
   }
 
   const Module& module_;
-  const std::string& file_;
-  const ConfigErrorSink& sink_;
   std::map<std::string, std::string> command_names_;  // name -> key path of its command
   // gauge name -> its label names and the key path of its first rule
   std::map<std::string, std::pair<std::vector<std::string>, std::string>> gauge_labels_;
@@ -439,17 +267,8 @@ class CommandsReader {
 
 }  // namespace
 
-std::shared_ptr<const RE2> compile_config_regex(const std::string& pattern) {
-  RE2::Options options(RE2::Quiet);
-  options.set_max_mem(kRegexMaxMemory);
-  return std::make_shared<const RE2>(pattern, options);
-}
-
-std::vector<Command> load_commands(const toml::table& table, const std::string& path,
-                                   const Module& module, const std::string& file,
-                                   const ConfigErrorSink& error) {
-  TableReader reader(table, path, error);
-  return CommandsReader(module, file, error).load(reader);
+std::vector<Command> load_commands(TomlReader& table, const Module& module) {
+  return CommandsReader(module).load(table);
 }
 
 }  // namespace spe

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/toml_reader.hpp"
 #include "util/result.hpp"
 
 namespace spe::http {
@@ -39,12 +40,14 @@ struct WebConfig {
   std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash; empty: no auth
 };
 
-// Parses `text` as if read from `file` (positions; paths relative to its directory). The first
-// problem found is the error: "tls.key_file: missing (cert_file needs it) at web.toml:1:1".
-Result<WebConfig> load_web_config_text(std::string_view text, const std::string& file);
+// Parses `text` as if read from `file` (positions; paths relative to its directory). Every problem
+// found is an error, in file order: "tls.key_file: missing: [tls] needs cert_file and key_file at
+// web.toml:1:1".
+ConfigResult<WebConfig> load_web_config_text(std::string_view text, const std::string& file);
 
-// Reads `file` (at most 1 MiB) and calls load_web_config_text.
-Result<WebConfig> load_web_config_file(const std::string& file);
+// Reads `file` (at most 1 MiB) and calls load_web_config_text. An unreadable file is one error
+// naming the file.
+ConfigResult<WebConfig> load_web_config_file(const std::string& file);
 
 // Whether `hash` is a bcrypt hash libxcrypt verifies: "$2a$", "$2b$" or "$2y$", a two-digit cost
 // from 04 to 31, "$", then 53 characters of bcrypt's base64 (22 of salt, 31 of hash).

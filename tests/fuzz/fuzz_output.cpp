@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-#include "config/load_commands.hpp"
+#include "config/toml_reader.hpp"
 #include "metrics/exposition.hpp"
 #include "parse/output.hpp"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "config/load_commands.hpp"
+#include "config/toml_reader.hpp"
 #include "metrics/exposition.hpp"
 #include "promtool_check.hpp"
 

@@ -133,13 +133,43 @@ TEST_CASE("web config mistakes name the key and file:line:column", "[unit][web]"
   CHECK(config.error().to_string() == expected);
 }
 
+TEST_CASE("a web config reports every mistake, each with its key and file:line:column", "[unit][web]") {
+  const ScratchDir dir;
+  const std::string present = dir.file("present.pem");
+  const std::string file = (dir.path / "web.toml").string();
+  // Four mistakes in three tables, in an order the loader does not read them in.
+  const auto config = load_web_config_text("[tls]\n"
+                                           "cert_file = \"present.pem\"\n"
+                                           "key_file = 7\n"
+                                           "[basic_auth_users]\n"
+                                           "bob = 3\n"
+                                           "\"a:b\" = \"x\"\n"
+                                           "[metrics]\n",
+                                           file);
+  REQUIRE_FALSE(config);
+  CHECK(config.error().to_string() ==
+        "tls.key_file: must be a string at " + file + ":3:12\n" +
+            "basic_auth_users.bob: must be a string (a bcrypt hash) at " + file + ":5:7\n" +
+            "basic_auth_users.\"a:b\": user name must be non-empty and contain no ':' at " + file + ":6:1\n" +
+            "metrics: unknown key at " + file + ":7:2");
+}
+
+TEST_CASE("a [tls] table without its certificate and key names both", "[unit][web]") {
+  const auto config = load_web_config_text("[tls]\nclient_ca_file = 3\n", "web.toml");
+  REQUIRE_FALSE(config);
+  CHECK(config.error().to_string() ==
+        "tls.cert_file: missing: [tls] needs cert_file and key_file at web.toml:1:1\n"
+        "tls.key_file: missing: [tls] needs cert_file and key_file at web.toml:1:1\n"
+        "tls.client_ca_file: must be a string at web.toml:2:18");
+}
+
 TEST_CASE("web config: a FIFO named as a TLS file is refused at once, not waited on", "[unit][web]") {
   const ScratchDir dir;
   const std::string present = dir.file("present.pem");
   const auto fifo = dir.path / "key.pem";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   const std::string file = (dir.path / "web.toml").string();
-  spe::Result<WebConfig> config = WebConfig{};
+  spe::ConfigResult<WebConfig> config = WebConfig{};
   CHECK(spe::test::finishes_within(
       std::chrono::seconds(5),
       [&] { config = load_web_config_text("[tls]\ncert_file = \"present.pem\"\nkey_file = \"key.pem\"\n", file); },
@@ -162,16 +192,20 @@ TEST_CASE("web config: nesting deeper than the parser can take is an error with 
 TEST_CASE("a TOML syntax error in the web config has its position", "[unit][web]") {
   const auto config = load_web_config_text("[tls]\ncert_file = \"a\nkey_file = 1\n", "web.toml");
   REQUIRE_FALSE(config);
-  CHECK(config.error().message.starts_with("TOML syntax error: "));
-  REQUIRE(config.error().where);
-  CHECK(config.error().where->line == 2);
+  REQUIRE(config.error().errors.size() == 1);
+  const spe::Error& error = config.error().errors[0];
+  CHECK(error.message.starts_with("TOML syntax error: "));
+  REQUIRE(error.where);
+  CHECK(error.where->line == 2);
 }
 
 TEST_CASE("an unreadable web config file is one error naming it", "[unit][web]") {
   const auto config = load_web_config_file("/nonexistent/web.toml");
   REQUIRE_FALSE(config);
-  CHECK(config.error().code == spe::ErrorCode::not_found);
-  CHECK(config.error().message == "cannot read web config \"/nonexistent/web.toml\": No such file or directory");
+  REQUIRE(config.error().errors.size() == 1);
+  const spe::Error& error = config.error().errors[0];
+  CHECK(error.code == spe::ErrorCode::not_found);
+  CHECK(error.message == "cannot read web config \"/nonexistent/web.toml\": No such file or directory");
 }
 
 TEST_CASE("bcrypt hashes are recognised by their syntax", "[unit][web]") {
