@@ -223,7 +223,7 @@ int run(const spe::CliOptions& options) {
         routes.handle(std::move(request), std::move(respond));
       },
       server_limits);
-  server.count_rejections([&metrics](std::string_view reason) { metrics.request_rejected(reason); });
+  server.count_rejections([&metrics](spe::metrics::RejectReason reason) { metrics.request_rejected(reason); });
   if (const auto secured = server.use_web_config(web_config); !secured) {
     logger.error("cannot load web config", {{"file", options.web_config_file}, {"err", secured.error().to_string()}});
     return 1;

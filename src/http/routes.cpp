@@ -78,12 +78,10 @@ std::optional<std::vector<std::string>> query_values(std::string_view query, std
   return values;
 }
 
-// Which requests_rejected_total reason a query that parse_probe_params refused counts under: the
-// target's fault (missing, repeated, malformed) or another parameter's.
-std::string_view param_error_reason(std::string_view query) {
-  const auto targets = query_values(query, "target");
-  const bool target_ok = targets && targets->size() == 1 && parse_target(targets->front()).has_value();
-  return target_ok ? "bad_request" : "bad_target";
+// Which requests_rejected_total reason a refused query counts under: the target's fault (missing,
+// repeated, malformed) or another parameter's.
+metrics::RejectReason reason_for(ProbeParam parameter) {
+  return parameter == ProbeParam::target ? metrics::RejectReason::bad_target : metrics::RejectReason::bad_request;
 }
 
 // "2026-11-21T22:29:51Z": the wall-clock time of a history entry, in UTC.
@@ -132,9 +130,9 @@ void Routes::handle(Request request, Respond respond) {
   respond(text_response(404, "not found\n"));
 }
 
-Response Routes::reject(int status, std::string_view reason, std::string message) {
+Response Routes::reject(int status, metrics::RejectReason reason, std::string message) {
   context_.metrics.request_rejected(reason);
-  context_.logger.debug("request rejected", {{"reason", std::string(reason)}, {"err", message}});
+  context_.logger.debug("request rejected", {{"reason", std::string(to_string(reason))}, {"err", message}});
   return text_response(status, std::move(message) + "\n");
 }
 
@@ -142,21 +140,21 @@ Response Routes::reject(int status, std::string_view reason, std::string message
 void Routes::handle_probe(const Request& request, Respond respond) {
   const auto start = Clock::now();
   auto params = parse_probe_params(request.query);
-  if (!params) return respond(reject(400, param_error_reason(request.query), params.error().message));
+  if (!params) return respond(reject(400, reason_for(params.error().parameter), params.error().message));
   ConfigSnapshot config = context_.config.current();
   const Module* module = config->find_module(params->module);
   if (module == nullptr) {
-    return respond(reject(400, "unknown_module", "unknown module \"" + params->module + "\""));
+    return respond(reject(400, metrics::RejectReason::unknown_module, "unknown module \"" + params->module + "\""));
   }
   if (module->allowlist && !module->allowlist->allows(params->target, module->port)) {
-    return respond(reject(403, "not_allowed", "target \"" + params->target_text + "\" is not allowed by module \"" +
+    return respond(reject(403, metrics::RejectReason::not_allowed, "target \"" + params->target_text + "\" is not allowed by module \"" +
                                                   module->name + "\""));
   }
   const auto timeout = effective_timeout(module->timeout, request.header("x-prometheus-scrape-timeout-seconds"),
                                          context_.timeout_offset);
-  if (!timeout) return respond(reject(400, "bad_request", timeout.error().message));
+  if (!timeout) return respond(reject(400, metrics::RejectReason::bad_request, timeout.error().message));
   if (!context_.metrics.try_probe_started(context_.max_concurrent)) {
-    Response response = reject(503, "overload", "too many probes in flight (--probe.max-concurrent=" +
+    Response response = reject(503, metrics::RejectReason::overload, "too many probes in flight (--probe.max-concurrent=" +
                                                     std::to_string(context_.max_concurrent) + ")");
     response.headers.emplace_back("Retry-After", "1");
     return respond(std::move(response));

@@ -18,6 +18,7 @@
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
 #include "metrics/negotiation.hpp"
+#include "metrics/reject_reason.hpp"
 #include "probe/report.hpp"
 #include "probe/resolver.hpp"
 
@@ -54,7 +55,7 @@ class Routes {
   Response handle_logs(const Request& request) const;
   Response handle_config() const;
   void handle_reload(const Request& request, Respond respond);
-  Response reject(int status, std::string_view reason, std::string message);
+  Response reject(int status, metrics::RejectReason reason, std::string message);
 
   RoutesContext context_;
 };

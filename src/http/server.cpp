@@ -360,7 +360,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
   // Every password check slot is taken (a flood of wrong passwords, most likely): this request is
   // refused at once rather than queued behind minutes of bcrypt.
   void send_password_checks_full() {
-    if (shared_->count_rejection) shared_->count_rejection("auth_overload");
+    if (shared_->count_rejection) shared_->count_rejection(metrics::RejectReason::auth_overload);
     keep_alive_ = false;
     Response response = text_response(503, "too many password checks waiting\n");
     response.headers.emplace_back("Retry-After", "1");

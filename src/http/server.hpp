@@ -18,6 +18,7 @@
 #include "cli/options.hpp"
 #include "http/message.hpp"
 #include "http/web_config.hpp"
+#include "metrics/reject_reason.hpp"
 #include "util/io_pool.hpp"
 #include "util/result.hpp"
 
@@ -49,9 +50,9 @@ struct ServerLimits {
   std::size_t gzip_min_bytes = 1024;
 };
 
-// Told the reason of each request the server refuses on its own ("auth_overload": too many password
+// Told the reason of each request the server refuses on its own (auth_overload: too many password
 // checks waiting), from any thread.
-using RejectionCounter = std::function<void(std::string_view reason)>;
+using RejectionCounter = std::function<void(metrics::RejectReason reason)>;
 
 class Server {
  public:

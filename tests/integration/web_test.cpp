@@ -806,9 +806,9 @@ TEST_CASE("with every password check slot taken a request gets 503 with Retry-Af
   limits.password_checks = 2;
   std::mutex mutex;
   std::vector<std::string> rejections;
-  LocalServer server(answer_path, limits, web, [&](std::string_view reason) {
+  LocalServer server(answer_path, limits, web, [&](spe::metrics::RejectReason reason) {
     const std::lock_guard lock(mutex);
-    rejections.emplace_back(reason);
+    rejections.emplace_back(to_string(reason));
   });
   asio::io_context io;
   std::vector<std::unique_ptr<tcp::socket>> clients;  // 10 distinct wrong passwords, all waiting
