@@ -222,7 +222,7 @@ int run(const spe::CliOptions& options) {
       [&routes](spe::http::Request request, spe::http::Respond respond) {
         routes.handle(std::move(request), std::move(respond));
       },
-      server_limits);
+      logger, server_limits);
   server.count_rejections([&metrics](spe::metrics::RejectReason reason) { metrics.request_rejected(reason); });
   if (const auto secured = server.use_web_config(web_config); !secured) {
     logger.error("cannot load web config", {{"file", options.web_config_file}, {"err", secured.error().to_string()}});

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "http/server.hpp"
@@ -239,7 +240,8 @@ namespace {
 class HoldingTlsServer {
  public:
   HoldingTlsServer()
-      : server_(loops_, [this](spe::http::Request request, spe::http::Respond respond) { hold(request, respond); }) {
+      : server_(loops_, [this](spe::http::Request request, spe::http::Respond respond) { hold(request, respond); },
+                logger_) {
     const auto crt = (dir_.path() / "server.crt").string();
     const auto key = (dir_.path() / "server.key").string();
     const auto made = run_command({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
@@ -249,7 +251,7 @@ class HoldingTlsServer {
     spe::http::WebConfig web;
     web.tls = spe::http::TlsConfig{crt, key, "", {}, {}, {}};
     REQUIRE(server_.use_web_config(web));
-    const auto bound = server_.listen({spe::ListenAddress{"127.0.0.1", 0}});
+    const auto bound = server_.listen({spe::http::ListenAddress{"127.0.0.1", 0}});
     REQUIRE(bound);
     port_ = static_cast<unsigned short>(std::stoi(bound->front().substr(bound->front().rfind(':') + 1)));
     runner_ = std::thread([this] { loops_.run(); });
@@ -285,6 +287,8 @@ class HoldingTlsServer {
   }
 
   TempDir dir_{"spe-fault-tls"};
+  std::ostringstream log_;
+  spe::Logger logger_{spe::LogLevel::debug, spe::LogFormat::logfmt, log_};
   spe::IoPool loops_{2};
   spe::http::Server server_;
   unsigned short port_ = 0;
