@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "http/beast_message.hpp"
 #include "http/client_peek.hpp"
 #include "http/compression.hpp"
 #include "http/endpoint_text.hpp"
@@ -34,23 +35,6 @@ using boost::system::error_code;
 constexpr std::chrono::milliseconds kTlsShutdownTimeout{1000};
 // What a TLS session reads at most at a time while it watches for its client's departure.
 constexpr std::size_t kWatchChunk = 4096;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-Request to_request(const bhttp::request<bhttp::string_body>& in) {
-  Request out;
-  out.method = std::string(in.method_string());
-  const std::string_view target = in.target();
-  const auto question = target.find('?');
-  out.path = std::string(target.substr(0, question));
-  if (question != std::string_view::npos) out.query = std::string(target.substr(question + 1));
-  for (const auto& field : in) out.headers[lower(field.name_string())] = std::string(field.value());
-  return out;
-}
 
 bool is_http_error(const error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category();
@@ -309,22 +293,13 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
     }
     std::string vary;
     std::erase_if(response.headers, [&vary](const auto& header) {
-      if (lower(header.first) != "vary") return false;
+      if (!beast::iequals(header.first, "vary")) return false;
       vary = header.second;
       return true;
     });
     encode_body(response, vary);
-    auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(response.status), version_);
-    message->set(bhttp::field::server, "ssh_probe_exporter");
-    // Error bodies echo the request (a target, a header value): no browser may sniff them as HTML.
-    message->set("X-Content-Type-Options", "nosniff");
-    message->set(bhttp::field::content_type, response.content_type);
-    for (auto& [name, value] : response.headers) message->set(name, value);
-    if (!vary.empty()) message->set(bhttp::field::vary, vary);
-    message->body() = std::move(response.body);
-    message->keep_alive(keep_alive_);
-    message->prepare_payload();
+    if (!vary.empty()) response.headers.emplace_back("Vary", std::move(vary));
+    auto message = std::make_shared<BeastResponse>(to_beast_response(std::move(response), version_, keep_alive_));
     lowest().expires_after(limits().write_timeout);
     bhttp::async_write(stream_, *message, [self = this->shared_from_this(), message](error_code ec, std::size_t) {
       self->on_write(ec);
