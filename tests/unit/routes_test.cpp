@@ -29,6 +29,7 @@ namespace {
 using namespace std::chrono_literals;
 using spe::http::Request;
 using spe::http::Response;
+using Catch::Matchers::Contains;
 
 constexpr const char* kConfig =
     "[modules.m]\nuser = \"nobody\"\npassword = \"not-a-secret\"\ninsecure_ignore_host_key = true\n"
@@ -130,8 +131,6 @@ std::optional<std::string> header(const Response& response, const std::string& n
   return std::nullopt;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 }  // namespace
 
 TEST_CASE("routes: bad parameters are 400 with a one-line reason, counted by reason, never probed",
@@ -162,7 +161,7 @@ TEST_CASE("routes: bad parameters are 400 with a one-line reason, counted by rea
   CHECK(fixture.rejected("bad_request") == 2);
   CHECK(fixture.rejected("unknown_module") == 2);
   CHECK(fixture.prober.started.empty());
-  CHECK(contains(fixture.log.str(), "level=debug msg=\"request rejected\" reason=unknown_module err="));
+  CHECK_THAT(fixture.log.str(), Contains("level=debug msg=\"request rejected\" reason=unknown_module err="));
 }
 
 TEST_CASE("routes: a target outside allowed_targets is 403 and never probed", "[unit][routes]") {
@@ -259,18 +258,18 @@ TEST_CASE("routes: debug=true answers the probe's log, its metrics and the modul
   const std::string& body = response.body;
   INFO(body);
   CHECK(body.starts_with("Logs for the probe:\nelapsed_seconds="));
-  CHECK(contains(body, "level=info msg=\"tcp connected\" address=127.0.0.1:2222\n"));
+  CHECK_THAT(body, Contains("level=info msg=\"tcp connected\" address=127.0.0.1:2222\n"));
   const auto metrics_at = body.find("\n\nMetrics that would have been returned:\n");
   const auto module_at = body.find("\n\nModule configuration:\n[modules.m]\n");
   REQUIRE(metrics_at != std::string::npos);
   REQUIRE(module_at != std::string::npos);
   CHECK(metrics_at < module_at);
   const std::string metrics = body.substr(metrics_at, module_at - metrics_at);
-  CHECK(contains(metrics, "\nprobe_success 1\n"));
+  CHECK_THAT(metrics, Contains("\nprobe_success 1\n"));
   // The scrape timeout header minus the offset (500 ms) bounds the probe.
-  CHECK(contains(metrics, "\nprobe_timeout_seconds 1\n"));
-  CHECK(contains(body.substr(module_at), "\npassword = \"<secret>\"\n"));
-  CHECK_FALSE(contains(body, "not-a-secret"));
+  CHECK_THAT(metrics, Contains("\nprobe_timeout_seconds 1\n"));
+  CHECK_THAT(body.substr(module_at), Contains("\npassword = \"<secret>\"\n"));
+  CHECK_THAT(body, !Contains("not-a-secret"));
   REQUIRE(fixture.prober.started.size() == 1);
   CHECK(fixture.prober.started.front().timeout == 1000ms);
 
@@ -278,12 +277,12 @@ TEST_CASE("routes: debug=true answers the probe's log, its metrics and the modul
   REQUIRE(fixture.history.list().size() == 1);
   const std::string id = std::to_string(fixture.history.list().front()->id);
   CHECK(fixture.get("/logs", "id=" + id).body == body);
-  CHECK(contains(fixture.get("/").body, "href=\"/logs?id=" + id + "\""));
+  CHECK_THAT(fixture.get("/").body, Contains("href=\"/logs?id=" + id + "\""));
 
   // The plain scrape is the metrics alone.
   const auto plain = fixture.get("/probe", "target=127.0.0.1%3A2222&module=m");
-  CHECK_FALSE(contains(plain.body, "Logs for the probe"));
-  CHECK(contains(plain.body, "\nprobe_success 1\n"));
+  CHECK_THAT(plain.body, !Contains("Logs for the probe"));
+  CHECK_THAT(plain.body, Contains("\nprobe_success 1\n"));
   CHECK(header(plain, "Vary") == "Accept");
 }
 
@@ -299,12 +298,12 @@ TEST_CASE("routes: a failed probe is logged at info and counted by module and re
   };
   const auto response = fixture.get("/probe", "target=127.0.0.1&module=m");
   CHECK(response.status == 200);
-  CHECK(contains(response.body, "\nprobe_success 0\n"));
-  CHECK(contains(fixture.log.str(), "level=info msg=\"probe failed\" module=m target=127.0.0.1 phase=connect "
-                                    "reason=connect"));
-  CHECK(contains(fixture.get("/metrics").body,
-                 "ssh_probe_exporter_probes_total{module=\"m\",result=\"failure\"} 1\n"));
-  CHECK(contains(fixture.get("/").body, "failure (connect)"));
+  CHECK_THAT(response.body, Contains("\nprobe_success 0\n"));
+  CHECK_THAT(fixture.log.str(),
+             Contains("level=info msg=\"probe failed\" module=m target=127.0.0.1 phase=connect reason=connect"));
+  CHECK_THAT(fixture.get("/metrics").body,
+             Contains("ssh_probe_exporter_probes_total{module=\"m\",result=\"failure\"} 1\n"));
+  CHECK_THAT(fixture.get("/").body, Contains("failure (connect)"));
 }
 
 TEST_CASE("routes: a client that leaves mid-probe cancels it", "[unit][routes]") {
@@ -323,9 +322,9 @@ TEST_CASE("routes: landing page, /logs, health and unknown paths", "[unit][route
   const auto landing = fixture.get("/");
   CHECK(landing.status == 200);
   CHECK(landing.content_type.starts_with("text/html"));
-  CHECK(contains(landing.body, "href=\"/metrics\""));
-  CHECK(contains(landing.body, "<code>m</code>"));
-  CHECK(contains(landing.body, ", libssh 0.10.6-test)"));  // from ExporterMetrics, not from libssh
+  CHECK_THAT(landing.body, Contains("href=\"/metrics\""));
+  CHECK_THAT(landing.body, Contains("<code>m</code>"));
+  CHECK_THAT(landing.body, Contains(", libssh 0.10.6-test)"));  // from ExporterMetrics, not from libssh
   CHECK(fixture.get("/-/healthy").body == "OK\n");
   CHECK(fixture.get("/-/ready").status == 200);
   CHECK(fixture.get("/nope").status == 404);
