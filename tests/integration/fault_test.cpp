@@ -124,6 +124,9 @@ TEST_CASE("at its descriptor limit the exporter fails probes with a reason, does
   CHECK(cpu_used >= 0);
   CHECK(cpu_used < 0.25);  // a spinning acceptor would take most of a core
   CHECK(exporter.running());
+  // The acceptor says so (once a run of failed accepts, not at each retry).
+  CHECK(contains(exporter.log(), "level=warn msg=\"accept failed, retrying with back-off\" address=127.0.0.1:" +
+                                     std::to_string(exporter.port()) + " err=\"Too many open files\""));
 
   idle.clear();
   const auto results = answers.get();
@@ -153,6 +156,7 @@ TEST_CASE("at its descriptor limit the exporter fails probes with a reason, does
   const auto recovered = http_get(exporter.port(), "/probe?target=" + sshd.target() + "&module=key", {}, 10s);
   INFO(recovered.error << "\n" << recovered.body);
   CHECK(metric_value(recovered.body, "probe_success") == 1);
+  CHECK(contains(exporter.log(), "level=info msg=\"accepting again\""));
   CHECK(in_flight(exporter) == 0);
   // The /metrics connection may still be closing: one descriptor of slack.
   CHECK(eventually([&] { return exporter.open_fds() <= baseline + 1; }, 5s));
