@@ -32,6 +32,7 @@
 #include "metrics/exporter_metrics.hpp"
 #include "probe/known_hosts.hpp"
 #include "probe/resolver.hpp"
+#include "probe/ssh_probe.hpp"
 #include "util/build_info.hpp"
 #include "util/io_pool.hpp"
 
@@ -212,8 +213,12 @@ int run(const spe::CliOptions& options) {
   // waits for a load in progress then.
   spe::Reloader reloader([&](const std::string& trigger) { return reload_config(store, metrics, logger, trigger); },
                          [&store] { return store.changed_on_disk(); }, kReloadAnswerBound);
-  spe::http::Routes routes(spe::http::RoutesContext{[&loops] { return loops.local(); }, store, resolver, metrics, logger, history,
-                                                    reloader, options.timeout_offset, options.max_concurrent});
+  // A probe runs on the loop of the connection that asked for it (the calling thread's).
+  const spe::http::ProbeStarter start_probe = [&loops, &resolver](spe::ProbeRequest probe, spe::ProbeCallback done) {
+    return spe::start_ssh_probe(loops.local(), resolver, std::move(probe), std::move(done));
+  };
+  spe::http::Routes routes(spe::http::RoutesContext{start_probe, store, metrics, logger, history, reloader,
+                                                    options.timeout_offset, options.max_concurrent});
   spe::http::ServerLimits server_limits;
   server_limits.max_connections = options.max_connections;
   server_limits.max_connections_per_source = options.max_connections_per_source;
@@ -222,8 +227,8 @@ int run(const spe::CliOptions& options) {
       [&routes](spe::http::Request request, spe::http::Respond respond) {
         routes.handle(std::move(request), std::move(respond));
       },
-      server_limits);
-  server.count_rejections([&metrics](std::string_view reason) { metrics.request_rejected(reason); });
+      logger, server_limits);
+  server.count_rejections([&metrics](spe::metrics::RejectReason reason) { metrics.request_rejected(reason); });
   if (const auto secured = server.use_web_config(web_config); !secured) {
     logger.error("cannot load web config", {{"file", options.web_config_file}, {"err", secured.error().to_string()}});
     return 1;

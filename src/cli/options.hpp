@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "http/listen_address.hpp"
 #include "log/logger.hpp"  // LogLevel, LogFormat
 #include "util/result.hpp"
 
@@ -36,10 +37,7 @@ struct CliOptions {
 Result<CliOptions> parse_cli(const std::vector<std::string>& args);
 
 // "host:port", ":port" or "[v6]:port" -> (host, port). Empty host = every interface.
-struct ListenAddress {
-  std::string host;
-  unsigned short port = 0;
-};
+using ListenAddress = http::ListenAddress;
 Result<ListenAddress> parse_listen_address(std::string_view text);
 
 }  // namespace spe

@@ -1,62 +1,38 @@
-// The HTTP listener and its sessions (Boost.Beast), kept in one translation unit behind this narrow
-// interface: bytes in, http::Request to the handler, http::Response out. Limits every request:
-// header and body size, the time a client may take to send one request, requests per connection,
-// connections at once (in all and per client address) and password checks waiting, so that no
-// client can starve the others. Optionally TLS (with client certificates) and basic auth from the
-// web config; compresses large bodies with gzip for clients that accept it.
+// The HTTP server (Boost.Beast) behind a narrow interface: bytes in, http::Request to the handler,
+// http::Response out. Limits every request (ServerLimits): header and body size, the time a client
+// may take to send one request, requests per connection, connections at once (in all and per
+// client address) and password checks waiting, so that no client can starve the others.
+// Optionally TLS (with client certificates) and basic auth from the web config; compresses large
+// bodies with gzip for clients that accept it. Its parts: Listener (accepting, with back-off),
+// Session (one connection), ServerState (what they share), make_tls_context.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
-
-#include "cli/options.hpp"
+#include "http/listen_address.hpp"
 #include "http/message.hpp"
+#include "http/server_limits.hpp"
 #include "http/web_config.hpp"
+#include "log/logger.hpp"
+#include "metrics/reject_reason.hpp"
 #include "util/io_pool.hpp"
 #include "util/result.hpp"
 
 namespace spe::http {
 
-struct ServerLimits {
-  // Request line and header fields together. Over it: 414 when the request line alone does not
-  // fit, else 431. A body over body_bytes: 413. Each answer closes the connection.
-  std::size_t header_bytes = 8 * 1024;
-  std::size_t body_bytes = 64 * 1024;
-  // To complete the TLS handshake, then to receive each whole request (the wait for the next
-  // request on a kept-alive connection included). A client slower than this is disconnected.
-  std::chrono::milliseconds read_timeout{10'000};
-  std::chrono::milliseconds write_timeout{30'000};  // to send one whole response
-  unsigned keep_alive_requests = 100;               // per connection, then it is closed
-  // Connections open at once. One more takes the slot of the connection idle longest (waiting for
-  // its TLS handshake or a request, or closing), which is closed; when none is idle, the new one is
-  // closed as soon as it is accepted, before reading a byte.
-  std::size_t max_connections = 10'000;
-  // Connections open at once from one client address (0: no cap). One more is closed as soon as
-  // it is accepted, even below max_connections: a client holding connections busy (slow probes,
-  // unread responses) cannot take every slot.
-  std::size_t max_connections_per_source = 0;
-  // With basic auth: distinct Authorization headers waiting for bcrypt (or being checked) at once.
-  // A request with one more gets 503 with Retry-After: 1 at once; requests with a header already
-  // waiting share its check. At about 60 ms per check (cost 10), no login waits much over a second.
-  std::size_t password_checks = 16;
-  // Bodies of at least this size are gzip-compressed for clients that send Accept-Encoding: gzip.
-  std::size_t gzip_min_bytes = 1024;
-};
-
-// Told the reason of each request the server refuses on its own ("auth_overload": too many password
+// Told the reason of each request the server refuses on its own (auth_overload: too many password
 // checks waiting), from any thread.
-using RejectionCounter = std::function<void(std::string_view reason)>;
+using RejectionCounter = std::function<void(metrics::RejectReason reason)>;
 
 class Server {
  public:
-  // Listens on loops.main(); each accepted connection runs on loops.next().
-  Server(IoPool& loops, Handler handler, ServerLimits limits = {});
+  // Listens on loops.main(); each accepted connection runs on loops.next(). Transport failures are
+  // logged to `logger` (see ServerState), which must outlive the loops' io_contexts.
+  Server(IoPool& loops, Handler handler, Logger& logger, ServerLimits limits = {});
   // Destroy the server only after the loops have stopped running (main does: IoPool::run has
   // returned). Open sessions are then released with the io_contexts.
   ~Server();

@@ -25,7 +25,6 @@ ExporterMetrics::ExporterMetrics(std::string version, std::string revision,
     : version_(std::move(version)),
       revision_(std::move(revision)),
       libssh_version_(std::move(libssh_version)) {
-  for (const std::string_view reason : kRejectReasons) rejected_.emplace(reason, 0);
 }
 
 void ExporterMetrics::probe_started() {
@@ -57,14 +56,9 @@ void ExporterMetrics::probe_finished(const std::string& module, bool success, do
   ++histogram.count;
 }
 
-void ExporterMetrics::request_rejected(std::string_view reason) {
+void ExporterMetrics::request_rejected(RejectReason reason) {
   const std::lock_guard lock(mutex_);
-  const auto it = rejected_.find(reason);
-  if (it != rejected_.end()) {
-    ++it->second;
-  } else {
-    rejected_.emplace(std::string(reason), 1);
-  }
+  ++rejected_[static_cast<std::size_t>(reason)];
 }
 
 void ExporterMetrics::config_loaded(bool success, double unix_seconds) {
@@ -118,9 +112,12 @@ MetricFamily ExporterMetrics::rejected_family() const {
                       "Requests refused before a probe started, by reason.",
                       MetricType::counter,
                       {}};
-  for (const auto& [reason, count] : rejected_) {
-    family.samples.push_back(Sample{{{"reason", reason}}, static_cast<double>(count), {}});
+  for (const RejectReason reason : kAllRejectReasons) {
+    family.samples.push_back(Sample{{{"reason", std::string(to_string(reason))}},
+                                    static_cast<double>(rejected_[static_cast<std::size_t>(reason)]), {}});
   }
+  // Series sorted by label value, as everywhere else.
+  std::ranges::sort(family.samples, {}, [](const Sample& sample) { return sample.labels.front().value; });
   return family;
 }
 

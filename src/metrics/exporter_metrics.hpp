@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "metrics/model.hpp"
+#include "metrics/reject_reason.hpp"
 
 namespace spe::metrics {
 
@@ -22,14 +23,11 @@ class ExporterMetrics {
   // Upper bounds of ssh_probe_exporter_probe_duration_seconds, in seconds; +Inf is implied.
   static constexpr std::array<double, 13> kDurationBuckets = {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
-  // Why a request got no probe: a bad or missing target, another bad parameter (debug, the
-  // scrape-timeout header), a module that does not exist, a target outside the module's
-  // allowed_targets, too many probes in flight, too many basic-auth passwords waiting for bcrypt.
-  static constexpr std::array<std::string_view, 6> kRejectReasons = {
-      "bad_target", "bad_request", "unknown_module", "not_allowed", "overload", "auth_overload"};
-
   // The three strings become the labels of ssh_probe_exporter_build_info.
   ExporterMetrics(std::string version, std::string revision, std::string libssh_version);
+
+  // The libssh version given at construction, e.g. "0.10.6/openssl/zlib" (for the landing page).
+  const std::string& libssh_version() const { return libssh_version_; }
 
   // All members are thread-safe: they may be called from several io threads at once.
 
@@ -43,9 +41,9 @@ class ExporterMetrics {
   // observation in the duration histogram of `module`. Once a module is seen, both of its result
   // series are reported (the other one at 0), so rate() works from the first probe.
   void probe_finished(const std::string& module, bool success, double seconds);
-  // A request was refused before probing: requests_rejected_total{reason} + 1. The reasons in
-  // kRejectReasons are always reported, at 0 until they happen.
-  void request_rejected(std::string_view reason);
+  // A request was refused before probing: requests_rejected_total{reason} + 1. Every reason is
+  // always reported, at 0 until it happens.
+  void request_rejected(RejectReason reason);
   // A config load finished (at startup or a reload) at `unix_seconds`: sets
   // config_last_reload_successful, and on success config_last_reload_success_timestamp_seconds.
   void config_loaded(bool success, double unix_seconds);
@@ -79,7 +77,7 @@ class ExporterMetrics {
   std::int64_t in_flight_ = 0;
   std::map<std::pair<std::string, std::string>, std::uint64_t> probes_;  // (module, result)
   std::map<std::string, Histogram> durations_;                           // by module
-  std::map<std::string, std::uint64_t, std::less<>> rejected_;           // by reason
+  std::array<std::uint64_t, kRejectReasonCount> rejected_{};             // by RejectReason
   bool last_load_successful_ = false;
   double last_success_unix_seconds_ = 0;
   std::vector<double> loop_lag_seconds_;  // by loop

@@ -1,4 +1,5 @@
-// /probe query string -> ProbeParams: split on '&', decode, then check target, module and debug.
+// /probe query string -> ProbeParams: split and decode (QueryString), then check target, module
+// and debug.
 #include "probe/params.hpp"
 
 #include <optional>
@@ -6,49 +7,8 @@
 namespace spe {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-struct RawParams {
-  std::optional<std::string> target;
-  std::optional<std::string> module;
-  std::optional<std::string> debug;
-};
-
-// The slot a known parameter goes to; nullptr for parameters we ignore.
-std::optional<std::string>* slot_for(RawParams& raw, std::string_view key) {
-  if (key == "target") return &raw.target;
-  if (key == "module") return &raw.module;
-  if (key == "debug") return &raw.debug;
-  return nullptr;
-}
-
-Result<RawParams> split_query(std::string_view query) {
-  RawParams raw;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;
-
-    const auto eq = pair.find('=');
-    const auto key = url_decode(pair.substr(0, eq));
-    if (!key) return fail(ErrorCode::invalid_argument, "invalid query string: " + key.error().message);
-    auto* slot = slot_for(raw, *key);
-    if (slot == nullptr) continue;
-    if (slot->has_value()) return fail(ErrorCode::invalid_argument, "repeated parameter \"" + *key + "\"");
-    auto value = url_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-    if (!value) {
-      return fail(ErrorCode::invalid_argument,
-                  "invalid parameter \"" + *key + "\": " + value.error().message);
-    }
-    *slot = std::move(*value);
-  }
-  return raw;
+std::unexpected<ProbeParamsError> param_error(ProbeParam parameter, std::string message) {
+  return std::unexpected(ProbeParamsError{parameter, ErrorCode::invalid_argument, std::move(message)});
 }
 
 Result<bool> parse_debug(std::string_view text) {
@@ -60,53 +20,33 @@ Result<bool> parse_debug(std::string_view text) {
 
 }  // namespace
 
-Result<std::string> url_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c != '%') {
-      out += c;
-    } else {
-      const bool complete = i + 2 < text.size();
-      const int high = complete ? hex_value(text[i + 1]) : -1;
-      const int low = complete ? hex_value(text[i + 2]) : -1;
-      if (high < 0 || low < 0) {
-        return fail(ErrorCode::invalid_argument,
-                    "invalid percent escape \"" + std::string(text.substr(i, 3)) + "\"");
-      }
-      out += static_cast<char>(high * 16 + low);
-      i += 2;
-    }
-  }
-  return out;
-}
+std::expected<ProbeParams, ProbeParamsError> parse_probe_params(std::string_view query) {
+  const auto parsed = QueryString::parse(query);
+  if (!parsed) return param_error(ProbeParam::query, parsed.error().message);
 
-Result<ProbeParams> parse_probe_params(std::string_view query) {
-  const auto raw = split_query(query);
-  if (!raw) return std::unexpected(raw.error());
-  if (!raw->target || raw->target->empty()) {
-    return fail(ErrorCode::invalid_argument, "missing parameter \"target\"");
-  }
-
+  const auto target_text = parsed->single("target");
+  if (!target_text) return param_error(ProbeParam::target, target_text.error().message);
+  if (!*target_text || (*target_text)->empty()) return param_error(ProbeParam::target, "missing parameter \"target\"");
   ProbeParams params;
-  params.target_text = *raw->target;
+  params.target_text = **target_text;
   auto target = parse_target(params.target_text);
   if (!target) {
-    return fail(ErrorCode::invalid_argument,
-                "invalid target \"" + params.target_text + "\": " + target.error().message);
+    return param_error(ProbeParam::target,
+                       "invalid target \"" + params.target_text + "\": " + target.error().message);
   }
   params.target = std::move(*target);
 
-  if (raw->module) {
-    if (raw->module->empty()) return fail(ErrorCode::invalid_argument, "empty parameter \"module\"");
-    params.module = *raw->module;
+  const auto module = parsed->single("module");
+  if (!module) return param_error(ProbeParam::module, module.error().message);
+  if (*module) {
+    if ((*module)->empty()) return param_error(ProbeParam::module, "empty parameter \"module\"");
+    params.module = **module;
   }
-  if (raw->debug) {
-    const auto debug = parse_debug(*raw->debug);
-    if (!debug) return std::unexpected(debug.error());
+  const auto debug_text = parsed->single("debug");
+  if (!debug_text) return param_error(ProbeParam::debug, debug_text.error().message);
+  if (*debug_text) {
+    const auto debug = parse_debug(**debug_text);
+    if (!debug) return param_error(ProbeParam::debug, debug.error().message);
     params.debug = *debug;
   }
   return params;

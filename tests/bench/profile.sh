@@ -73,7 +73,7 @@ annotate --inclusive=yes | awk -v n="$probes" '
     show("  Ed25519 private key rebuilt by libssh for each signature", "EVP_PKEY_new_raw_private_key ");
     show("  Ed25519 sign", "EVP_DigestSign ");
     show("channel open (ssh_channel_open_session)", "[?]:ssh_channel_open_session ");
-    show("exposition, history and log (Routes::finish_probe)", "Routes::finish_probe");
+    show("exposition, history and log (ProbeEndpoint::finish)", "ProbeEndpoint::finish");
     show("malloc + free", "[?]:malloc ") }'
 }
 

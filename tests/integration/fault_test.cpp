@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "http/server.hpp"
@@ -123,6 +124,9 @@ TEST_CASE("at its descriptor limit the exporter fails probes with a reason, does
   CHECK(cpu_used >= 0);
   CHECK(cpu_used < 0.25);  // a spinning acceptor would take most of a core
   CHECK(exporter.running());
+  // The acceptor says so (once a run of failed accepts, not at each retry).
+  CHECK(contains(exporter.log(), "level=warn msg=\"accept failed, retrying with back-off\" address=127.0.0.1:" +
+                                     std::to_string(exporter.port()) + " err=\"Too many open files\""));
 
   idle.clear();
   const auto results = answers.get();
@@ -152,6 +156,7 @@ TEST_CASE("at its descriptor limit the exporter fails probes with a reason, does
   const auto recovered = http_get(exporter.port(), "/probe?target=" + sshd.target() + "&module=key", {}, 10s);
   INFO(recovered.error << "\n" << recovered.body);
   CHECK(metric_value(recovered.body, "probe_success") == 1);
+  CHECK(contains(exporter.log(), "level=info msg=\"accepting again\""));
   CHECK(in_flight(exporter) == 0);
   // The /metrics connection may still be closing: one descriptor of slack.
   CHECK(eventually([&] { return exporter.open_fds() <= baseline + 1; }, 5s));
@@ -239,7 +244,8 @@ namespace {
 class HoldingTlsServer {
  public:
   HoldingTlsServer()
-      : server_(loops_, [this](spe::http::Request request, spe::http::Respond respond) { hold(request, respond); }) {
+      : server_(loops_, [this](spe::http::Request request, spe::http::Respond respond) { hold(request, respond); },
+                logger_) {
     const auto crt = (dir_.path() / "server.crt").string();
     const auto key = (dir_.path() / "server.key").string();
     const auto made = run_command({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
@@ -249,7 +255,7 @@ class HoldingTlsServer {
     spe::http::WebConfig web;
     web.tls = spe::http::TlsConfig{crt, key, "", {}, {}, {}};
     REQUIRE(server_.use_web_config(web));
-    const auto bound = server_.listen({spe::ListenAddress{"127.0.0.1", 0}});
+    const auto bound = server_.listen({spe::http::ListenAddress{"127.0.0.1", 0}});
     REQUIRE(bound);
     port_ = static_cast<unsigned short>(std::stoi(bound->front().substr(bound->front().rfind(':') + 1)));
     runner_ = std::thread([this] { loops_.run(); });
@@ -285,6 +291,8 @@ class HoldingTlsServer {
   }
 
   TempDir dir_{"spe-fault-tls"};
+  std::ostringstream log_;
+  spe::Logger logger_{spe::LogLevel::debug, spe::LogFormat::logfmt, log_};
   spe::IoPool loops_{2};
   spe::http::Server server_;
   unsigned short port_ = 0;

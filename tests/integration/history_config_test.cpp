@@ -18,6 +18,7 @@
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
 #include "probe/resolver.hpp"
+#include "probe/ssh_probe.hpp"
 
 using namespace std::chrono_literals;
 
@@ -51,8 +52,10 @@ TEST_CASE("history: a probe's entry does not keep its config alive after a reloa
   spe::History history({.entries = 10});
   spe::Reloader no_reload([](const std::string&) -> spe::Reloader::Outcome { return std::unexpected(spe::ConfigErrors{}); },
                           [] { return false; }, 1s);
-  spe::http::Routes routes(spe::http::RoutesContext{[&io] { return io.get_executor(); }, store, resolver, metrics,
-                                                    logger, history, no_reload});
+  const spe::http::ProbeStarter start_probe = [&io, &resolver](spe::ProbeRequest probe, spe::ProbeCallback done) {
+    return spe::start_ssh_probe(io.get_executor(), resolver, std::move(probe), std::move(done));
+  };
+  spe::http::Routes routes(spe::http::RoutesContext{start_probe, store, metrics, logger, history, no_reload});
 
   std::optional<spe::http::Response> answer;
   spe::http::Request request{"GET", "/probe", "module=m&target=127.0.0.1:" + std::to_string(refusing_port()), {}, {}};

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "http/server.hpp"
@@ -47,18 +48,25 @@ class LocalServer {
  public:
   LocalServer(spe::http::Handler handler, spe::http::ServerLimits limits, const spe::http::WebConfig& web = {},
               spe::http::RejectionCounter count_rejection = {})
-      : server_(loops_, std::move(handler), limits) {
+      : server_(loops_, std::move(handler), logger_, limits) {
     REQUIRE(server_.use_web_config(web));
     server_.count_rejections(std::move(count_rejection));
-    const auto bound = server_.listen({spe::ListenAddress{"127.0.0.1", 0}});
+    const auto bound = server_.listen({spe::http::ListenAddress{"127.0.0.1", 0}});
     REQUIRE(bound);
     port_ = static_cast<unsigned short>(std::stoi(bound->front().substr(bound->front().rfind(':') + 1)));
     runner_ = std::thread([this] { loops_.run(); });
   }
-  ~LocalServer() {
+  ~LocalServer() { stop(); }
+  void stop() {
+    if (!runner_.joinable()) return;
     server_.stop();
     loops_.stop();
     runner_.join();
+  }
+  // The server's log (debug and up); stops the server first, so that nothing writes to it meanwhile.
+  std::string stopped_log() {
+    stop();
+    return log_.str();
   }
   unsigned short port() const { return port_; }
   std::size_t open_connections() const { return server_.open_connections(); }
@@ -74,6 +82,8 @@ class LocalServer {
   }
 
  private:
+  std::ostringstream log_;
+  spe::Logger logger_{spe::LogLevel::debug, spe::LogFormat::logfmt, log_};
   spe::IoPool loops_{2};
   spe::http::Server server_;
   unsigned short port_ = 0;
@@ -381,6 +391,29 @@ TEST_CASE("a TLS client that does not finish its handshake within read_timeout i
   CHECK(ok.status == 200);
   CHECK(ok.body == "path /tls\n");
   CHECK(server.wait_for_connections(0));
+}
+
+TEST_CASE("transport failures are logged at debug with the client's address, never the request", "[integration]") {
+  TempDir dir{"spe-web-log"};
+  const TestPki pki(dir.path());
+  spe::http::WebConfig web;
+  web.tls = spe::http::TlsConfig{pki("server.crt"), pki("server.key"), "", {}, {}, {}};
+  LocalServer server(answer_path, {}, web);
+  asio::io_context io;
+  // Plain HTTP on the TLS port, carrying a password: the handshake fails on its first bytes.
+  auto socket = connect_raw(io, server.port());
+  const std::string local = "127.0.0.1:" + std::to_string(socket->local_endpoint().port());
+  asio::write(*socket, asio::buffer(std::string("GET /probe?password=hunter2 HTTP/1.1\r\n"
+                                                "Authorization: Basic aHVudGVyMjpodW50ZXIy\r\n\r\n")));
+  bool closed = false;
+  read_all(*socket, closed);
+  CHECK(closed);
+  CHECK(server.wait_for_connections(0));
+  const std::string log = server.stopped_log();
+  INFO(log);
+  CHECK(log.find("level=debug msg=\"TLS handshake failed\" peer=" + local + " tls=true err=") != std::string::npos);
+  CHECK(log.find("hunter2") == std::string::npos);
+  CHECK(log.find("aHVudGVyMjpodW50ZXIy") == std::string::npos);
 }
 
 TEST_CASE("a connection serves keep_alive_requests requests, then closes", "[integration]") {
@@ -806,9 +839,9 @@ TEST_CASE("with every password check slot taken a request gets 503 with Retry-Af
   limits.password_checks = 2;
   std::mutex mutex;
   std::vector<std::string> rejections;
-  LocalServer server(answer_path, limits, web, [&](std::string_view reason) {
+  LocalServer server(answer_path, limits, web, [&](spe::metrics::RejectReason reason) {
     const std::lock_guard lock(mutex);
-    rejections.emplace_back(reason);
+    rejections.emplace_back(to_string(reason));
   });
   asio::io_context io;
   std::vector<std::unique_ptr<tcp::socket>> clients;  // 10 distinct wrong passwords, all waiting

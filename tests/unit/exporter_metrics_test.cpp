@@ -180,16 +180,15 @@ TEST_CASE("a negative or NaN duration is observed as 0", "[unit][metrics]") {
   CHECK(samples[samples.size() - 2].value == 0);
 }
 
-TEST_CASE("rejected requests count by reason, sorted, known reasons pre-seeded",
+TEST_CASE("rejected requests count by reason, sorted, every reason pre-seeded",
           "[unit][metrics]") {
   ExporterMetrics metrics = make_metrics();
-  metrics.request_rejected("unknown_module");
-  metrics.request_rejected("unknown_module");
-  metrics.request_rejected("a_new_reason");
+  metrics.request_rejected(spe::metrics::RejectReason::unknown_module);
+  metrics.request_rejected(spe::metrics::RejectReason::unknown_module);
+  metrics.request_rejected(spe::metrics::RejectReason::auth_overload);
   CHECK(write_text({metrics.families()[4]}) ==
         std::string(kRejectedHeader) +
-            "ssh_probe_exporter_requests_rejected_total{reason=\"a_new_reason\"} 1\n"
-            "ssh_probe_exporter_requests_rejected_total{reason=\"auth_overload\"} 0\n"
+            "ssh_probe_exporter_requests_rejected_total{reason=\"auth_overload\"} 1\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"bad_request\"} 0\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"bad_target\"} 0\n"
             "ssh_probe_exporter_requests_rejected_total{reason=\"not_allowed\"} 0\n"
@@ -264,7 +263,7 @@ TEST_CASE("counts stay exact when probes finish on several threads at once", "[u
       for (int i = 0; i < kProbes; ++i) {
         metrics.probe_started();
         metrics.probe_finished(t % 2 == 0 ? "even" : "odd", i % 2 == 0, 0.5);
-        if (i % 500 == 0) metrics.request_rejected("bad_request");
+        if (i % 500 == 0) metrics.request_rejected(spe::metrics::RejectReason::bad_request);
         if (i % 250 == 0) (void)metrics.families();
       }
     });
@@ -344,7 +343,7 @@ TEST_CASE("exporter and process families pass the registry and promtool", "[unit
   metrics.probe_started();
   metrics.probe_started();
   metrics.probe_finished("default", true, 0.42);
-  metrics.request_rejected("bad_request");
+  metrics.request_rejected(spe::metrics::RejectReason::bad_request);
 
   Registry registry;
   auto families = metrics.families();

@@ -374,7 +374,7 @@ TEST_CASE("OpenMetrics output of every kind of family keeps the specification's 
     metrics.probe_started();
     metrics.probe_finished("default", true, 0.02);
     metrics.probe_finished("default", false, 7);
-    metrics.request_rejected("unknown_module");
+    metrics.request_rejected(spe::metrics::RejectReason::unknown_module);
     auto families = metrics.families();
     for (auto& family : process_families()) families.push_back(std::move(family));
     const std::string text = write_openmetrics(families);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 
 #include "probe/params.hpp"
@@ -89,4 +90,41 @@ TEST_CASE("bad probe params are invalid_argument with a one-line reason", "[unit
   REQUIRE_FALSE(params.has_value());
   CHECK(params.error().code == spe::ErrorCode::invalid_argument);
   CHECK(params.error().message == message);
+}
+
+TEST_CASE("a bad probe param names the parameter at fault", "[unit][params]") {
+  using spe::ProbeParam;
+  const auto [query, parameter] = GENERATE(table<std::string, ProbeParam>({
+      {"module=disk", ProbeParam::target},
+      {"target=db1&target=db2", ProbeParam::target},
+      {"target=a%3Ab%3Ac", ProbeParam::target},
+      {"target=db%zz", ProbeParam::target},
+      {"target=db1&module=a&module=b", ProbeParam::module},
+      {"target=db1&module=", ProbeParam::module},
+      {"target=db1&debug=yes", ProbeParam::debug},
+      {"tar%get=db1", ProbeParam::query},
+      // With several faults, the target's is named.
+      {"module=&debug=yes&target=", ProbeParam::target},
+  }));
+  CAPTURE(query);
+  const auto params = parse_probe_params(query);
+  REQUIRE_FALSE(params.has_value());
+  CHECK(params.error().parameter == parameter);
+}
+
+TEST_CASE("QueryString: one value per name, decoded; repeats and bad escapes named", "[unit][params]") {
+  const auto parsed = spe::QueryString::parse("id=4%32&x=1&x=2&bad=%zz&&bare");
+  REQUIRE(parsed.has_value());
+  const auto id = parsed->single("id");
+  REQUIRE(id.has_value());
+  CHECK(*id == std::optional<std::string>("42"));
+  const auto bare = parsed->single("bare");
+  REQUIRE(bare.has_value());
+  CHECK(*bare == std::optional<std::string>(""));
+  const auto absent = parsed->single("absent");
+  REQUIRE(absent.has_value());
+  CHECK_FALSE(absent->has_value());
+  CHECK(parsed->single("x").error().message == "repeated parameter \"x\"");
+  CHECK(parsed->single("bad").error().message == "invalid parameter \"bad\": invalid percent escape \"%zz\"");
+  CHECK(spe::QueryString::parse("a%zz=1").error().message == "invalid query string: invalid percent escape \"%zz\"");
 }

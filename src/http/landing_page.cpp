@@ -1,0 +1,78 @@
+#include "http/landing_page.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include "metrics/exposition.hpp"
+#include "util/build_info.hpp"
+
+namespace spe::http {
+namespace {
+
+// "2026-11-21T22:29:51Z": the wall-clock time of a history entry, in UTC.
+std::string utc_time(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+std::string history_rows(const History& history) {
+  std::string rows;
+  for (const auto& entry : history.list()) {
+    const std::string result = entry->success ? "success" : "failure (" + entry->failure_reason + ")";
+    const std::string id = std::to_string(entry->id);
+    rows += "<tr><td>" + html_escape(entry->module) + "</td><td>" + html_escape(entry->target) + "</td><td>" +
+            html_escape(result) + "</td><td>" +
+            metrics::format_value(std::chrono::duration<double>(entry->duration).count()) + "s</td><td>" +
+            utc_time(entry->start) + "</td><td><a href=\"/logs?id=" + id + "\">Logs</a></td></tr>\n";
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string landing_page(const ExporterConfig& config, const History& history, std::string_view libssh_version) {
+  std::string modules;
+  for (const auto& [name, module] : config.modules) {
+    modules += "<li><code>" + html_escape(name) + "</code> (user " + html_escape(module.auth.user) +
+               ", port " + std::to_string(module.port) + ")</li>\n";
+  }
+  return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>SSH Probe Exporter</title></head>\n"
+         "<body>\n<h1>SSH Probe Exporter</h1>\n"
+         "<p>Version " + std::string(build_version()) + " (revision " + std::string(build_revision()) +
+         ", libssh " + html_escape(libssh_version) +
+         ")</p>\n"
+         "<p>Probe a host: <code>/probe?target=HOST[:PORT]&amp;module=NAME</code></p>\n"
+         "<form action=\"/probe\" method=\"get\">\n"
+         "<label>Target <input name=\"target\" placeholder=\"host:22\"></label>\n"
+         "<label>Module <input name=\"module\" value=\"default\"></label>\n"
+         "<input type=\"submit\" value=\"Probe\">\n</form>\n"
+         "<h2>Modules</h2>\n<ul>\n" +
+         modules +
+         "</ul>\n<h2>Recent probes</h2>\n<table>\n"
+         "<tr><th>Module</th><th>Target</th><th>Result</th><th>Duration</th><th>Started (UTC)</th><th>Debug</th></tr>\n" +
+         history_rows(history) +
+         "</table>\n<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/config\">Configuration</a> &middot; "
+         "<a href=\"/-/healthy\">Health</a></p>\n"
+         "</body></html>\n";
+}
+
+}  // namespace spe::http
