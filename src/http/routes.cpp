@@ -5,6 +5,7 @@
 
 #include <libssh/libssh.h>
 
+#include "config/allowlist.hpp"
 #include "config/render.hpp"
 #include "debug/debug_output.hpp"
 #include "metric_model/exposition.hpp"
@@ -12,7 +13,6 @@
 #include "metrics/from_report.hpp"
 #include "metrics/negotiation.hpp"
 #include "metrics/process.hpp"
-#include "probe/allowlist.hpp"
 #include "probe/deadline.hpp"
 #include "probe/params.hpp"
 #include "probe/ssh_probe.hpp"

@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "probe/target.hpp"
 #include "util/result.hpp"
+#include "util/target.hpp"
 
 namespace spe {
 
