@@ -16,7 +16,8 @@ while IFS= read -r line; do
   if [[ $line =~ ^exception\ ([a-z_]+):(.*)$ ]]; then
     for use in ${BASH_REMATCH[2]}; do exception["${BASH_REMATCH[1]} $use"]=1; done
   elif [[ $line =~ ^([a-z_]+):(.*)$ ]]; then
-    allowed["${BASH_REMATCH[1]}"]=" ${BASH_REMATCH[1]} ${BASH_REMATCH[2]} "
+    read -ra uses <<<"${BASH_REMATCH[2]}"
+    allowed["${BASH_REMATCH[1]}"]=" ${BASH_REMATCH[1]} ${uses[*]} "  # its own directory, then its line
   fi
 done <"$layers"
 
@@ -57,8 +58,9 @@ while IFS= read -r -d '' file; do
       exception_used["$layer $used"]=1
       continue
     fi
-    uses=$(echo ${allowed[$layer]# $layer})
-    fail "src/$relative:$number: $layer -> $used runs against the layers (src/layers.txt: $layer may use ${uses:-nothing})"
+    may_use="${allowed[$layer]# "$layer" }"
+    may_use="${may_use% }"
+    fail "src/$relative:$number: $layer -> $used runs against the layers (src/layers.txt: $layer may use ${may_use:-nothing})"
   done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*("|<libssh/)' "$file" || true)
 done < <(find "$src" -type f \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \) -print0 | sort -z)
 
