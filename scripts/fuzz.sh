@@ -7,6 +7,7 @@
 #   scripts/fuzz.sh target params         only those
 #   FUZZ_SECONDS=600 scripts/fuzz.sh output   a longer session of one target
 #   scripts/fuzz.sh --build-only | --run-only [target...]   one step (CI runs them as two tests)
+# SPE_WERROR=ON in the environment (scripts/test.sh sets it) makes warnings errors in the build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -24,7 +25,7 @@ build=build-fuzz
 
 if $build_step; then
   bash scripts/install-deps.sh
-  cmake -S tests/fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+  cmake -S tests/fuzz -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DSPE_WERROR="${SPE_WERROR:-OFF}" >/dev/null
   ninja -C "$build" "${targets[@]/#/fuzz_}"
 fi
 $run_step || exit 0

@@ -7,6 +7,8 @@
 #   scripts/sanitize.sh thread    build-tsan/: TSan, the tests tagged [concurrency] (threads in the test process, or
 #                                 the exporter's io threads and lookup pool under concurrent HTTP load)
 #
+# SPE_WERROR=ON in the environment (scripts/test.sh sets it) makes warnings errors here too.
+#
 # Reports go to files (log_path) in a fresh directory, because the exporter's stderr is a log file owned by the test;
 # a non-empty directory after the run fails the stage and prints every report. halt_on_error makes a report end its
 # process at once with a distinctive status (ASan 86, TSan 66), so the test that ran it fails too. Suppressions
@@ -43,7 +45,7 @@ if [[ $step != run ]]; then
   # on two cores (CPU seconds of g++ 12 for src/http/routes.cpp: -O2 -g 8.7; ASan+UBSan -O1 12.5, -Og 7.6, -O0 5.6;
   # TSan -O1 5.2): UBSan's checks are what makes optimising slow, so ASan+UBSan builds at -O0, TSan at -O1.
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$flags" \
-    -DSPE_SANITIZE="$sanitize" >/dev/null
+    -DSPE_SANITIZE="$sanitize" -DSPE_WERROR="${SPE_WERROR:-OFF}" >/dev/null
   ninja -C "$build" unit_tests system_tests
 fi
 [[ $step == build ]] && exit 0

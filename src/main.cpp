@@ -21,6 +21,7 @@
 #include <libssh/libssh.h>
 
 #include "cli/options.hpp"
+#include "config/known_hosts.hpp"
 #include "config/load.hpp"
 #include "config/reloader.hpp"
 #include "config/store.hpp"
@@ -30,7 +31,6 @@
 #include "http/web_config.hpp"
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
-#include "probe/known_hosts.hpp"
 #include "probe/resolver.hpp"
 #include "probe/ssh_probe.hpp"
 #include "util/build_info.hpp"

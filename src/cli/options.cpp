@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <sstream>
 
-#include "probe/target.hpp"
 #include "util/duration.hpp"
+#include "util/target.hpp"
 
 namespace spe {
 namespace {

@@ -18,12 +18,12 @@
 
 #include <toml++/toml.h>
 
+#include "config/allowlist.hpp"
 #include "config/file_limits.hpp"
+#include "config/known_hosts.hpp"
 #include "config/load_commands.hpp"
 #include "config/render.hpp"
 #include "config/toml_reader.hpp"
-#include "probe/allowlist.hpp"
-#include "probe/known_hosts.hpp"
 #include "util/duration.hpp"
 #include "util/file.hpp"
 

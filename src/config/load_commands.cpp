@@ -7,7 +7,7 @@
 #include <span>
 #include <utility>
 
-#include "metrics/registry.hpp"
+#include "metric_model/names.hpp"
 #include "util/duration.hpp"
 
 namespace spe {

@@ -18,8 +18,8 @@
 
 namespace spe {
 
-class TargetAllowlist;  // probe/allowlist.hpp: a leaf unit, compiled into the module at load
-class KnownHosts;       // probe/known_hosts.hpp: a leaf unit, parsed at load
+class TargetAllowlist;  // config/allowlist.hpp: compiled into the module at load
+class KnownHosts;       // config/known_hosts.hpp: parsed at load
 
 enum class IpProtocol { ip4, ip6 };
 
@@ -85,7 +85,7 @@ struct Module {
   HostKeyPolicy host_key;
   Auth auth;
   std::vector<Command> commands;  // run in order, each on its own channel
-  // allowed_targets as written, and compiled at load (probe/allowlist.hpp); both empty/null when
+  // allowed_targets as written, and compiled at load (config/allowlist.hpp); both empty/null when
   // the key is absent: every target is allowed.
   std::vector<std::string> allowed_targets;
   std::shared_ptr<const TargetAllowlist> allowlist;

@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "metrics/exposition.hpp"
-#include "metrics/registry.hpp"
+#include "metric_model/exposition.hpp"
+#include "metric_model/registry.hpp"
 
 namespace spe::http {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "http/message.hpp"
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 #include "metrics/negotiation.hpp"
 #include "util/result.hpp"
 

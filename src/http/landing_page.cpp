@@ -3,7 +3,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 #include "util/build_info.hpp"
 
 namespace spe::http {

@@ -6,9 +6,9 @@
 #include "config/render.hpp"
 #include "debug/debug_output.hpp"
 #include "http/exposition_response.hpp"
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 #include "metrics/from_report.hpp"
-#include "probe/allowlist.hpp"
+#include "config/allowlist.hpp"
 #include "probe/deadline.hpp"
 #include "probe/params.hpp"
 

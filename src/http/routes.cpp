@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "config/allowlist.hpp"
 #include "config/render.hpp"
 #include "debug/debug_output.hpp"
 #include "http/exposition_response.hpp"

@@ -5,7 +5,7 @@
 #include <functional>
 #include <limits>
 
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 
 namespace spe::metrics {
 namespace {

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 #include "metrics/reject_reason.hpp"
 
 namespace spe::metrics {

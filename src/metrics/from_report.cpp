@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 
 namespace spe::metrics {
 namespace {

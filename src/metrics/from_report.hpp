@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 #include "probe/report.hpp"
 
 namespace spe::metrics {

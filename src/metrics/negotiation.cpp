@@ -5,7 +5,7 @@
 #include <charconv>
 #include <system_error>
 
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 
 namespace spe::metrics {
 namespace {

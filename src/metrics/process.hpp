@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 
 namespace spe::metrics {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "config/model.hpp"
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 #include "util/result.hpp"
 
 namespace spe {

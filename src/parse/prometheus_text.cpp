@@ -7,7 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "metrics/registry.hpp"
+#include "metric_model/names.hpp"
+#include "metric_model/registry.hpp"
 #include "parse/output.hpp"
 #include "parse/scan.hpp"
 #include "util/utf8.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "metrics/registry.hpp"
+#include "metric_model/registry.hpp"
 #include "parse/output.hpp"
 
 namespace spe {

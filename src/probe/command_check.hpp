@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "config/model.hpp"
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 #include "probe/report.hpp"
 
 namespace spe {

@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "probe/descriptors.hpp"
-#include "probe/known_hosts.hpp"
+#include "config/known_hosts.hpp"
 
 namespace spe {
 

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/known_hosts.hpp"
 #include "config/model.hpp"
-#include "probe/known_hosts.hpp"
 
 namespace spe {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "probe/target.hpp"
 #include "util/query_string.hpp"  // url_decode
 #include "util/result.hpp"
+#include "util/target.hpp"
 
 namespace spe {
 

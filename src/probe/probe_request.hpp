@@ -5,7 +5,7 @@
 #include <string>
 
 #include "config/model.hpp"
-#include "probe/target.hpp"
+#include "util/target.hpp"
 
 namespace spe {
 

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 #include "util/result.hpp"
 
 namespace spe {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "probe/known_hosts.hpp"
+#include "config/known_hosts.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "config/toml_reader.hpp"
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 #include "parse/output.hpp"
 
 namespace {

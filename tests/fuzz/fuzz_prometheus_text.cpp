@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 #include "parse/output.hpp"
 
 namespace {

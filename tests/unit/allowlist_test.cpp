@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "config/allowlist.hpp"
 #include "config/load.hpp"
-#include "probe/allowlist.hpp"
-#include "probe/target.hpp"
+#include "util/target.hpp"
 
 namespace {
 

@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 #include "promtool_check.hpp"
+#include "metric_model/registry.hpp"
 #include "metrics/process.hpp"
-#include "metrics/registry.hpp"
 
 using namespace spe::metrics;
 

@@ -1,4 +1,4 @@
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 
 #include <catch2/catch.hpp>
 #include <charconv>
@@ -9,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 
 using namespace spe::metrics;
 

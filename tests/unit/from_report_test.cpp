@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 #include "promtool_check.hpp"
-#include "metrics/registry.hpp"
+#include "metric_model/registry.hpp"
 #include "probe/report.hpp"
 
 using namespace spe;

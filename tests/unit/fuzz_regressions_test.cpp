@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "probe/target.hpp"
+#include "util/target.hpp"
 
 using namespace std::string_literals;
 

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "config/known_hosts.hpp"
 #include "config/load.hpp"
-#include "probe/known_hosts.hpp"
 #include "util/base64.hpp"
 
 using spe::KnownHosts;

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "http/compression.hpp"
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 #include "support/gunzip.hpp"
 
 using spe::metrics::Format;

@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "metric_model/exposition.hpp"
+#include "metric_model/model.hpp"
 #include "metrics/exporter_metrics.hpp"
-#include "metrics/exposition.hpp"
 #include "metrics/from_report.hpp"
-#include "metrics/model.hpp"
 #include "metrics/process.hpp"
 #include "parse/output.hpp"
 #include "probe/report.hpp"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "config/toml_reader.hpp"
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 #include "promtool_check.hpp"
 
 using spe::Command;

@@ -4,7 +4,7 @@
 #include <tuple>
 #include <vector>
 
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 #include "parse/output.hpp"
 #include "promtool_check.hpp"
 

@@ -1,11 +1,12 @@
-#include "metrics/registry.hpp"
+#include "metric_model/registry.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
+#include "metric_model/names.hpp"
 
 using namespace spe;
 using namespace spe::metrics;

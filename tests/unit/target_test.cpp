@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "probe/target.hpp"
+#include "util/target.hpp"
 
 using spe::parse_target;
 using spe::Target;

@@ -1,4 +1,5 @@
-// Target parsing: "host", "host:port", "1.2.3.4:22", "[2001:db8::1]:22", "2001:db8::1". Pure.
+// Target parsing: "host", "host:port", "1.2.3.4:22", "[2001:db8::1]:22", "2001:db8::1". Pure. In util, as probe
+// targets, allowed_targets patterns and the listen addresses of the command line are all written this way.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Target parsing: splits host and port, recognises IP literals with inet_pton and checks host
 // names against RFC 1123 (plus '_', which real inventories contain).
-#include "probe/target.hpp"
+#include "util/target.hpp"
 
 #include <arpa/inet.h>
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 #include "util/utf8.hpp"
 
 namespace spe::metrics {

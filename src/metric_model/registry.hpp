@@ -8,19 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "metrics/model.hpp"
+#include "metric_model/model.hpp"
 #include "util/result.hpp"
 
 namespace spe::metrics {
-
-// Metric names [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]*, "__" prefix reserved,
-// "le" reserved for histograms.
-bool valid_metric_name(std::string_view name);
-bool valid_label_name(std::string_view name);
-
-// Whether `name` is in the exporter's own namespaces (probe_*, ssh_probe_exporter_*), which metrics
-// derived from command output may not use.
-bool exporter_metric_name(std::string_view name);
 
 // Every name `family` writes sample lines under, or could, in the text format or OpenMetrics, and
 // its OpenMetrics family name: the family's name; a histogram's _bucket, _sum, _count and _created;

@@ -1,4 +1,4 @@
-#include "metrics/exposition.hpp"
+#include "metric_model/exposition.hpp"
 
 #include <charconv>
 #include <cmath>

@@ -1,7 +1,7 @@
 // An OpenSSH known_hosts file, parsed once when the config is loaded and then looked up by every
 // probe without reading the file again: host patterns (`*`, `?`, `!`), `[host]:port` names, hashed
 // names, `@cert-authority` and `@revoked` markers, read the way OpenSSH's hostfile.c reads them.
-// A leaf unit: config/load.cpp builds it, the probe asks it.
+// Part of the config: config/load.cpp builds it, the probe asks it from above.
 #pragma once
 
 #include <cstddef>

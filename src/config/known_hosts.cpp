@@ -1,6 +1,6 @@
 // The line format and the matching rules follow OpenSSH 9.2: hostfile.c (hostkeys_foreach_file,
 // check_markers, match_maybe_hashed, host_hash) and match.c (match_pattern_list, match_pattern).
-#include "probe/known_hosts.hpp"
+#include "config/known_hosts.hpp"
 
 #include <openssl/evp.h>
 
@@ -11,7 +11,7 @@
 #include <expected>
 #include <optional>
 
-#include "probe/allowlist.hpp"
+#include "config/allowlist.hpp"
 #include "util/base64.hpp"
 
 namespace spe {

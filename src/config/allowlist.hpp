@@ -1,7 +1,7 @@
 // A module's allowed_targets: which targets a probe request may name. The exporter logs in with
 // the module's credentials, so without a list anyone who can reach /probe could make it open SSH
-// sessions to any host and port. Pure, and a leaf: it depends on util only, so config/load can
-// compile the patterns at load time.
+// sessions to any host and port. Pure. Part of the config, which compiles the patterns at load time;
+// /probe asks the compiled list, from above.
 //
 // Pattern syntax (each optionally followed by ":PORT" or ":*"; IPv6 with a port in brackets):
 //   10.0.0.0/8, 2001:db8::/32       a network: matches IP-literal targets inside it

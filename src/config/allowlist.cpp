@@ -1,5 +1,5 @@
 // Pattern parsing (inet_pton for addresses, a character whitelist for globs) and matching.
-#include "probe/allowlist.hpp"
+#include "config/allowlist.hpp"
 
 #include <arpa/inet.h>
 
@@ -7,7 +7,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "probe/target.hpp"
+#include "util/target.hpp"
 
 namespace spe {
 namespace {
