@@ -21,7 +21,9 @@
 #include <sstream>
 
 #include "support/exporter_process.hpp"
+#include "support/json.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 
 using namespace spe::test;
 namespace fs = std::filesystem;
@@ -41,22 +43,8 @@ std::vector<fs::path> files_in(const fs::path& dir, const std::set<std::string>&
   return out;
 }
 
-pt::ptree parse_json(const std::string& text) {
-  std::istringstream in(text);
-  pt::ptree tree;
-  pt::read_json(in, tree);
-  return tree;
-}
-
 bool have_program(const std::string& name) {
   return run_command({"sh", "-c", "command -v " + name}, "", std::chrono::seconds{10}).exit_code == 0;
-}
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
 }
 
 // Runs the exporter's --config.check on a config whose key paths under key_dir_in_config were pointed at a

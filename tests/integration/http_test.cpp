@@ -6,7 +6,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
-#include "integration/probe_bed.hpp"
+#include "support/probe_bed.hpp"
 
 using namespace spe::test;
 

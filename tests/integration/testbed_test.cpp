@@ -17,10 +17,12 @@
 #include <vector>
 
 #include "support/adversarial.hpp"
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/metric_text.hpp"
 #include "support/sshd.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 
 namespace spe::test {
 namespace {
@@ -55,13 +57,8 @@ CommandResult ssh_with_askpass(const TestSshd& sshd, const TempDir& dir, const s
 }
 
 // sshd writes its log from the connection's child process: give it a moment after the client is done.
-bool eventually_logged(const TestSshd& sshd, std::size_t offset, std::string_view needle) {
-  const auto deadline = Clock::now() + 5s;
-  while (Clock::now() < deadline) {
-    if (sshd.log_since(offset).find(needle) != std::string::npos) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+bool eventually_logged(const TestSshd& sshd, std::size_t offset, const std::string& needle) {
+  return contains(sshd.log_after(offset, {needle}), needle);
 }
 
 }  // namespace
@@ -287,14 +284,6 @@ class RawClient {
   int fd_;
 };
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = Clock::now() + timeout;
-  while (!condition()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 }  // namespace
 

@@ -22,9 +22,10 @@
 #include <thread>
 
 #include "http/server.hpp"
-#include "integration/probe_bed.hpp"
 #include "support/adversarial.hpp"
 #include "support/gunzip.hpp"
+#include "support/local_server.hpp"
+#include "support/probe_bed.hpp"
 
 using namespace spe::test;
 namespace asio = boost::asio;
@@ -41,44 +42,6 @@ constexpr const char* kPrometheusAccept =
 constexpr const char* kOpenMetricsType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 // `htpasswd -nbBC 10 prometheus 'correct horse'`.
 constexpr const char* kPrometheusHash = "$2y$10$k1Z1/eve.Mz8P6oUjT8zbehpJn8eLfNUKyyysg6lKQu35eYzrOsl.";
-
-// An in-process Server on 127.0.0.1 with two event loops, for the transport alone.
-class LocalServer {
- public:
-  LocalServer(spe::http::Handler handler, spe::http::ServerLimits limits, const spe::http::WebConfig& web = {},
-              spe::http::RejectionCounter count_rejection = {})
-      : server_(loops_, std::move(handler), limits) {
-    REQUIRE(server_.use_web_config(web));
-    server_.count_rejections(std::move(count_rejection));
-    const auto bound = server_.listen({spe::ListenAddress{"127.0.0.1", 0}});
-    REQUIRE(bound);
-    port_ = static_cast<unsigned short>(std::stoi(bound->front().substr(bound->front().rfind(':') + 1)));
-    runner_ = std::thread([this] { loops_.run(); });
-  }
-  ~LocalServer() {
-    server_.stop();
-    loops_.stop();
-    runner_.join();
-  }
-  unsigned short port() const { return port_; }
-  std::size_t open_connections() const { return server_.open_connections(); }
-
-  // True once open_connections() == n, polling for at most `timeout`.
-  bool wait_for_connections(std::size_t n, std::chrono::milliseconds timeout = 3s) const {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      if (open_connections() == n) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return open_connections() == n;
-  }
-
- private:
-  spe::IoPool loops_{2};
-  spe::http::Server server_;
-  unsigned short port_ = 0;
-  std::thread runner_;
-};
 
 void answer_path(spe::http::Request request, spe::http::Respond respond) {
   respond(spe::http::text_response(200, "path " + request.path + "\n"));

@@ -1,15 +1,9 @@
 #include "metrics/exporter_metrics.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -18,20 +12,13 @@
 #include <vector>
 
 #include "metrics/exposition.hpp"
-#include "promtool_check.hpp"
 #include "metrics/process.hpp"
-#include "metrics/registry.hpp"
+#include "support/metric_families.hpp"
 
 using namespace spe::metrics;
+using spe::test::find_family;
 
 namespace {
-
-const MetricFamily* find_family(const std::vector<MetricFamily>& families, std::string_view name) {
-  for (const MetricFamily& family : families) {
-    if (family.name == name) return &family;
-  }
-  return nullptr;
-}
 
 std::optional<double> single_value(const std::vector<MetricFamily>& families,
                                    std::string_view name) {
@@ -337,24 +324,4 @@ TEST_CASE("process families describe this process with the client libraries' nam
   REQUIRE(open);
   CHECK(*open >= 3);  // stdin, stdout, stderr
   CHECK(single_value(families, "process_max_fds") >= *open);
-}
-
-TEST_CASE("exporter and process families pass the registry and promtool", "[unit][metrics]") {
-  ExporterMetrics metrics = make_metrics();
-  metrics.probe_started();
-  metrics.probe_started();
-  metrics.probe_finished("default", true, 0.42);
-  metrics.request_rejected("bad_request");
-
-  Registry registry;
-  auto families = metrics.families();
-  for (MetricFamily& family : process_families()) families.push_back(std::move(family));
-  for (MetricFamily& family : families) {
-    const auto added = registry.add(std::move(family));
-    INFO((added ? std::string() : added.error().message));
-    CHECK(added);
-  }
-  const auto check = promtool_check(write_text(registry.families()));
-  INFO(check.output);
-  CHECK(check.exit_code == 0);
 }
