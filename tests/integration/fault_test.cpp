@@ -104,7 +104,6 @@ TEST_CASE("at its descriptor limit the exporter fails probes with a reason, does
   const double cpu_used = exporter.cpu_seconds() - cpu_before;
   CHECK(exporter.open_fds() >= kFdLimit - 1);  // still saturated at the end of the measured second
   INFO("exporter CPU during one saturated second: " << cpu_used << " s");
-  CHECK(cpu_used >= 0);
   CHECK(cpu_used < 0.25);  // a spinning acceptor would take most of a core
   CHECK(exporter.running());
 
