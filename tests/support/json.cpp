@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+// Boost 1.74's JSON parser includes the deprecated <boost/bind.hpp>, which prints a notice unless the global
+// placeholders are asked for explicitly.
+#define BOOST_BIND_GLOBAL_PLACEHOLDERS
 #include <boost/property_tree/json_parser.hpp>
 
 namespace spe::test {
