@@ -4,8 +4,8 @@
 
 #include <chrono>
 
-#include "integration/probe_bed.hpp"
 #include "support/adversarial.hpp"
+#include "support/probe_bed.hpp"
 
 using namespace spe::test;
 

@@ -1,7 +1,7 @@
 #include "bench/bench_bed.hpp"
 
-#include "integration/probe_bed.hpp"
 #include "support/metric_text.hpp"
+#include "support/probe_bed.hpp"
 
 namespace spe::bench {
 

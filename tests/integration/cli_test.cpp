@@ -1,7 +1,7 @@
 // The binary's command line: help, version, flag errors and --config.check.
 #include <catch2/catch.hpp>
 
-#include "integration/probe_bed.hpp"
+#include "support/probe_bed.hpp"
 
 using namespace spe::test;
 

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "integration/probe_bed.hpp"
+#include "support/probe_bed.hpp"
 
 using namespace spe::test;
 

@@ -12,15 +12,14 @@
 #include <functional>
 #include <thread>
 
-#include "integration/probe_bed.hpp"
+#include "support/probe_bed.hpp"
+#include "support/text.hpp"
 
 using namespace spe::test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
 // The ways a named file can turn into something that is not a regular file.
 using Hostile = std::function<void(const fs::path&)>;

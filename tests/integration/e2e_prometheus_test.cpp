@@ -23,7 +23,9 @@
 #include <sstream>
 #include <thread>
 
-#include "integration/probe_bed.hpp"
+#include "support/json.hpp"
+#include "support/probe_bed.hpp"
+#include "support/text.hpp"
 
 using namespace spe::test;
 namespace fs = std::filesystem;
@@ -34,13 +36,6 @@ namespace {
 constexpr auto kWait = std::chrono::seconds{30};
 
 const fs::path kExamples = fs::path(SPE_SOURCE_DIR) / "examples";
-
-pt::ptree parse_json(const std::string& text) {
-  std::istringstream in(text);
-  pt::ptree tree;
-  pt::read_json(in, tree);
-  return tree;
-}
 
 std::string url_encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -59,12 +54,11 @@ std::string url_encode(std::string_view text) {
 }
 
 // Replaces every occurrence of from; fails the test if there is none (the example changed shape).
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  std::size_t at = text.find(from);
+// replace_all, asserting that the example holds from at least once.
+std::string replace_in_example(const std::string& text, const std::string& from, const std::string& to) {
   INFO("looking for \"" << from << "\" in the example");
-  REQUIRE(at != std::string::npos);
-  for (; at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
-  return text;
+  REQUIRE(contains(text, from));
+  return replace_all(text, from, to);
 }
 
 // Every scrape_interval, scrape_timeout and evaluation_interval of the file set to 1s.
@@ -288,7 +282,7 @@ TEST_CASE("Prometheus scrapes the exporter through the example relabel config an
   // Prometheus: examples/prometheus/prometheus.yml and the rules file it loads, laid out as in examples/.
   std::string config = read_file(kExamples / "prometheus" / "prometheus.yml");
   REQUIRE(!config.empty());
-  config = replace_all(config, "127.0.0.1:10025", exporter_address);
+  config = replace_in_example(config, "127.0.0.1:10025", exporter_address);
   config = one_second_intervals(config);
   config = replace_static_targets(config, "ssh", {sshd.target()});
   fs::create_directories(dir.path() / "prometheus" / "targets");
@@ -442,8 +436,8 @@ TEST_CASE("two exporter replicas share the targets through the example hashmod c
 
   std::string config = read_file(kExamples / "prometheus" / "sharded.yml");
   REQUIRE(!config.empty());
-  config = replace_all(config, "ssh-probe-exporter-0:10025", address0);
-  config = replace_all(config, "ssh-probe-exporter-1:10025", address1);
+  config = replace_in_example(config, "ssh-probe-exporter-0:10025", address0);
+  config = replace_in_example(config, "ssh-probe-exporter-1:10025", address1);
   config = one_second_intervals(config);
   fs::create_directories(dir.path() / "prometheus" / "targets");
   write_file(dir.path() / "prometheus" / "sharded.yml", config);

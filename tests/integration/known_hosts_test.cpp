@@ -8,39 +8,33 @@
 #include <memory>
 #include <thread>
 
-#include "integration/probe_bed.hpp"
+#include "support/configured_exporter.hpp"
+#include "support/probe_bed.hpp"
+#include "support/text.hpp"
 
 using namespace spe::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
-
 // An exporter with one module "m" logging in to the test sshd with its key, checked against the
 // known_hosts file `known` holds (written into the exporter's directory).
-struct Exporter {
+struct Exporter : ConfiguredExporter {
   explicit Exporter(const std::string& known, std::vector<std::string> args = {})
-      : config((dir.path() / "exporter.toml").string()), known_hosts((dir.path() / "known_hosts").string()) {
-    auto& sshd = TestSshd::shared();
-    write_file(known_hosts, known);
-    write_file(config, "[modules.m]\nuser = " + toml_string(sshd.user()) + "\nprivate_key = " +
-                           toml_string(sshd.key_path()) + "\nknown_hosts = " + toml_string(known_hosts) + "\n");
-    process = std::make_unique<ExporterProcess>(config, std::move(args));
-  }
+      : ConfiguredExporter("[modules.m]\nuser = " + toml_string(TestSshd::shared().user()) + "\nprivate_key = " +
+                               toml_string(TestSshd::shared().key_path()) + "\nknown_hosts = \"known_hosts\"\n",
+                           std::move(args), {{"known_hosts", known}}),
+        known_hosts((dir.path() / "known_hosts").string()) {}
 
   // The probe of the test sshd with debug=true: its log, then its metrics.
   std::string debug_probe() const {
     const auto response =
-        http_get(process->port(), "/probe?target=" + TestSshd::shared().target() + "&module=m&debug=true");
+        http_get(port(), "/probe?target=" + TestSshd::shared().target() + "&module=m&debug=true");
     REQUIRE(response.status == 200);
     return response.body;
   }
 
-  TempDir dir{"spe-known-hosts"};
-  std::string config;
   std::string known_hosts;
-  std::unique_ptr<ExporterProcess> process;
 };
 
 // "[127.0.0.1]:PORT", as OpenSSH names the test sshd in known_hosts.
@@ -60,15 +54,7 @@ double success_of(const std::string& debug_body) {
 
 // sshd's log from `offset` once the probe's connection has ended (5 s at most).
 std::string sshd_log_after(std::size_t offset) {
-  auto& sshd = TestSshd::shared();
-  const auto until = std::chrono::steady_clock::now() + 5s;
-  std::string log = sshd.log_since(offset);
-  while (!contains(log, "Disconnected from") && !contains(log, "Connection closed") &&
-         std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(50ms);
-    log = sshd.log_since(offset);
-  }
-  return log;
+  return TestSshd::shared().log_after(offset, {"Disconnected from", "Connection closed"});
 }
 
 }  // namespace

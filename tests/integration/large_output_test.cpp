@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "integration/probe_bed.hpp"
+#include "support/probe_bed.hpp"
 
 using namespace spe::test;
 

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <iostream>
 
-#include "integration/probe_bed.hpp"
 #include "support/adversarial.hpp"
+#include "support/probe_bed.hpp"
 
 using namespace spe::test;
 

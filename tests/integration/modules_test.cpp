@@ -7,18 +7,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "integration/probe_bed.hpp"
+#include "support/probe_bed.hpp"
+#include "support/text.hpp"
 
 using namespace spe::test;
 
 namespace {
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
 
 // The shipped module files, pointed at the test sshd's key, known_hosts and account.
 struct ModulesBed {

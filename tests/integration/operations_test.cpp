@@ -9,22 +9,19 @@
 #include <sstream>
 #include <thread>
 
-#include "integration/probe_bed.hpp"
 #include "support/adversarial.hpp"
+#include "support/configured_exporter.hpp"
+#include "support/probe_bed.hpp"
+#include "support/text.hpp"
 
 using namespace spe::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
-
 // [modules.NAME] logging in to the test sshd with its authorized key, plus `extra` lines.
 std::string key_module(const std::string& name, const std::string& extra = "") {
-  auto& sshd = TestSshd::shared();
-  return "[modules." + name + "]\nuser = " + toml_string(sshd.user()) + "\nprivate_key = " +
-         toml_string(sshd.key_path()) + "\nknown_hosts = " + toml_string(sshd.known_hosts_path()) + "\n" + extra +
-         "\n";
+  return spe::test::key_module(TestSshd::shared(), name, extra);
 }
 
 // A module that never reaches a host that verifies: any target, no host key check, a password.
@@ -36,27 +33,6 @@ std::string insecure_module(const std::string& name, const std::string& extra = 
 std::string probe_path(const std::string& module, const std::string& target, const std::string& more = "") {
   return "/probe?target=" + target + "&module=" + module + more;
 }
-
-double rejected(unsigned short port, const std::string& reason) {
-  return metric_value(http_get(port, "/metrics").body, "ssh_probe_exporter_requests_rejected_total",
-                      {{"reason", reason}})
-      .value_or(-1);
-}
-
-// An exporter with its own config file, which the test may rewrite.
-struct Exporter {
-  explicit Exporter(const std::string& config, std::vector<std::string> args = {})
-      : path((dir.path() / "exporter.toml").string()) {
-    write_file(path, config);
-    process = std::make_unique<ExporterProcess>(path, std::move(args));
-  }
-  unsigned short port() const { return process->port(); }
-  void rewrite(const std::string& config) const { write_file(path, config); }
-
-  TempDir dir{"spe-ops"};
-  std::string path;
-  std::unique_ptr<ExporterProcess> process;
-};
 
 // Every href="/logs?id=N" of the landing page, in page order.
 std::vector<std::string> log_links(const std::string& html) {
@@ -73,7 +49,7 @@ std::vector<std::string> log_links(const std::string& html) {
 
 TEST_CASE("debug=true shows the probe's log, its metrics and the module with secrets masked", "[integration]") {
   auto& sshd = TestSshd::shared();
-  const Exporter exporter(key_module("key") +
+  const ConfiguredExporter exporter(key_module("key") +
                           "[modules.changed]\nuser = " + toml_string(sshd.user()) + "\nprivate_key = " +
                           toml_string(sshd.encrypted_key_path()) + "\npassphrase = " +
                           toml_string(sshd.passphrase()) + "\nknown_hosts = " +
@@ -116,7 +92,7 @@ TEST_CASE("history: the landing page lists recent probes, /logs serves them, fai
           "[integration]") {
   auto& sshd = TestSshd::shared();
   AdversarialServer closing(Misbehaviour::close_at_once);
-  const Exporter exporter(key_module("key") + insecure_module("closed"), {"--history.limit", "2"});
+  const ConfiguredExporter exporter(key_module("key") + insecure_module("closed"), {"--history.limit", "2"});
   const std::string failed_target = "127.0.0.1:" + std::to_string(closing.port());
   REQUIRE(http_get(exporter.port(), probe_path("closed", failed_target)).status == 200);  // id 1
   for (int i = 0; i < 3; ++i) {                                                          // ids 2, 3, 4
@@ -149,7 +125,7 @@ TEST_CASE("history: the landing page lists recent probes, /logs serves them, fai
 
 TEST_CASE("/config shows the loaded config as TOML", "[integration]") {
   auto& sshd = TestSshd::shared();
-  const Exporter exporter(key_module("key", "allowed_targets = [\"127.0.0.0/8:*\"]\n") + insecure_module("other"));
+  const ConfiguredExporter exporter(key_module("key", "allowed_targets = [\"127.0.0.0/8:*\"]\n") + insecure_module("other"));
   const auto response = http_get(exporter.port(), "/config");
   REQUIRE(response.status == 200);
   CHECK(response.headers.at("content-type").starts_with("text/plain"));
@@ -166,7 +142,7 @@ TEST_CASE("POST /-/reload and SIGHUP reload the config; a bad file keeps the old
           "[integration][concurrency]") {
   AdversarialServer silent(Misbehaviour::silent);
   const std::string silent_target = "127.0.0.1:" + std::to_string(silent.port());
-  Exporter exporter(insecure_module("slow", "timeout = \"2s\"") + insecure_module("a"));
+  ConfiguredExporter exporter(insecure_module("slow", "timeout = \"2s\"") + insecure_module("a"));
   const unsigned short port = exporter.port();
   const auto metric = [&](const std::string& name) {
     return metric_value(http_get(port, "/metrics").body, name).value_or(-1);
@@ -221,7 +197,7 @@ TEST_CASE("POST /-/reload and SIGHUP reload the config; a bad file keeps the old
 }
 
 TEST_CASE("--config.auto-reload-interval reloads when the file changes, once per change", "[integration]") {
-  Exporter exporter(insecure_module("a"), {"--config.auto-reload-interval", "100ms"});
+  ConfiguredExporter exporter(insecure_module("a"), {"--config.auto-reload-interval", "100ms"});
   const unsigned short port = exporter.port();
   const auto has_module = [&](const std::string& name) {
     return contains(http_get(port, "/config").body, "[modules." + name + "]");
@@ -266,7 +242,7 @@ TEST_CASE("allowed_targets: a target outside gets 403 before any packet is sent"
   auto& sshd = TestSshd::shared();
   AdversarialServer outside(Misbehaviour::silent);
   const std::string allowed = "127.0.0.1:" + std::to_string(sshd.port());
-  const Exporter exporter(key_module("key", "allowed_targets = [" + toml_string(allowed) + ", \"*.example.com\"]"));
+  const ConfiguredExporter exporter(key_module("key", "allowed_targets = [" + toml_string(allowed) + ", \"*.example.com\"]"));
   const unsigned short port = exporter.port();
 
   CHECK(metric_value(http_get(port, probe_path("key", allowed)).body, "probe_success") == 1);
@@ -288,7 +264,7 @@ TEST_CASE("allowed_targets: an IPv4 address in another form than a dotted quad i
   // "*" is for names and 127.0.1.0/24 does not hold 127.0.0.1.
   AdversarialServer outside(Misbehaviour::silent);
   const std::string port_text = std::to_string(outside.port());
-  const Exporter exporter(key_module("key", "timeout = \"1s\"\nallowed_targets = [\"*:*\", \"127.0.1.0/24:*\"]"));
+  const ConfiguredExporter exporter(key_module("key", "timeout = \"1s\"\nallowed_targets = [\"*:*\", \"127.0.1.0/24:*\"]"));
   const unsigned short port = exporter.port();
   for (const std::string host : {"0x7f.1", "0x7f000001", "2130706433", "127.1", "0177.0.0.1", "0x7f.1."}) {
     const std::string target = host + ":" + port_text;
@@ -306,7 +282,7 @@ TEST_CASE("allowed_targets: an IPv4 address in another form than a dotted quad i
 TEST_CASE("--probe.max-concurrent: probes beyond it get 503 with Retry-After, counted as overload",
           "[integration][concurrency]") {
   AdversarialServer silent(Misbehaviour::silent);
-  const Exporter exporter(insecure_module("slow", "timeout = \"2s\""), {"--probe.max-concurrent", "2"});
+  const ConfiguredExporter exporter(insecure_module("slow", "timeout = \"2s\""), {"--probe.max-concurrent", "2"});
   const std::vector<std::string> targets(5, probe_path("slow", "127.0.0.1:" + std::to_string(silent.port())));
   const auto results = http_get_concurrent(exporter.port(), targets, 10s);
   int probed = 0;
@@ -332,7 +308,7 @@ TEST_CASE("--probe.max-concurrent: probes beyond it get 503 with Retry-After, co
 }
 
 TEST_CASE("every rejection reason is counted, all pre-seeded at 0", "[integration]") {
-  const Exporter exporter(insecure_module("m"));
+  const ConfiguredExporter exporter(insecure_module("m"));
   const unsigned short port = exporter.port();
   for (const char* reason :
        {"bad_target", "bad_request", "unknown_module", "not_allowed", "overload", "auth_overload"}) {
@@ -354,7 +330,7 @@ TEST_CASE("every rejection reason is counted, all pre-seeded at 0", "[integratio
 TEST_CASE("own metrics: reload gauges, event loop lag, probe duration histogram; promtool passes",
           "[integration]") {
   AdversarialServer closing(Misbehaviour::close_at_once);
-  const Exporter exporter(insecure_module("m"));
+  const ConfiguredExporter exporter(insecure_module("m"));
   http_get(exporter.port(), probe_path("m", "127.0.0.1:" + std::to_string(closing.port())));
   std::this_thread::sleep_for(1200ms);  // one tick of the lag timer
   const std::string body = http_get(exporter.port(), "/metrics").body;
@@ -376,7 +352,7 @@ TEST_CASE("logs: one line per probe, failures at info with the reason; --log.for
   AdversarialServer closing(Misbehaviour::close_at_once);
   const std::string closed = "127.0.0.1:" + std::to_string(closing.port());
   {
-    const Exporter exporter(key_module("key") + insecure_module("m"));
+    const ConfiguredExporter exporter(key_module("key") + insecure_module("m"));
     const auto offset = exporter.process->log_size();
     http_get(exporter.port(), probe_path("key", sshd.target()));
     http_get(exporter.port(), probe_path("m", closed));
@@ -389,7 +365,7 @@ TEST_CASE("logs: one line per probe, failures at info with the reason; --log.for
                             " phase=handshake reason=handshake duration_seconds="));
   }
   {
-    const Exporter exporter(insecure_module("m"), {"--log.format", "json"});
+    const ConfiguredExporter exporter(insecure_module("m"), {"--log.format", "json"});
     const auto offset = exporter.process->log_size();
     http_get(exporter.port(), probe_path("m", closed));
     http_get(exporter.port(), "/probe?target=127.0.0.1&module=nope");
@@ -429,7 +405,7 @@ TEST_CASE("no output ever shows a password or a passphrase", "[integration]") {
       "\npassphrase = " + toml_string(passphrase) + "\nknown_hosts = " + known +
       "\n\n[modules.insecure]\nuser = " + user + "\npassword = " + toml_string(password) +
       "\ninsecure_ignore_host_key = true\n";
-  Exporter exporter(config);
+  ConfiguredExporter exporter(config);
   const unsigned short port = exporter.port();
 
   std::vector<std::pair<std::string, std::string>> outputs;  // (what, text)

@@ -2,8 +2,8 @@
 // error, no lint finding).
 #include <catch2/catch.hpp>
 
-#include "integration/probe_bed.hpp"
 #include "support/adversarial.hpp"
+#include "support/probe_bed.hpp"
 
 using namespace spe::test;
 

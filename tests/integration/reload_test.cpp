@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "integration/probe_bed.hpp"
+#include "support/probe_bed.hpp"
 
 using namespace spe::test;
 using namespace std::chrono_literals;

@@ -1,5 +1,5 @@
 // Running a step that may block opening a FIFO, with a time limit, for the tests of special files
-// (unit and system tests alike). Header-only, so the unit tests need no support library.
+// (unit and system tests alike).
 #pragma once
 
 #include <fcntl.h>

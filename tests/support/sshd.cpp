@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.hpp"
+
 namespace spe::test {
 namespace {
 
@@ -210,6 +212,18 @@ std::string TestSshd::log_since(std::size_t offset) const {
   std::ostringstream text;
   if (in) text << in.rdbuf();
   return text.str();
+}
+
+std::string TestSshd::log_after(std::size_t offset, const std::vector<std::string>& any_of,
+                                std::chrono::milliseconds timeout) const {
+  std::string text;
+  const auto holds_one = [&] {
+    text = log_since(offset);
+    return std::any_of(any_of.begin(), any_of.end(),
+                       [&](const std::string& needle) { return text.find(needle) != std::string::npos; });
+  };
+  eventually(holds_one, timeout);
+  return text;
 }
 
 void TestSshd::choose_account() {

@@ -28,6 +28,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "support/temp_dir.hpp"
 
@@ -80,6 +81,10 @@ class TestSshd {
   std::string log_path() const;
   std::size_t log_size() const;
   std::string log_since(std::size_t offset) const;  // text appended since offset (a former log_size())
+  // log_since(offset) once it holds any of the needles, waiting at most timeout (sshd logs from the connection's
+  // child process, a moment after the client is done); what there is then, whether or not a needle came.
+  std::string log_after(std::size_t offset, const std::vector<std::string>& any_of,
+                        std::chrono::milliseconds timeout = std::chrono::seconds{5}) const;
 
   // Waits until sshd serves no connection (no live child process), at most timeout; false if it did not.
   bool wait_idle(std::chrono::milliseconds timeout = std::chrono::seconds{5}) const;

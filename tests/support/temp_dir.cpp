@@ -165,6 +165,13 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+std::string TempDir::write(const std::filesystem::path& relative, std::string_view text, unsigned mode) const {
+  const std::filesystem::path file = path_ / relative;
+  std::filesystem::create_directories(file.parent_path());
+  write_file(file, text, mode);
+  return file.string();
+}
+
 void write_file(const std::filesystem::path& file, std::string_view text, unsigned mode) {
   {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);

@@ -24,6 +24,10 @@ class TempDir {
 
   const std::filesystem::path& path() const { return path_; }
 
+  // Writes text to path() / relative (missing parent directories made, the file created or truncated, mode as
+  // write_file) and returns the file's path as a string; throws std::runtime_error on failure.
+  std::string write(const std::filesystem::path& relative, std::string_view text, unsigned mode = 0644) const;
+
  private:
   std::filesystem::path path_;
 };

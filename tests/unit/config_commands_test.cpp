@@ -1,14 +1,12 @@
-#include <stdlib.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <string>
 #include <tuple>
 
 #include "config/load.hpp"
 #include "parse/output.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
@@ -40,33 +38,7 @@ spe::ExporterConfig load_ok(const std::string& text, const std::string& file = k
   return std::move(*result);
 }
 
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "spe_config_XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
-  std::string write(const std::string& relative, const std::string& content) const {
-    const fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file) << content;
-    return file.string();
-  }
-
- private:
-  fs::path path_;
-};
+using spe::test::TempDir;
 
 const std::string kModuleOk = "password = \"pw\"\ninsecure_ignore_host_key = true\n";
 

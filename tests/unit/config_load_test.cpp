@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "config/load.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -141,9 +142,8 @@ TEST_CASE("a key nested deeper than the parser can take is an error naming the p
 
 TEST_CASE("secret files group or others may read load with a warning naming the file and its mode",
           "[unit][config]") {
-  std::string pattern = (std::filesystem::temp_directory_path() / "spe-modes-XXXXXX").string();
-  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-  const std::filesystem::path dir = pattern;
+  const spe::test::TempDir scratch{"spe-modes"};
+  const std::filesystem::path& dir = scratch.path();
   const std::string file = (dir / "exporter.toml").string();
   std::filesystem::copy_file(kData + "/keys/id_ed25519", dir / "key");
   std::ofstream(dir / "password") << "pw\n";
@@ -168,7 +168,6 @@ TEST_CASE("secret files group or others may read load with a warning naming the 
                 "\" are too open: group or others may read this secret (chmod 600 it) at " + file + ":2:15",
             "modules.b.password_file: permissions 0644 for \"" + (dir / "password").string() +
                 "\" are too open: group or others may read this secret (chmod 600 it) at " + file + ":6:17"});
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a module that sends its password to any host is loaded with a warning naming it", "[unit][config]") {

@@ -12,17 +12,11 @@
 #include <string>
 
 #include "support/fifo_wait.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under /tmp; the test removes it.
-fs::path scratch_dir() {
-  std::string pattern = (fs::temp_directory_path() / "spe-file-XXXXXX").string();
-  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-  return pattern;
-}
 
 std::string error_of(const std::string& path, std::size_t limit = 1024) {
   const auto content = spe::read_file_bounded(path, limit);
@@ -33,7 +27,8 @@ std::string error_of(const std::string& path, std::size_t limit = 1024) {
 }  // namespace
 
 TEST_CASE("file: a regular file is read whole with its permissions, up to the limit", "[unit][file]") {
-  const fs::path dir = scratch_dir();
+  const spe::test::TempDir scratch{"spe-file"};
+  const fs::path& dir = scratch.path();
   const fs::path file = dir / "secret";
   std::ofstream(file) << "0123456789";
   fs::permissions(file, fs::perms::owner_read | fs::perms::group_read, fs::perm_options::replace);
@@ -48,11 +43,11 @@ TEST_CASE("file: a regular file is read whole with its permissions, up to the li
   CHECK(spe::read_file_bounded((dir / "link").string(), 10)->text == "0123456789");
   // /proc files say size 0 and are read to their end.
   CHECK(spe::read_file_bounded("/proc/self/stat", 1 << 20)->text.find(std::to_string(::getpid())) == 0);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("file: anything but a regular file is refused, naming what it is", "[unit][file]") {
-  const fs::path dir = scratch_dir();
+  const spe::test::TempDir scratch{"spe-file"};
+  const fs::path& dir = scratch.path();
   CHECK(error_of("/dev/zero") == "not a regular file (a character device)");
   fs::create_symlink("/dev/zero", dir / "zero");
   CHECK(error_of((dir / "zero").string()) == "not a regular file (a character device)");
@@ -64,5 +59,4 @@ TEST_CASE("file: anything but a regular file is refused, naming what it is", "[u
   std::string fifo_error;
   CHECK(spe::test::finishes_within(std::chrono::seconds(5), [&] { fifo_error = error_of(fifo.string()); }, fifo));
   CHECK(fifo_error == "not a regular file (a FIFO)");
-  fs::remove_all(dir);
 }

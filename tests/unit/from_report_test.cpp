@@ -1,36 +1,26 @@
 #include "metrics/from_report.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "metric_model/exposition.hpp"
-#include "promtool_check.hpp"
 #include "metric_model/registry.hpp"
 #include "probe/report.hpp"
+#include "support/metric_families.hpp"
+#include "support/sample_reports.hpp"
 
 using namespace spe;
 using namespace spe::metrics;
 using namespace std::chrono_literals;
+using spe::test::failed_report;
+using spe::test::find_family;
+using spe::test::success_report;
 
 namespace {
-
-const MetricFamily* find_family(const std::vector<MetricFamily>& families, std::string_view name) {
-  for (const MetricFamily& family : families) {
-    if (family.name == name) return &family;
-  }
-  return nullptr;
-}
 
 // The value of the one sample of `name` whose label `label` is `value` (or the only sample when
 // `label` is empty); nullopt when there is no such sample.
@@ -58,57 +48,6 @@ const std::vector<std::string> kAlwaysFamilies = {
     "probe_timeout_seconds", "probe_dns_lookup_time_seconds",
     "probe_ip_protocol",     "probe_ssh_duration_seconds",
     "probe_ssh_failure"};
-
-ProbeReport success_report() {
-  ProbeReport report;
-  report.module = "default";
-  report.target = "host.example:22";
-  report.success = true;
-  report.last_phase = Phase::commands;
-  report.duration = 1234567us;
-  report.timeout = std::chrono::duration<double>(9.5);
-  report.dns_lookup = 1ms;
-  report.ip_protocol = 4;
-  report.set_phase_duration(Phase::resolve, 1ms);
-  report.set_phase_duration(Phase::connect, 2ms);
-  report.set_phase_duration(Phase::handshake, 250ms);
-  report.set_phase_duration(Phase::host_key, 500us);
-  report.set_phase_duration(Phase::auth, 100ms);
-  report.set_phase_duration(Phase::commands, 300ms);
-  report.server =
-      ServerInfo{"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", "OpenSSH_9.2p1", "curve25519-sha256",
-                 "chacha20-poly1305@openssh.com", "umac-128-etm@openssh.com"};
-  report.host_key =
-      HostKeyInfo{"ssh-ed25519", "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"};
-  report.certificate_expiry = 1700000000;
-  return report;
-}
-
-// A report that failed in `phase`: every phase up to it took 10 ms, later ones were not reached.
-ProbeReport failed_report(Phase phase, ErrorCode code) {
-  ProbeReport report;
-  report.module = "default";
-  report.target = "host.example:22";
-  report.success = false;
-  report.last_phase = phase;
-  report.failure = failure_reason(phase, code);
-  report.failure_message = "failed";
-  report.duration = 50ms;
-  report.timeout = std::chrono::duration<double>(5);
-  for (const Phase p : kAllPhases) {
-    if (p > phase) break;
-    report.set_phase_duration(p, 10ms);
-  }
-  if (phase > Phase::resolve) {
-    report.dns_lookup = 3ms;
-    report.ip_protocol = 6;
-  }
-  if (phase > Phase::handshake) {
-    report.server = ServerInfo{"SSH-2.0-x", "x", "kex", "cipher", "mac"};
-    report.host_key = HostKeyInfo{"ssh-ed25519", "SHA256:abc"};
-  }
-  return report;
-}
 
 double failure_sum(const std::vector<MetricFamily>& families) {
   double sum = 0;
@@ -300,25 +239,6 @@ TEST_CASE("certificate expiry is reported only when a certificate was used", "[u
   }
 }
 
-TEST_CASE("server info labels from a non-UTF-8 banner are made valid UTF-8", "[unit][metrics]") {
-  ProbeReport report = success_report();
-  report.server->banner = "SSH-2.0-Evil\xFF\xC0\xAF \"quoted\"\\\n";
-  report.server->software = "Evil\xED\xA0\x80";
-  report.host_key->type = "ssh-\x80rsa";
-  const auto families = families_from_report(report);
-  const std::string text = write_text(families);
-
-  CHECK_THAT(text,
-             Catch::Contains("probe_ssh_server_info{banner=\"SSH-2.0-Evil\xEF\xBF\xBD\xEF\xBF\xBD"
-                             "\xEF\xBF\xBD \\\"quoted\\\"\\\\\\n\",software=\"Evil\xEF\xBF\xBD"
-                             "\xEF\xBF\xBD\xEF\xBF\xBD\",kex="));
-  CHECK_THAT(text, Catch::Contains("probe_ssh_host_key_info{type=\"ssh-\xEF\xBF\xBDrsa\""));
-  CHECK(text.find('\xFF') == std::string::npos);
-  const auto check = promtool_check(text);
-  INFO(check.output);
-  CHECK(check.exit_code == 0);
-}
-
 TEST_CASE("collector output is accepted by the registry on every path", "[unit][metrics]") {
   const ProbeReport report =
       GENERATE(success_report(), failed_report(Phase::resolve, ErrorCode::not_found),
@@ -328,20 +248,5 @@ TEST_CASE("collector output is accepted by the registry on every path", "[unit][
     const auto added = registry.add(std::move(family));
     INFO((added ? std::string() : added.error().message));
     CHECK(added);
-  }
-}
-
-TEST_CASE("promtool accepts the exposition of a success and of a failure report",
-          "[unit][metrics]") {
-  SECTION("success") {
-    const auto check = promtool_check(write_text(families_from_report(success_report())));
-    INFO(check.output);
-    CHECK(check.exit_code == 0);
-  }
-  SECTION("failure in the handshake") {
-    const auto check = promtool_check(
-        write_text(families_from_report(failed_report(Phase::handshake, ErrorCode::unavailable))));
-    INFO(check.output);
-    CHECK(check.exit_code == 0);
   }
 }

@@ -7,8 +7,10 @@
 
 #include "debug/debug_output.hpp"
 #include "debug/history.hpp"
+#include "support/text.hpp"
 
 using namespace std::chrono_literals;
+using spe::test::contains;
 
 namespace {
 
@@ -55,7 +57,6 @@ std::size_t bytes_listed(const spe::History& history) {
   return bytes;
 }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
 std::vector<std::string> targets(const std::vector<std::shared_ptr<const spe::HistoryEntry>>& entries) {
   std::vector<std::string> out;

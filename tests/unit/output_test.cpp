@@ -7,7 +7,6 @@
 
 #include "config/toml_reader.hpp"
 #include "metric_model/exposition.hpp"
-#include "promtool_check.hpp"
 
 using spe::Command;
 using spe::GaugeRule;
@@ -189,19 +188,6 @@ TEST_CASE("rules with one name make one family; across rules a repeat is a dupli
   again.regex = spe::compile_config_regex(R"(^MemTotal:\s+(?P<value>\d+) kB$)");
   CHECK(derive_error(command_with({free, again}), meminfo) ==
         "gauge mem_bytes, line 1: duplicate series mem_bytes{kind=\"free\"}");
-}
-
-TEST_CASE("label values are valid UTF-8 whatever bytes the command printed", "[unit][output]") {
-  const GaugeRule value = rule("files", R"(^(?P<name>\S+) (?P<value>\d+)$)");
-  const auto families =
-      derive_ok(command_with({value}), "caf\xC3\xA9 1\nbad\xFF\xFE 2\nhalf\xE2\x82 3\n");
-  REQUIRE(families[0].samples.size() == 3);
-  CHECK(families[0].samples[0].labels[0].value == "caf\xC3\xA9");
-  CHECK(families[0].samples[1].labels[0].value == "bad\xEF\xBF\xBD\xEF\xBF\xBD");
-  CHECK(families[0].samples[2].labels[0].value == "half\xEF\xBF\xBD");
-  const auto check = promtool_check(spe::metrics::write_text(families));
-  INFO(check.output);
-  CHECK(check.exit_code == 0);
 }
 
 TEST_CASE("CRLF output matches as lines without the CR", "[unit][output]") {

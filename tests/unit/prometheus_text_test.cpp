@@ -6,7 +6,6 @@
 
 #include "metric_model/exposition.hpp"
 #include "parse/output.hpp"
-#include "promtool_check.hpp"
 
 using spe::metrics::MetricFamily;
 using spe::metrics::MetricType;
@@ -27,77 +26,7 @@ std::string parse_error(std::string_view text, std::string_view prefix = "") {
   return result.error().message;
 }
 
-constexpr std::string_view kEveryType = R"(# A plain comment, ignored.
-# HELP http_requests_total Requests.\nSecond line with a \\ backslash.
-# TYPE http_requests_total counter
-http_requests_total{method="post",code="200"} 1027 1395066363000
-http_requests_total{ method = "post" , code="400", } 3 1395066363000
-
-# TYPE temperature gauge
-temperature{room="a\"b\\c\nd"} -Inf
-temperature{room="x"} NaN
-# HELP latency_seconds Latency.
-# TYPE latency_seconds histogram
-latency_seconds_bucket{le="0.05"} 24054
-latency_seconds_bucket{le="+Inf"} 144320
-latency_seconds_sum 53423
-latency_seconds_count 144320
-# HELP rpc_seconds RPC.
-# TYPE rpc_seconds summary
-rpc_seconds{quantile="0.5"} 4773
-rpc_seconds{quantile="0.99"} 76656
-rpc_seconds_sum 1.7560473e+07
-rpc_seconds_count 2693
-untyped_thing 1e-7
-	  indented +Inf
-)";
-
 }  // namespace
-
-TEST_CASE("Prometheus text of every type passes through, prefixed, timestamps dropped",
-          "[unit][output][prometheus_text]") {
-  const auto families = parse_ok(kEveryType, "app_");
-  REQUIRE(families.size() == 6);
-  CHECK(families[0].type == MetricType::counter);
-  CHECK(families[0].help == "Requests.\nSecond line with a \\ backslash.");
-  CHECK(families[2].type == MetricType::histogram);
-  CHECK(families[2].samples[0].suffix == "_bucket");
-  CHECK(families[3].type == MetricType::summary);
-  CHECK(families[3].samples[0].suffix.empty());
-  CHECK(families[3].samples[2].suffix == "_sum");
-  CHECK(families[4].type == MetricType::untyped);
-  const std::string text = spe::metrics::write_text(families);
-  CHECK(text ==
-        "# HELP app_http_requests_total Requests.\\nSecond line with a \\\\ backslash.\n"
-        "# TYPE app_http_requests_total counter\n"
-        "app_http_requests_total{method=\"post\",code=\"200\"} 1027\n"
-        "app_http_requests_total{method=\"post\",code=\"400\"} 3\n"
-        "# HELP app_temperature From the command's output, which gave no HELP.\n"
-        "# TYPE app_temperature gauge\n"
-        "app_temperature{room=\"a\\\"b\\\\c\\nd\"} -Inf\n"
-        "app_temperature{room=\"x\"} NaN\n"
-        "# HELP app_latency_seconds Latency.\n"
-        "# TYPE app_latency_seconds histogram\n"
-        "app_latency_seconds_bucket{le=\"0.05\"} 24054\n"
-        "app_latency_seconds_bucket{le=\"+Inf\"} 144320\n"
-        "app_latency_seconds_sum 53423\n"
-        "app_latency_seconds_count 144320\n"
-        "# HELP app_rpc_seconds RPC.\n"
-        "# TYPE app_rpc_seconds summary\n"
-        "app_rpc_seconds{quantile=\"0.5\"} 4773\n"
-        "app_rpc_seconds{quantile=\"0.99\"} 76656\n"
-        "app_rpc_seconds_sum 17560473\n"
-        "app_rpc_seconds_count 2693\n"
-        "# HELP app_untyped_thing From the command's output, which gave no HELP.\n"
-        "# TYPE app_untyped_thing untyped\n"
-        "app_untyped_thing 1e-07\n"
-        "# HELP app_indented From the command's output, which gave no HELP.\n"
-        "# TYPE app_indented untyped\n"
-        "app_indented +Inf\n");
-  const auto check = promtool_check(text);
-  INFO(check.output);
-  CHECK(check.exit_code == 0);
-}
 
 TEST_CASE("samples of one family split by another are gathered into it",
           "[unit][output][prometheus_text]") {
@@ -118,16 +47,6 @@ TEST_CASE("an unknown escape in a label value is kept as written",
           "[unit][output][prometheus_text]") {
   const auto families = parse_ok("a{p=\"C:\\temp\"} 1\n");
   CHECK(families[0].samples[0].labels[0].value == "C:\\temp");
-}
-
-TEST_CASE("invalid UTF-8 in label values and HELP becomes U+FFFD",
-          "[unit][output][prometheus_text]") {
-  const auto families = parse_ok("# HELP a Bad \xFF help.\na{v=\"x\xC0\xAFy\"} 1\n");
-  CHECK(families[0].help == "Bad \xEF\xBF\xBD help.");
-  CHECK(families[0].samples[0].labels[0].value == "x\xEF\xBF\xBD\xEF\xBF\xBDy");
-  const auto check = promtool_check(spe::metrics::write_text(families));
-  INFO(check.output);
-  CHECK(check.exit_code == 0);
 }
 
 TEST_CASE("each kind of invalid Prometheus text is refused with its line",
@@ -228,44 +147,6 @@ TEST_CASE("text that OpenMetrics forbids is refused, so both answer formats carr
   }));
   CAPTURE(text);
   CHECK(parse_error(text) == expected);
-}
-
-TEST_CASE("a gauge X_created beside a counter, histogram or summary X is dropped with a note",
-          "[unit][output][prometheus_text]") {
-  // Python's prometheus_client writes the created timestamp so in the text format; in OpenMetrics the
-  // name is X's own _created line, which the exporter does not write.
-  using Row = std::tuple<std::string, std::string, std::string, std::string>;
-  const auto [why, text, kept, note] = GENERATE(table<std::string, std::string, std::string, std::string>({
-      Row{"counter with _total, then its gauge, as prometheus_client writes it",
-          "# HELP requests_total Requests.\n# TYPE requests_total counter\nrequests_total{path=\"/\"} 3.0\n"
-          "# HELP requests_created Requests.\n# TYPE requests_created gauge\nrequests_created{path=\"/\"} 1.7e+09\n",
-          "requests_total", "dropped requests_created: the created timestamp of counter requests_total"},
-      Row{"untyped foo_created first, then counter foo_total",
-          "foo_created 1.7e+09\n# TYPE foo_total counter\nfoo_total 1\n", "foo_total",
-          "dropped foo_created: the created timestamp of counter foo_total"},
-      Row{"histogram, then its gauge",
-          "# TYPE h histogram\nh_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 2\n"
-          "# TYPE h_created gauge\nh_created 1.7e+09\n",
-          "h", "dropped h_created: the created timestamp of histogram h"},
-      Row{"gauge first, then its summary",
-          "# TYPE s_created gauge\ns_created 1.7e+09\n# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 1\ns_count 1\n",
-          "s", "dropped s_created: the created timestamp of summary s"},
-  }));
-  CAPTURE(why);
-  const auto parsed = spe::parse_prometheus_text(text, "");
-  INFO((parsed ? std::string() : parsed.error().message));
-  REQUIRE(parsed.has_value());
-  REQUIRE(parsed->families.size() == 1);
-  CHECK(parsed->families[0].name == kept);
-  CHECK(parsed->notes == std::vector<std::string>{note + ", which this exporter does not expose"});
-  const auto check = promtool_check(spe::metrics::write_text(parsed->families));
-  INFO(check.output);
-  CHECK(check.exit_code == 0);
-
-  const auto prefixed = spe::parse_prometheus_text(text, "app_");
-  REQUIRE(prefixed.has_value());
-  CHECK(prefixed->notes.size() == 1);
-  CHECK(prefixed->notes[0].starts_with("dropped app_"));
 }
 
 TEST_CASE("a family X_created without a counter, histogram or summary X is an ordinary family",

@@ -4,6 +4,9 @@
 
 #include "config/load.hpp"
 #include "config/render.hpp"
+#include "support/text.hpp"
+
+using spe::test::contains;
 
 namespace {
 
@@ -16,7 +19,6 @@ spe::ExporterConfig load(const std::string& text, const std::string& file = kDat
   return std::move(*config);
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 
 #include "config/store.hpp"
 #include "support/fifo_wait.hpp"
+#include "support/temp_dir.hpp"
 
 using spe::test::finishes_within;
 
@@ -21,21 +22,13 @@ const std::string kData = SPE_TEST_DATA;
 // A config file in a fresh directory, removed at the end.
 class ConfigFile {
  public:
-  ConfigFile() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "spe-store-XXXXXX").string();
-    dir_ = ::mkdtemp(pattern.data());
-    path_ = (dir_ / "exporter.toml").string();
-  }
-  ~ConfigFile() { std::filesystem::remove_all(dir_); }
   const std::string& path() const { return path_; }
-  std::filesystem::path dir() const { return dir_; }
-  void write(const std::string& text, const std::string& name = "exporter.toml") const {
-    std::ofstream(dir_ / name, std::ios::trunc) << text;
-  }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  void write(const std::string& text, const std::string& name = "exporter.toml") const { dir_.write(name, text); }
 
  private:
-  std::filesystem::path dir_;
-  std::string path_;
+  spe::test::TempDir dir_{"spe-store"};
+  std::string path_ = (dir_.path() / "exporter.toml").string();
 };
 
 std::string module(const std::string& name) {

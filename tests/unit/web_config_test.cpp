@@ -5,15 +5,14 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <tuple>
 
 #include "http/basic_auth.hpp"
 #include "support/fifo_wait.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace spe::http;
 
@@ -28,22 +27,7 @@ constexpr const char* kAliceHash = "$2y$04$2ceVZa2XrjoGvRnY6xAt3uJCn2AOChv7z6H21
 // Openwall's crypt_blowfish test vector: "U*U" with the $2a$ prefix.
 constexpr const char* kOpenwallHash = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
 
-// A directory under /tmp for one test, removed at the end.
-struct ScratchDir {
-  std::filesystem::path path;
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "spe-webcfg-XXXXXX").string();
-    path = ::mkdtemp(pattern.data());
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string file(const std::string& name, const std::string& content = "x\n") const {
-    std::ofstream(path / name) << content;
-    return (path / name).string();
-  }
-};
+using spe::test::TempDir;
 
 // "Basic " + base64("user:password"), spelled out so the test does not share the decoder's code.
 std::string basic(std::string_view user_colon_password) {
@@ -68,11 +52,11 @@ std::string basic(std::string_view user_colon_password) {
 }  // namespace
 
 TEST_CASE("a web config with TLS and users loads, paths relative to its file", "[unit][web]") {
-  const ScratchDir dir;
-  dir.file("server.crt");
-  dir.file("server.key");
-  dir.file("ca.crt");
-  const std::string file = (dir.path / "web.toml").string();
+  const TempDir dir;
+  dir.write("server.crt", "x\n");
+  dir.write("server.key", "x\n");
+  dir.write("ca.crt", "x\n");
+  const std::string file = (dir.path() / "web.toml").string();
   const auto config = load_web_config_text(std::string("[tls]\n"
                                                        "cert_file = \"server.crt\"\n"
                                                        "key_file = \"server.key\"\n"
@@ -83,9 +67,9 @@ TEST_CASE("a web config with TLS and users loads, paths relative to its file", "
                                            file);
   REQUIRE(config);
   REQUIRE(config->tls);
-  CHECK(config->tls->cert_file == (dir.path / "server.crt").string());
-  CHECK(config->tls->key_file == (dir.path / "server.key").string());
-  CHECK(config->tls->client_ca_file == (dir.path / "ca.crt").string());
+  CHECK(config->tls->cert_file == (dir.path() / "server.crt").string());
+  CHECK(config->tls->key_file == (dir.path() / "server.key").string());
+  CHECK(config->tls->client_ca_file == (dir.path() / "ca.crt").string());
   CHECK(config->tls->key_file_at.to_string() == file + ":3:12");
   CHECK(config->basic_auth_users.size() == 2);
   CHECK(config->basic_auth_users.at("prometheus") == kPrometheusHash);
@@ -101,10 +85,10 @@ TEST_CASE("an empty web config means plain HTTP without authentication", "[unit]
 
 TEST_CASE("web config mistakes name the key and file:line:column", "[unit][web]") {
   // Static: GENERATE evaluates its table once, and the test body runs once per row.
-  static const ScratchDir dir;
-  const std::string present = dir.file("present.pem");
-  const std::string file = (dir.path / "web.toml").string();
-  const std::string missing = (dir.path / "missing.crt").string();
+  static const TempDir dir;
+  const std::string present = dir.write("present.pem", "x\n");
+  const std::string file = (dir.path() / "web.toml").string();
+  const std::string missing = (dir.path() / "missing.crt").string();
   const std::string bad_hash = "$2y$10$short";
   const auto [text, expected] = GENERATE_COPY(table<std::string, std::string>({
       {"listen = 1\n", "listen: unknown key at " + file + ":1:1"},
@@ -118,7 +102,7 @@ TEST_CASE("web config mistakes name the key and file:line:column", "[unit][web]"
       {"[tls]\ncert_file = \"present.pem\"\nkey_file = \"\"\n",
        "tls.key_file: must not be empty at " + file + ":3:12"},
       {"[tls]\ncert_file = \"present.pem\"\nkey_file = \".\"\n",
-       "tls.key_file: cannot read \"" + dir.path.string() + "/\": not a regular file (a directory) at " + file + ":3:12"},
+       "tls.key_file: cannot read \"" + dir.path().string() + "/\": not a regular file (a directory) at " + file + ":3:12"},
       {"[basic_auth_users]\nalice = \"" + bad_hash + "\"\n",
        "basic_auth_users.alice: must be a bcrypt hash (\"$2y$10$...\", as htpasswd -nbBC 10 USER PASSWORD prints) at " +
            file + ":2:9"},
@@ -134,9 +118,9 @@ TEST_CASE("web config mistakes name the key and file:line:column", "[unit][web]"
 }
 
 TEST_CASE("a web config reports every mistake, each with its key and file:line:column", "[unit][web]") {
-  const ScratchDir dir;
-  const std::string present = dir.file("present.pem");
-  const std::string file = (dir.path / "web.toml").string();
+  const TempDir dir;
+  dir.write("present.pem", "x\n");
+  const std::string file = (dir.path() / "web.toml").string();
   // Four mistakes in three tables, in an order the loader does not read them in.
   const auto config = load_web_config_text("[tls]\n"
                                            "cert_file = \"present.pem\"\n"
@@ -164,11 +148,11 @@ TEST_CASE("a [tls] table without its certificate and key names both", "[unit][we
 }
 
 TEST_CASE("web config: a FIFO named as a TLS file is refused at once, not waited on", "[unit][web]") {
-  const ScratchDir dir;
-  const std::string present = dir.file("present.pem");
-  const auto fifo = dir.path / "key.pem";
+  const TempDir dir;
+  const std::string present = dir.write("present.pem", "x\n");
+  const auto fifo = dir.path() / "key.pem";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  const std::string file = (dir.path / "web.toml").string();
+  const std::string file = (dir.path() / "web.toml").string();
   spe::ConfigResult<WebConfig> config = WebConfig{};
   CHECK(spe::test::finishes_within(
       std::chrono::seconds(5),

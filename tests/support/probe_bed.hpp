@@ -41,4 +41,11 @@ double failure_value(const std::string& body, const std::string& reason);
 // The reason whose probe_ssh_failure is 1 ("" when none; "several" when more than one).
 std::string failure_reason_of(const std::string& body);
 
+// ssh_probe_exporter_requests_rejected_total{reason=...} from the /metrics of the exporter at port, or -1 when
+// the series is missing.
+double rejected(unsigned short port, const std::string& reason);
+
+// [modules.NAME] logging in to sshd with its authorized key, checked against its known_hosts, plus extra lines.
+std::string key_module(const TestSshd& sshd, const std::string& name, const std::string& extra = "");
+
 }  // namespace spe::test

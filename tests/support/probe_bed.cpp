@@ -1,4 +1,4 @@
-#include "integration/probe_bed.hpp"
+#include "support/probe_bed.hpp"
 
 #include <array>
 
@@ -84,6 +84,18 @@ HttpResponse ProbeBed::probe(const std::string& module, const std::string& targe
 
 double failure_value(const std::string& body, const std::string& reason) {
   return metric_value(body, "probe_ssh_failure", {{"reason", reason}}).value_or(-1);
+}
+
+double rejected(unsigned short port, const std::string& reason) {
+  return metric_value(http_get(port, "/metrics").body, "ssh_probe_exporter_requests_rejected_total",
+                      {{"reason", reason}})
+      .value_or(-1);
+}
+
+std::string key_module(const TestSshd& sshd, const std::string& name, const std::string& extra) {
+  return "[modules." + name + "]\nuser = " + toml_string(sshd.user()) + "\nprivate_key = " +
+         toml_string(sshd.key_path()) + "\nknown_hosts = " + toml_string(sshd.known_hosts_path()) + "\n" + extra +
+         "\n";
 }
 
 std::string failure_reason_of(const std::string& body) {
