@@ -13,6 +13,7 @@ packages=(
   curl procps
   python3 python3-yaml systemd  # the examples checks: Kubernetes YAML, systemd-analyze verify
   clang libclang-rt-14-dev      # scripts/fuzz.sh: libFuzzer and clang's sanitizer runtimes
+  clang-format-14               # scripts/format.sh
 )
 
 missing=()

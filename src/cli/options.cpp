@@ -1,5 +1,5 @@
-// Command line -> CliOptions with Boost.Program_options. Program_options throws; every exception
-// is turned into one invalid_argument line here (STYLE.md: convert at the edge, once).
+// Command line -> CliOptions with Boost.Program_options. Program_options throws; every exception is turned into
+// one invalid_argument line here (docs/development.md, "Error handling": convert at the edge, once).
 #include "cli/options.hpp"
 
 #include <arpa/inet.h>

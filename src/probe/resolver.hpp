@@ -1,7 +1,7 @@
-// Name lookups off the event loop. getaddrinfo blocks and cannot be cancelled, and Asio's
-// async_resolve runs every lookup of an io_context on one hidden thread (LIBSSH_NOTES.md), so one
-// slow name would delay every probe behind it. Lookups run here on a pool of threads instead; the
-// answer is delivered through the caller's executor. Thread-safe.
+// Name lookups off the event loop. getaddrinfo blocks and cannot be cancelled, and Asio's async_resolve runs
+// every lookup of an io_context on one hidden thread (docs/libssh.md, "Resolving names"), so one slow name would
+// delay every probe behind it. Lookups run here on a pool of threads instead; the answer is delivered through the
+// caller's executor. Thread-safe.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Result<T> and Error: how expected failures travel as values (see STYLE.md, "Error handling").
+// Result<T> and Error: how expected failures travel as values (see docs/development.md, "Error handling").
 #pragma once
 
 #include <expected>

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace spe::bench {
@@ -11,6 +12,14 @@ std::vector<Row> all_rows(const BenchRun& run) {
   std::vector<Row> rows;
   for (const auto& figure : run.figures) rows.insert(rows.end(), figure.result.rows.begin(), figure.result.rows.end());
   return rows;
+}
+
+// The hand-written part of an existing document (from kAnalysisMarker on), which a new run keeps as it is.
+std::string kept_analysis(const std::string& path) {
+  std::ifstream file(path);
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const auto at = text.find(kAnalysisMarker);
+  return at == std::string::npos ? "" : text.substr(at);
 }
 
 std::string sizes(const BenchRun& run) {
@@ -71,6 +80,7 @@ std::string write_document(const std::string& path, const BenchRun& run) {
     for (const auto& note : figure.result.notes) out << "    " << note << "\n";
     out << printf_text("\n(%.0f s)\n\n", figure.seconds);
   }
+  out << kept_analysis(path);
   std::error_code ec;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/figure_list.hpp"
@@ -36,7 +37,12 @@ std::string render_figure_notes(const FigureRun& figure);
 // The table of every figure's rows, then the machine and load lines.
 std::string render_text_summary(const BenchRun& run);
 
-// Writes the Markdown document; returns an error message, or "" on success.
+// The line that opens the hand-written analysis at the end of the document: writing the document again keeps
+// everything from this line on.
+inline constexpr std::string_view kAnalysisMarker = "<!-- spe_bench keeps the text below when it rewrites this file -->";
+
+// Writes the Markdown document, keeping the hand-written analysis of the file it replaces (see kAnalysisMarker);
+// returns an error message, or "" on success.
 std::string write_document(const std::string& path, const BenchRun& run);
 
 }  // namespace spe::bench

@@ -1,4 +1,4 @@
-// The HTTP interface: statuses, aliases, headers and request limits (DESIGN.md section 2).
+// The HTTP interface: statuses, aliases, headers and request limits (README.md, "HTTP endpoints"; docs/operations.md).
 #include <catch2/catch.hpp>
 
 #include <boost/asio/connect.hpp>
