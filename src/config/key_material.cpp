@@ -10,6 +10,7 @@
 #include "config/file_limits.hpp"
 #include "util/base64.hpp"
 #include "util/file.hpp"
+#include "util/quote.hpp"
 
 namespace spe {
 namespace {
@@ -18,8 +19,6 @@ struct KeyDeleter {
   void operator()(ssh_key key) const noexcept { ssh_key_free(key); }
 };
 using KeyPtr = std::unique_ptr<ssh_key_struct, KeyDeleter>;
-
-std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 // Reads a whole small file; `what` names it in errors ("private key", "certificate"). Only this
 // read touches the file: libssh is given its content, never its path, so a file replaced by a FIFO

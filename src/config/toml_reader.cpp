@@ -22,8 +22,6 @@ std::shared_ptr<const RE2> compile_config_regex(const std::string& pattern) {
   return std::make_shared<const RE2>(pattern, options);
 }
 
-std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
-
 bool valid_config_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||

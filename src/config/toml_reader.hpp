@@ -23,6 +23,7 @@
 
 #include "config/model.hpp"
 #include "util/duration.hpp"
+#include "util/quote.hpp"  // in_quotes, for messages of the readers
 #include "util/result.hpp"
 
 namespace spe {
@@ -44,9 +45,6 @@ inline constexpr std::int64_t kRegexMaxMemory = 8 << 20;
 // Compiles `pattern` as config regexes are (RE2::Quiet, max_mem kRegexMaxMemory). The caller
 // checks ok() and reports error().
 std::shared_ptr<const RE2> compile_config_regex(const std::string& pattern);
-
-// "\"text\"": how messages quote a value or a file name.
-std::string in_quotes(std::string_view text);
 
 // Whether `name` may name a module or a command: [A-Za-z0-9_.-]+.
 bool valid_config_name(std::string_view name);
