@@ -64,9 +64,9 @@ void raise_fd_limit(spe::Logger& logger) {
     if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
       limit = raised;
     } else {
-      logger.warn("cannot raise the file descriptor limit",
-                  {{"soft", std::to_string(limit.rlim_cur)}, {"hard", std::to_string(limit.rlim_max)},
-                   {"err", std::strerror(errno)}});
+      logger.warn("cannot raise the file descriptor limit", {{"soft", std::to_string(limit.rlim_cur)},
+                                                             {"hard", std::to_string(limit.rlim_max)},
+                                                             {"err", std::strerror(errno)}});
     }
   }
   const rlim_t usable = limit.rlim_cur > kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors : 0;
@@ -121,7 +121,8 @@ spe::ConfigResult<spe::ConfigSnapshot> reload_config(spe::ConfigStore& store, sp
     logger.error("reload failed, keeping the previous config",
                  {{"trigger", std::string(trigger)}, {"file", file}, {"err", reloaded.error().to_string()}});
   } else {
-    logger.info("config reloaded", {{"trigger", std::string(trigger)}, {"file", file},
+    logger.info("config reloaded", {{"trigger", std::string(trigger)},
+                                    {"file", file},
                                     {"modules", std::to_string((*reloaded)->modules.size())}});
     log_load_warnings(**reloaded, logger);
   }
@@ -159,8 +160,8 @@ class Ticker {
   Clock::time_point due_;
 };
 
-void watch_signals(asio::signal_set& signals, spe::IoPool& loops, spe::http::Server& server,
-                   spe::Reloader& reloader, spe::Logger& logger) {
+void watch_signals(asio::signal_set& signals, spe::IoPool& loops, spe::http::Server& server, spe::Reloader& reloader,
+                   spe::Logger& logger) {
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
@@ -205,7 +206,8 @@ int run(const spe::CliOptions& options) {
   asio::io_context& io = loops.main();
   spe::ConfigStore store(std::make_shared<const spe::ExporterConfig>(std::move(*config)));
   spe::Resolver resolver(kResolverThreads);
-  spe::metrics::ExporterMetrics metrics(std::string(spe::build_version()), std::string(spe::build_revision()), ssh_version(0));
+  spe::metrics::ExporterMetrics metrics(std::string(spe::build_version()), std::string(spe::build_revision()),
+                                        ssh_version(0));
   metrics.config_loaded(true, unix_now());
   spe::History history(
       spe::HistoryLimits{options.history_limit, options.history_max_entry_bytes, options.history_max_bytes});
@@ -238,7 +240,9 @@ int run(const spe::CliOptions& options) {
     logger.error("cannot listen", {{"err", bound.error().message}});
     return 1;
   }
-  logger.info("starting", {{"version", std::string(spe::build_version())}, {"revision", std::string(spe::build_revision())}, {"libssh", ssh_version(0)},
+  logger.info("starting", {{"version", std::string(spe::build_version())},
+                           {"revision", std::string(spe::build_revision())},
+                           {"libssh", ssh_version(0)},
                            {"config", options.config_file}});
   log_load_warnings(*store.current(), logger);
   const std::string tls = web_config.tls ? "true" : "false";
@@ -248,8 +252,8 @@ int run(const spe::CliOptions& options) {
   watch_signals(signals, loops, server, reloader, logger);
   std::vector<std::unique_ptr<Ticker>> lag_monitors;  // one per loop: a blocked loop shows as late
   for (std::size_t i = 0; i < loops.size(); ++i) {
-    lag_monitors.push_back(std::make_unique<Ticker>(
-        loops.loop(i), std::chrono::seconds(1), [&metrics, i](Ticker::Clock::duration late) {
+    lag_monitors.push_back(
+        std::make_unique<Ticker>(loops.loop(i), std::chrono::seconds(1), [&metrics, i](Ticker::Clock::duration late) {
           metrics.event_loop_lag(i, std::chrono::duration<double>(late).count());
         }));
   }

@@ -18,8 +18,9 @@ namespace {
 
 namespace po = boost::program_options;
 
-constexpr std::string_view kUsage = "usage: ssh_probe_exporter [options]\n\n"
-                                    "Prometheus exporter that probes hosts over SSH.\n\n";
+constexpr std::string_view kUsage =
+    "usage: ssh_probe_exporter [options]\n\n"
+    "Prometheus exporter that probes hosts over SSH.\n\n";
 constexpr int kHelpLineLength = 100;
 
 // Flag values as typed, before validation.
@@ -45,39 +46,39 @@ struct RawCli {
 
 po::options_description visible_options(RawCli& raw) {
   po::options_description options("Options", kHelpLineLength);
-  options.add_options()
-    ("config.file", po::value(&raw.config_file)->value_name("FILE")->default_value("exporter.toml"),
-     "Configuration file (TOML) with the probe modules.")
-    ("config.check", po::bool_switch(&raw.config_check),
-     "Check the configuration file and exit (0 valid, 1 invalid); warnings go to standard error.")
-    ("web.listen-address",
-     po::value(&raw.listen_addresses)->value_name("ADDR")->default_value(std::vector<std::string>{":10025"}, ":10025"),
-     "Address to listen on (host:port, [v6]:port); repeatable.")
-    ("timeout-offset", po::value(&raw.timeout_offset)->value_name("DURATION")->default_value("0.5s"),
-     "Taken off Prometheus' scrape timeout to leave time to reply.")
-    ("web.config.file", po::value(&raw.web_config_file)->value_name("FILE")->default_value(""),
-     "Web config (TOML): TLS certificate and key, client CA, basic-auth users. Empty: plain HTTP, no auth.")
-    ("web.max-connections", po::value(&raw.max_connections)->value_name("N")->default_value("10000"),
-     "HTTP connections open at once. One more closes the connection idle longest; if none is idle, it is closed.")
-    ("web.max-connections-per-source",
-     po::value(&raw.max_connections_per_source)->value_name("N")->default_value("0"),
-     "HTTP connections open at once from one client address; one more is closed. 0: no cap.")
-    ("history.limit", po::value(&raw.history_limit)->value_name("N")->default_value("100"),
-     "Recent probes kept for the landing page and /logs; as many failures are kept besides. 0 keeps none.")
-    ("history.max-entry-bytes", po::value(&raw.history_max_entry_bytes)->value_name("SIZE")->default_value("1MiB"),
-     "Bytes one history entry keeps at most; a longer debug text is cut, saying so (B, KiB, MiB, GiB).")
-    ("history.max-bytes", po::value(&raw.history_max_bytes)->value_name("SIZE")->default_value("64MiB"),
-     "Bytes the whole history keeps at most; the oldest entries go first, failures last.")
-    ("probe.max-concurrent", po::value(&raw.max_concurrent)->value_name("N")->default_value("0"),
-     "Probes in flight at most; more get 503 with Retry-After. 0: no limit.")
-    ("config.auto-reload-interval", po::value(&raw.auto_reload_interval)->value_name("DURATION")->default_value("0s"),
-     "Reload the config when its file changes, checking this often. 0s: only on SIGHUP and POST /-/reload.")
-    ("log.level", po::value(&raw.log_level)->value_name("LEVEL")->default_value("info"),
-     "Log only at or above this level: debug, info, warn or error.")
-    ("log.format", po::value(&raw.log_format)->value_name("FORMAT")->default_value("logfmt"),
-     "Log line format: logfmt or json.")
-    ("version", po::bool_switch(&raw.version), "Print the version and exit.")
-    ("help,h", po::bool_switch(&raw.help), "Print this help and exit.");
+  options.add_options()("config.file", po::value(&raw.config_file)->value_name("FILE")->default_value("exporter.toml"),
+                        "Configuration file (TOML) with the probe modules.")(
+      "config.check", po::bool_switch(&raw.config_check),
+      "Check the configuration file and exit (0 valid, 1 invalid); warnings go to standard error.")(
+      "web.listen-address",
+      po::value(&raw.listen_addresses)
+          ->value_name("ADDR")
+          ->default_value(std::vector<std::string>{":10025"}, ":10025"),
+      "Address to listen on (host:port, [v6]:port); repeatable.")(
+      "timeout-offset", po::value(&raw.timeout_offset)->value_name("DURATION")->default_value("0.5s"),
+      "Taken off Prometheus' scrape timeout to leave time to reply.")(
+      "web.config.file", po::value(&raw.web_config_file)->value_name("FILE")->default_value(""),
+      "Web config (TOML): TLS certificate and key, client CA, basic-auth users. Empty: plain HTTP, no auth.")(
+      "web.max-connections", po::value(&raw.max_connections)->value_name("N")->default_value("10000"),
+      "HTTP connections open at once. One more closes the connection idle longest; if none is idle, it is closed.")(
+      "web.max-connections-per-source",
+      po::value(&raw.max_connections_per_source)->value_name("N")->default_value("0"),
+      "HTTP connections open at once from one client address; one more is closed. 0: no cap.")(
+      "history.limit", po::value(&raw.history_limit)->value_name("N")->default_value("100"),
+      "Recent probes kept for the landing page and /logs; as many failures are kept besides. 0 keeps none.")(
+      "history.max-entry-bytes", po::value(&raw.history_max_entry_bytes)->value_name("SIZE")->default_value("1MiB"),
+      "Bytes one history entry keeps at most; a longer debug text is cut, saying so (B, KiB, MiB, GiB).")(
+      "history.max-bytes", po::value(&raw.history_max_bytes)->value_name("SIZE")->default_value("64MiB"),
+      "Bytes the whole history keeps at most; the oldest entries go first, failures last.")(
+      "probe.max-concurrent", po::value(&raw.max_concurrent)->value_name("N")->default_value("0"),
+      "Probes in flight at most; more get 503 with Retry-After. 0: no limit.")(
+      "config.auto-reload-interval", po::value(&raw.auto_reload_interval)->value_name("DURATION")->default_value("0s"),
+      "Reload the config when its file changes, checking this often. 0s: only on SIGHUP and POST /-/reload.")(
+      "log.level", po::value(&raw.log_level)->value_name("LEVEL")->default_value("info"),
+      "Log only at or above this level: debug, info, warn or error.")(
+      "log.format", po::value(&raw.log_format)->value_name("FORMAT")->default_value("logfmt"),
+      "Log line format: logfmt or json.")("version", po::bool_switch(&raw.version), "Print the version and exit.")(
+      "help,h", po::bool_switch(&raw.help), "Print this help and exit.");
   return options;
 }
 
@@ -114,7 +115,8 @@ Result<std::size_t> parse_count(std::string_view text) {
   constexpr std::size_t kMax = 1'000'000;
   std::size_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits = !text.empty() &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!digits || ec != std::errc{} || end != text.data() + text.size() || value > kMax) {
     return fail(ErrorCode::invalid_argument,
                 "invalid value \"" + std::string(text) + "\" (expected a whole number from 0 to 1000000)");
@@ -135,8 +137,7 @@ Result<std::size_t> parse_byte_size(std::string_view text) {
   const std::string_view digits = text.substr(0, text.size() - unit->first.size());
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() ||
-      value > kMax / unit->second) {
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || value > kMax / unit->second) {
     return fail_size();
   }
   return static_cast<std::size_t>(value * unit->second);
@@ -219,8 +220,7 @@ Result<ListenAddress> parse_bracketed_listen_address(std::string_view text) {
   const std::string host(text.substr(1, close - 1));
   in6_addr addr{};
   if (inet_pton(AF_INET6, host.c_str(), &addr) != 1) {
-    return fail(ErrorCode::invalid_argument,
-                "invalid IPv6 address \"" + host + "\" in \"" + std::string(text) + "\"");
+    return fail(ErrorCode::invalid_argument, "invalid IPv6 address \"" + host + "\" in \"" + std::string(text) + "\"");
   }
   const std::string_view rest = text.substr(close + 1);
   if (rest.empty() || rest.front() != ':') {
@@ -249,15 +249,13 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   }
   const std::string_view host = text.substr(0, colon);
   if (host.find(':') != std::string_view::npos) {
-    return fail(ErrorCode::invalid_argument,
-                "an IPv6 address needs brackets: \"[" + std::string(host) + "]:port\"");
+    return fail(ErrorCode::invalid_argument, "an IPv6 address needs brackets: \"[" + std::string(host) + "]:port\"");
   }
   if (!host.empty()) {
     // The same rules as a probe target's host: a name or an IPv4 address, nothing else.
     if (auto target = parse_target(host); !target) {
-      return fail(ErrorCode::invalid_argument,
-                  "invalid host \"" + std::string(host) + "\" in \"" + std::string(text) + "\": " +
-                      target.error().message);
+      return fail(ErrorCode::invalid_argument, "invalid host \"" + std::string(host) + "\" in \"" + std::string(text) +
+                                                   "\": " + target.error().message);
     }
   }
   const auto port = parse_listen_port(text.substr(colon + 1), text);

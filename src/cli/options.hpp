@@ -17,13 +17,13 @@ struct CliOptions {
   bool config_check = false;
   std::vector<std::string> listen_addresses;  // default {":10025"}
   std::chrono::milliseconds timeout_offset{500};
-  std::string web_config_file;                     // TLS and basic auth; empty: plain HTTP, no auth
-  std::size_t max_connections = 10'000;            // HTTP connections open at once (at least 1)
-  std::size_t max_connections_per_source = 0;     // of them from one client address; 0: no cap
-  std::size_t history_limit = 100;                 // probes kept for /logs, and as many failures
-  std::size_t history_max_entry_bytes = 1 << 20;   // one history entry at most (its debug text is cut)
-  std::size_t history_max_bytes = 64 << 20;        // the whole history at most (the oldest go first)
-  std::size_t max_concurrent = 0;                  // probes in flight; 0: no limit
+  std::string web_config_file;                        // TLS and basic auth; empty: plain HTTP, no auth
+  std::size_t max_connections = 10'000;               // HTTP connections open at once (at least 1)
+  std::size_t max_connections_per_source = 0;         // of them from one client address; 0: no cap
+  std::size_t history_limit = 100;                    // probes kept for /logs, and as many failures
+  std::size_t history_max_entry_bytes = 1 << 20;      // one history entry at most (its debug text is cut)
+  std::size_t history_max_bytes = 64 << 20;           // the whole history at most (the oldest go first)
+  std::size_t max_concurrent = 0;                     // probes in flight; 0: no limit
   std::chrono::milliseconds auto_reload_interval{0};  // 0: reload only on SIGHUP and /-/reload
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::logfmt;

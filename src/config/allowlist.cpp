@@ -113,7 +113,8 @@ std::optional<std::string> parse_port(std::string_view port, TargetPattern& patt
 std::optional<std::string> parse_network(std::string_view host, TargetPattern& pattern) {
   const auto slash = host.find('/');
   const auto address = parse_address(host.substr(0, slash));
-  if (!address) return slash == std::string_view::npos ? "not a valid IP address" : "not a valid IP address before '/'";
+  if (!address)
+    return slash == std::string_view::npos ? "not a valid IP address" : "not a valid IP address before '/'";
   const int max_prefix = address->ipv6 ? 128 : 32;
   int prefix = max_prefix;
   if (slash != std::string_view::npos) {
@@ -136,8 +137,8 @@ std::optional<std::string> parse_network(std::string_view host, TargetPattern& p
 }
 
 bool glob_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '*' || c == '?';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '*' || c == '?';
 }
 
 std::optional<std::string> parse_glob(std::string_view host, TargetPattern& pattern) {
@@ -173,8 +174,7 @@ Result<TargetPattern> parse_target_pattern(std::string_view text) {
     if (auto why = parse_port(*split->port, pattern)) return bad_pattern(text, *why);
   }
   const bool address_like = split->host.find(':') != std::string_view::npos ||
-                            split->host.find('/') != std::string_view::npos ||
-                            parse_address(split->host).has_value();
+                            split->host.find('/') != std::string_view::npos || parse_address(split->host).has_value();
   const auto why = address_like ? parse_network(split->host, pattern) : parse_glob(split->host, pattern);
   if (why) return bad_pattern(text, *why);
   return pattern;
@@ -201,8 +201,8 @@ bool glob_match(std::string_view glob, std::string_view name) {
   return g == glob.size();
 }
 
-bool pattern_allows(const TargetPattern& pattern, std::string_view host, bool ip_literal,
-                    std::uint16_t port, std::uint16_t module_port) {
+bool pattern_allows(const TargetPattern& pattern, std::string_view host, bool ip_literal, std::uint16_t port,
+                    std::uint16_t module_port) {
   if (!pattern.any_port && port != pattern.port.value_or(module_port)) return false;
   if (pattern.kind == TargetPattern::Kind::host_glob) {
     // A name that inet_aton reads as an address is one (target parsing refuses it already).

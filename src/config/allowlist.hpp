@@ -60,8 +60,8 @@ bool glob_match(std::string_view glob, std::string_view name);
 // Whether one pattern allows (host, port). `host` is a Target's host: an IP literal (IPv6 without
 // brackets) or a name; `ip_literal` says which. `port` is the effective port and `module_port` the
 // module's `port`, which a pattern without a port stands for.
-bool pattern_allows(const TargetPattern& pattern, std::string_view host, bool ip_literal,
-                    std::uint16_t port, std::uint16_t module_port);
+bool pattern_allows(const TargetPattern& pattern, std::string_view host, bool ip_literal, std::uint16_t port,
+                    std::uint16_t module_port);
 
 // The compiled allowed_targets of one module. Immutable, shared read-only by probes.
 class TargetAllowlist {

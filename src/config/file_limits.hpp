@@ -7,9 +7,9 @@
 namespace spe {
 
 enum class SourceKind {
-  config,       // the main config file and included module files
-  secret,       // password_file, passphrase_file
-  key,          // private_key, certificate
+  config,  // the main config file and included module files
+  secret,  // password_file, passphrase_file
+  key,     // private_key, certificate
   known_hosts,
 };
 

@@ -51,15 +51,12 @@ bool looks_encrypted(std::string_view content) {
 
 bool looks_like_private_key(std::string_view content) {
   const auto begin = content.find("-----BEGIN ");
-  return begin != std::string_view::npos &&
-         content.find("PRIVATE KEY-----", begin) != std::string_view::npos;
+  return begin != std::string_view::npos && content.find("PRIVATE KEY-----", begin) != std::string_view::npos;
 }
 
 // Without a callback, an encrypted PEM key and no passphrase make OpenSSL prompt on the
 // terminal and wait; this answers "no passphrase" instead.
-int refuse_passphrase_prompt(const char*, char*, std::size_t, int, int, void*) noexcept {
-  return SSH_ERROR;
-}
+int refuse_passphrase_prompt(const char*, char*, std::size_t, int, int, void*) noexcept { return SSH_ERROR; }
 
 // The key and the permissions of its file.
 Result<std::pair<KeyPtr, mode_t>> import_private_key(const std::string& key_path, const Secret* passphrase) {
@@ -76,8 +73,8 @@ Result<std::pair<KeyPtr, mode_t>> import_private_key(const std::string& key_path
   // What ssh_pki_import_privkey_file does with the content once it has read the file.
   if (ssh_pki_import_privkey_base64(content.c_str(), secret, refuse_passphrase_prompt, nullptr, &raw) != SSH_OK) {
     if (looks_encrypted(content)) {
-      return fail(ErrorCode::invalid_argument, "cannot decrypt private key " + in_quotes(key_path) +
-                                                   " (wrong or missing passphrase?)");
+      return fail(ErrorCode::invalid_argument,
+                  "cannot decrypt private key " + in_quotes(key_path) + " (wrong or missing passphrase?)");
     }
     return fail(ErrorCode::invalid_argument,
                 "cannot load private key " + in_quotes(key_path) + ": malformed or unsupported");
@@ -125,14 +122,14 @@ class WireReader {
 // How many string/mpint fields carry the public key in each certificate type (PROTOCOL.certkeys).
 std::optional<int> public_key_fields(std::string_view type) {
   static constexpr std::array<std::pair<std::string_view, int>, 8> kTypes{{
-      {"ssh-ed25519-cert-v01@openssh.com", 1},                // pk
-      {"ssh-rsa-cert-v01@openssh.com", 2},                    // e, n
-      {"ecdsa-sha2-nistp256-cert-v01@openssh.com", 2},        // curve, Q
-      {"ecdsa-sha2-nistp384-cert-v01@openssh.com", 2},        // curve, Q
-      {"ecdsa-sha2-nistp521-cert-v01@openssh.com", 2},        // curve, Q
-      {"sk-ssh-ed25519-cert-v01@openssh.com", 2},             // pk, application
-      {"sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", 3},     // curve, Q, application
-      {"ssh-dss-cert-v01@openssh.com", 4},                    // p, q, g, y
+      {"ssh-ed25519-cert-v01@openssh.com", 1},             // pk
+      {"ssh-rsa-cert-v01@openssh.com", 2},                 // e, n
+      {"ecdsa-sha2-nistp256-cert-v01@openssh.com", 2},     // curve, Q
+      {"ecdsa-sha2-nistp384-cert-v01@openssh.com", 2},     // curve, Q
+      {"ecdsa-sha2-nistp521-cert-v01@openssh.com", 2},     // curve, Q
+      {"sk-ssh-ed25519-cert-v01@openssh.com", 2},          // pk, application
+      {"sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", 3},  // curve, Q, application
+      {"ssh-dss-cert-v01@openssh.com", 4},                 // p, q, g, y
   }};
   for (const auto& [name, fields] : kTypes) {
     if (name == type) return fields;
@@ -147,9 +144,7 @@ struct CertificateFields {
 
 // The fields we use from an OpenSSH certificate blob (PROTOCOL.certkeys).
 Result<CertificateFields> parse_certificate(std::string_view blob) {
-  const auto truncated = [] {
-    return fail(ErrorCode::invalid_argument, "certificate is truncated");
-  };
+  const auto truncated = [] { return fail(ErrorCode::invalid_argument, "certificate is truncated"); };
   WireReader reader(blob);
   const auto type = reader.string();
   if (!type) return truncated();
@@ -198,8 +193,7 @@ struct CertificateText {
 
 Result<CertificateText> certificate_text(const std::string& content, const std::string& cert_path) {
   const auto not_a_certificate = [&] {
-    return fail(ErrorCode::invalid_argument,
-                "certificate " + in_quotes(cert_path) + " is not an OpenSSH certificate");
+    return fail(ErrorCode::invalid_argument, "certificate " + in_quotes(cert_path) + " is not an OpenSSH certificate");
   };
   constexpr std::string_view kSpace = " \t\r\n";
   const std::string_view text = content;
@@ -225,12 +219,11 @@ Result<std::optional<std::int64_t>> attach_certificate(ssh_key key, const std::s
   if (!text) return std::unexpected(text.error());
   const auto fields = parse_certificate(text->blob);
   if (!fields) {
-    return fail(ErrorCode::invalid_argument,
-                "certificate " + in_quotes(cert_path) + ": " + fields.error().message);
+    return fail(ErrorCode::invalid_argument, "certificate " + in_quotes(cert_path) + ": " + fields.error().message);
   }
   const auto not_for_key = [&] {
-    return fail(ErrorCode::invalid_argument, "certificate " + in_quotes(cert_path) +
-                                                 " is not for private key " + in_quotes(key_path));
+    return fail(ErrorCode::invalid_argument,
+                "certificate " + in_quotes(cert_path) + " is not for private key " + in_quotes(key_path));
   };
   // Compared here because libssh 0.10's ssh_pki_copy_cert_to_privkey accepts an ed25519
   // certificate for any ed25519 key.
@@ -239,8 +232,7 @@ Result<std::optional<std::int64_t>> attach_certificate(ssh_key key, const std::s
   // What ssh_pki_import_cert_file does with the content once it has read the file.
   if (ssh_pki_import_cert_base64(text->base64.c_str(), ssh_key_type_from_name(text->type.c_str()), &raw_cert) !=
       SSH_OK) {
-    return fail(ErrorCode::invalid_argument,
-                "certificate " + in_quotes(cert_path) + " is not an OpenSSH certificate");
+    return fail(ErrorCode::invalid_argument, "certificate " + in_quotes(cert_path) + " is not an OpenSSH certificate");
   }
   const KeyPtr cert(raw_cert);
   if (ssh_pki_copy_cert_to_privkey(cert.get(), key) != SSH_OK) return not_for_key();

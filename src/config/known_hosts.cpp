@@ -19,10 +19,14 @@ namespace {
 
 // The plain key types a known_hosts line may hold (sshkey.c's keytypes, certificates aside).
 constexpr std::array<std::string_view, 8> kKeyTypes{
-    "ssh-ed25519",         "ecdsa-sha2-nistp256",
-    "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-    "ssh-rsa",             "ssh-dss",
-    "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+    "ssh-dss",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
 constexpr std::string_view kHashMagic = "|1|";
@@ -265,8 +269,10 @@ std::string KnownHosts::skipped_summary() const {
   if (skipped_.empty()) return "";
   std::string lines;
   if (skipped_count_ > 1) {
-    for (const KnownHostsSkip& skip : skipped_) lines += (lines.empty() ? " (lines " : ", ") + std::to_string(skip.line);
-    if (skipped_count_ > skipped_.size()) lines += " and " + std::to_string(skipped_count_ - skipped_.size()) + " more";
+    for (const KnownHostsSkip& skip : skipped_)
+      lines += (lines.empty() ? " (lines " : ", ") + std::to_string(skip.line);
+    if (skipped_count_ > skipped_.size())
+      lines += " and " + std::to_string(skipped_count_ - skipped_.size()) + " more";
     lines += ")";
   }
   const KnownHostsSkip& first = skipped_.front();

@@ -26,8 +26,8 @@ enum class KnownHostsMarker { none, cert_authority, revoked };
 // The answer to one lookup, with the line that decided it (for the probe's log).
 struct KnownHostsMatch {
   KnownHostsState state = KnownHostsState::not_checked;
-  std::size_t line = 0;   // 1-based line that decided; 0 for unknown and not_checked
-  std::string key_type;   // the key type written on that line
+  std::size_t line = 0;  // 1-based line that decided; 0 for unknown and not_checked
+  std::string key_type;  // the key type written on that line
   // Only @cert-authority lines name the host. libssh 0.10 cannot verify host certificates, so
   // they never vouch for a plain key; the verdict says so instead of a bare "unknown".
   bool cert_authority_only = false;

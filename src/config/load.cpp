@@ -31,21 +31,33 @@ namespace spe {
 namespace {
 
 constexpr std::array<std::string_view, 15> kModuleKeys{
-    "port",          "user",          "allowed_targets",
-    "timeout",       "ip_protocol",
-    "private_key",   "passphrase",
-    "passphrase_file", "certificate",
-    "password",      "password_file",
-    "known_hosts",   "host_key_fingerprints",
-    "host_key_algorithms", "insecure_ignore_host_key",
+    "port",
+    "user",
+    "allowed_targets",
+    "timeout",
+    "ip_protocol",
+    "private_key",
+    "passphrase",
+    "passphrase_file",
+    "certificate",
+    "password",
+    "password_file",
+    "known_hosts",
+    "host_key_fingerprints",
+    "host_key_algorithms",
+    "insecure_ignore_host_key",
 };
 
 // What libssh 0.10 accepts in SSH_OPTIONS_HOSTKEYS for a client.
 constexpr std::array<std::string_view, 9> kHostKeyAlgorithms{
-    "ssh-ed25519",         "ecdsa-sha2-nistp256",
-    "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-    "rsa-sha2-512",        "rsa-sha2-256",
-    "ssh-rsa",             "sk-ssh-ed25519@openssh.com",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+    "ssh-rsa",
+    "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
@@ -83,8 +95,7 @@ bool valid_fingerprint(std::string_view text) {
   constexpr std::string_view kPrefix = "SHA256:";
   if (!text.starts_with(kPrefix) || text.size() != kPrefix.size() + 43) return false;
   return std::all_of(text.begin() + kPrefix.size(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
   });
 }
 
@@ -272,8 +283,9 @@ class ModuleLoader {
         policy.fingerprints.push_back(text);
       } else {
         table_.error("host_key_fingerprints[" + std::to_string(i) + "]",
-                     in_quotes(text) + " is not a SHA256 fingerprint (\"SHA256:\" and 43 base64 "
-                                       "characters, as ssh-keygen -lf prints)",
+                     in_quotes(text) +
+                         " is not a SHA256 fingerprint (\"SHA256:\" and 43 base64 "
+                         "characters, as ssh-keygen -lf prints)",
                      *node);
       }
     }
@@ -290,14 +302,14 @@ class ModuleLoader {
       } else if (name.find("-cert-v01@openssh.com") != std::string::npos) {
         // libssh 0.10 drops certificate host key types (and "Out of memory" if forced).
         table_.error(key,
-                     in_quotes(name) + " is a host certificate type, which libssh 0.10 does not support; "
-                                       "use the plain key type and known_hosts or host_key_fingerprints",
+                     in_quotes(name) +
+                         " is a host certificate type, which libssh 0.10 does not support; "
+                         "use the plain key type and known_hosts or host_key_fingerprints",
                      *node);
       } else {
-        table_.error(key,
-                     "unknown host key algorithm " + in_quotes(name) + " (supported: " +
-                         joined(kHostKeyAlgorithms) + ")",
-                     *node);
+        table_.error(
+            key, "unknown host key algorithm " + in_quotes(name) + " (supported: " + joined(kHostKeyAlgorithms) + ")",
+            *node);
       }
     }
   }
@@ -357,8 +369,7 @@ class ModuleLoader {
     load_key(auth, *key_path, passphrase ? &*passphrase : nullptr, cert_path.value_or(""));
   }
 
-  void load_key(Auth& auth, const std::string& key_path, const Secret* passphrase,
-                const std::string& cert_path) {
+  void load_key(Auth& auth, const std::string& key_path, const Secret* passphrase, const std::string& cert_path) {
     auto material = load_key_material(key_path, passphrase, cert_path);
     if (material) {
       warn_if_too_open("private_key", key_path, material->key_file_permissions);
@@ -366,8 +377,7 @@ class ModuleLoader {
       return;
     }
     // Blame the certificate only when the key alone loads; the error text says which file.
-    const bool key_alone_loads =
-        !cert_path.empty() && load_key_material(key_path, passphrase, "").has_value();
+    const bool key_alone_loads = !cert_path.empty() && load_key_material(key_path, passphrase, "").has_value();
     table_.error(key_alone_loads ? "certificate" : "private_key", material.error().message);
   }
 
@@ -396,16 +406,13 @@ void load_modules(LoadShared& shared, TomlReader& root, ExporterConfig& config) 
   }
 }
 
-bool has_wildcard(std::string_view pattern) {
-  return pattern.find_first_of("*?[") != std::string_view::npos;
-}
+bool has_wildcard(std::string_view pattern) { return pattern.find_first_of("*?[") != std::string_view::npos; }
 
 // The files one `include` pattern names, sorted: relative to the including file's directory, as
 // the including file was named (so "exporter.toml" includes "modules/disk.toml").
-std::vector<std::string> expand_include(TomlFile& ctx, const std::string& key,
-                                        const std::string& pattern, const toml::node& at) {
-  const std::string full =
-      (std::filesystem::path(ctx.file()).parent_path() / pattern).lexically_normal().string();
+std::vector<std::string> expand_include(TomlFile& ctx, const std::string& key, const std::string& pattern,
+                                        const toml::node& at) {
+  const std::string full = (std::filesystem::path(ctx.file()).parent_path() / pattern).lexically_normal().string();
   glob_t matches{};
   const int rc = ::glob(full.c_str(), 0, nullptr, &matches);
   std::vector<std::string> files;
@@ -440,8 +447,7 @@ void load_included(LoadShared& shared, TomlFile& ctx, std::string_view text, Exp
   root.check_keys(kTopLevelKeys);
   for (auto& [name, module] : own.modules) {
     if (const Module* first = config.find_module(name)) {
-      ctx.error(module_path(name), "module also defined at " + first->where.to_string(),
-                module.where);
+      ctx.error(module_path(name), "module also defined at " + first->where.to_string(), module.where);
     } else {
       config.modules.emplace(name, std::move(module));
     }
@@ -455,8 +461,7 @@ void load_includes(LoadShared& shared, TomlFile& ctx, const toml::node& node, Ex
                    std::vector<ConfigErrors>& errors) {
   const auto* patterns = node.as_array();
   if (patterns == nullptr) {
-    ctx.error("include", "must be an array of strings (globs such as \"modules/*.toml\")",
-              node.source());
+    ctx.error("include", "must be an array of strings (globs such as \"modules/*.toml\")", node.source());
     return;
   }
   std::vector<std::string> seen{canonical_name(ctx.file())};
@@ -474,8 +479,7 @@ void load_includes(LoadShared& shared, TomlFile& ctx, const toml::node& node, Ex
       if (std::find(seen.begin(), seen.end(), canonical) != seen.end()) continue;
       seen.push_back(canonical);
       if (seen.size() > kMaxIncludedFiles + 1) {
-        ctx.error(key, "more than " + std::to_string(kMaxIncludedFiles) + " files included",
-                  element.source());
+        ctx.error(key, "more than " + std::to_string(kMaxIncludedFiles) + " files included", element.source());
         return;
       }
       const auto text = read_file_bounded(file, max_file_size(SourceKind::config));
@@ -534,9 +538,9 @@ ConfigResult<ExporterConfig> load_config_text(std::string_view text, const std::
 ConfigResult<ExporterConfig> load_config_file(const std::string& file) {
   const auto text = read_file_bounded(file, max_file_size(SourceKind::config));
   if (!text) {
-    return std::unexpected(ConfigErrors{{Error{
-        text.error().code(), "cannot read config file " + in_quotes(file) + ": " + text.error().describe(),
-        std::nullopt}}});
+    return std::unexpected(ConfigErrors{
+        {Error{text.error().code(), "cannot read config file " + in_quotes(file) + ": " + text.error().describe(),
+               std::nullopt}}});
   }
   return load_config_text(text->text, file);
 }

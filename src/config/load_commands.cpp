@@ -13,9 +13,9 @@
 namespace spe {
 namespace {
 
-constexpr std::array<std::string_view, 10> kCommandKeys{
-    "name",       "command",          "timeout", "exit_status", "expect",
-    "expect_not", "max_output_bytes", "format",  "prefix",      "gauges"};
+constexpr std::array<std::string_view, 10> kCommandKeys{"name",   "command",    "timeout",          "exit_status",
+                                                        "expect", "expect_not", "max_output_bytes", "format",
+                                                        "prefix", "gauges"};
 constexpr std::array<std::string_view, 8> kGaugeKeys{"name",   "help", "regex", "value",
                                                      "labels", "map",  "scale", "match"};
 constexpr std::array<std::string_view, 2> kFormats{"text", "prometheus"};
@@ -117,9 +117,9 @@ class CommandsReader {
                   "must not be longer than the module's timeout (" + format_duration(module_.timeout) + ")");
     }
     const toml::node* format = table.find("format");
-    const bool format_known = format == nullptr || (format->as_string() != nullptr &&
-                                                    std::ranges::find(kFormats, format->as_string()->get()) !=
-                                                        kFormats.end());
+    const bool format_known = format == nullptr ||
+                              (format->as_string() != nullptr &&
+                               std::ranges::find(kFormats, format->as_string()->get()) != kFormats.end());
     if (table.has("prefix") && command.format != OutputFormat::prometheus && format_known) {
       table.error("prefix", "needs format = \"prometheus\"");
     }

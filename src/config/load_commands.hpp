@@ -14,8 +14,7 @@
 namespace spe {
 
 // The keys of a module table read here.
-inline constexpr std::array<std::string_view, 3> kCommandModuleKeys{"command", "command_expect",
-                                                                    "commands"};
+inline constexpr std::array<std::string_view, 3> kCommandModuleKeys{"command", "command_expect", "commands"};
 
 // The cap on a command's max_output_bytes.
 inline constexpr std::size_t kMaxOutputBytesLimit = 16 << 20;

@@ -36,9 +36,9 @@ struct HostKeyPolicy {
 };
 
 struct Auth {
-  std::string user;                       // never empty after load (defaults to the process user)
-  std::optional<KeyMaterial> key;         // private_key (+ certificate), decrypted at load
-  std::optional<Secret> password;         // password or the content of password_file
+  std::string user;                // never empty after load (defaults to the process user)
+  std::optional<KeyMaterial> key;  // private_key (+ certificate), decrypted at load
+  std::optional<Secret> password;  // password or the content of password_file
   // For /config and debug output only: which files the secrets came from.
   std::string private_key_path;
   std::string certificate_path;
@@ -54,22 +54,22 @@ enum class MatchMode { each, first };
 struct GaugeRule {
   std::string name;
   std::string help;
-  std::shared_ptr<const RE2> regex;         // compiled at load, shared read-only
-  std::string value_group = "value";        // the named group holding the value
+  std::shared_ptr<const RE2> regex;           // compiled at load, shared read-only
+  std::string value_group = "value";          // the named group holding the value
   std::map<std::string, std::string> labels;  // constant labels
-  std::map<std::string, double> map;        // words -> numbers ("active" -> 1)
+  std::map<std::string, double> map;          // words -> numbers ("active" -> 1)
   double scale = 1;
   MatchMode match = MatchMode::each;
   SourcePos where;
 };
 
 struct Command {
-  std::string name;     // label value of the per-command series; unique in the module
-  std::string command;  // the command line, run by the login shell of the user
+  std::string name;                                  // label value of the per-command series; unique in the module
+  std::string command;                               // the command line, run by the login shell of the user
   std::optional<std::chrono::milliseconds> timeout;  // inside the probe deadline
-  int exit_status = 0;  // expected
-  std::shared_ptr<const RE2> expect;      // must match stdout
-  std::shared_ptr<const RE2> expect_not;  // must not match stdout
+  int exit_status = 0;                               // expected
+  std::shared_ptr<const RE2> expect;                 // must match stdout
+  std::shared_ptr<const RE2> expect_not;             // must not match stdout
   std::size_t max_output_bytes = 64 * 1024;
   OutputFormat format = OutputFormat::text;
   std::string prefix;  // for format = prometheus: prepended to every metric name

@@ -34,11 +34,10 @@ std::vector<SourceFile> config_source_files(const ExporterConfig& config) {
   std::set<std::string> named;
   for (const auto& [name, module] : config.modules) {
     const auto& auth = module.auth;
-    for (const auto& [path, kind] : {std::pair{&auth.private_key_path, SourceKind::key},
-                                     std::pair{&auth.certificate_path, SourceKind::key},
-                                     std::pair{&auth.password_file, SourceKind::secret},
-                                     std::pair{&auth.passphrase_file, SourceKind::secret},
-                                     std::pair{&module.host_key.known_hosts, SourceKind::known_hosts}}) {
+    for (const auto& [path, kind] :
+         {std::pair{&auth.private_key_path, SourceKind::key}, std::pair{&auth.certificate_path, SourceKind::key},
+          std::pair{&auth.password_file, SourceKind::secret}, std::pair{&auth.passphrase_file, SourceKind::secret},
+          std::pair{&module.host_key.known_hosts, SourceKind::known_hosts}}) {
       if (!path->empty() && named.insert(*path).second) files.push_back({*path, kind});
     }
   }

@@ -64,7 +64,7 @@ class ConfigStore {
   std::uint64_t fingerprint_of(const ExporterConfig& config) const;
 
   const std::string file_;
-  mutable std::mutex mutex_;         // guards current_
+  mutable std::mutex mutex_;  // guards current_
   ConfigSnapshot current_;
   mutable std::mutex reload_mutex_;  // serializes reload(); guards attempted_fingerprint_
   std::uint64_t attempted_fingerprint_ = 0;

@@ -168,9 +168,9 @@ class NestingScanner {
   bool line_start_ = true;
   bool in_key_ = true;
   std::size_t header_depth_ = 0;
-  std::size_t base_ = 0;         // depth of the table the current key is in
-  std::size_t segments_ = 0;     // parts of the current key so far
-  std::size_t value_depth_ = 0;  // depth of the value being read
+  std::size_t base_ = 0;               // depth of the table the current key is in
+  std::size_t segments_ = 0;           // parts of the current key so far
+  std::size_t value_depth_ = 0;        // depth of the value being read
   std::vector<Container> containers_;  // never deeper than max_ + 1: each level is checked
   std::optional<std::pair<int, int>> too_deep_;
 };

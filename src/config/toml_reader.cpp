@@ -212,8 +212,7 @@ std::shared_ptr<const RE2> TomlReader::regex(std::string_view key) {
   return nullptr;
 }
 
-std::optional<std::vector<std::pair<std::string, const toml::node*>>> TomlReader::string_array(
-    std::string_view key) {
+std::optional<std::vector<std::pair<std::string, const toml::node*>>> TomlReader::string_array(std::string_view key) {
   const toml::node* node = find(key);
   if (node == nullptr) return std::nullopt;
   const auto* array = node->as_array();

@@ -17,8 +17,8 @@ std::string seconds_text(std::chrono::nanoseconds elapsed) {
 // writes "ts=<time> " first, and a timestamp never holds a space.
 std::string logfmt_line(std::chrono::nanoseconds elapsed, std::string_view level, std::string_view msg,
                         const std::vector<LogField>& fields) {
-  const std::string line = format_log_line(LogFormat::logfmt, {}, parse_log_level(level).value_or(LogLevel::info),
-                                           msg, fields);
+  const std::string line = format_log_line(LogFormat::logfmt, {}, parse_log_level(level).value_or(LogLevel::info), msg,
+                                           fields);
   return "elapsed_seconds=" + seconds_text(elapsed) + " " + line.substr(line.find(' ') + 1) + "\n";
 }
 

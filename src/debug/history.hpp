@@ -27,7 +27,7 @@ struct ProbeRecord {
   bool success = false;
   std::string failure_reason;  // the probe_ssh_failure reason ("auth", ...); empty on success
   std::chrono::nanoseconds duration{0};
-  DebugParts debug;            // what /logs?id=N shows, built into text when read
+  DebugParts debug;  // what /logs?id=N shows, built into text when read
 };
 
 struct HistoryEntry : ProbeRecord {

@@ -52,13 +52,14 @@ std::string html_escape(std::string_view text) {
 std::string landing_page(const ExporterConfig& config, const History& history, std::string_view libssh_version) {
   std::string modules;
   for (const auto& [name, module] : config.modules) {
-    modules += "<li><code>" + html_escape(name) + "</code> (user " + html_escape(module.auth.user) +
-               ", port " + std::to_string(module.port) + ")</li>\n";
+    modules += "<li><code>" + html_escape(name) + "</code> (user " + html_escape(module.auth.user) + ", port " +
+               std::to_string(module.port) + ")</li>\n";
   }
   return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>SSH Probe Exporter</title></head>\n"
          "<body>\n<h1>SSH Probe Exporter</h1>\n"
-         "<p>Version " + std::string(build_version()) + " (revision " + std::string(build_revision()) +
-         ", libssh " + html_escape(libssh_version) +
+         "<p>Version " +
+         std::string(build_version()) + " (revision " + std::string(build_revision()) + ", libssh " +
+         html_escape(libssh_version) +
          ")</p>\n"
          "<p>Probe a host: <code>/probe?target=HOST[:PORT]&amp;module=NAME</code></p>\n"
          "<form action=\"/probe\" method=\"get\">\n"
@@ -68,7 +69,8 @@ std::string landing_page(const ExporterConfig& config, const History& history, s
          "<h2>Modules</h2>\n<ul>\n" +
          modules +
          "</ul>\n<h2>Recent probes</h2>\n<table>\n"
-         "<tr><th>Module</th><th>Target</th><th>Result</th><th>Duration</th><th>Started (UTC)</th><th>Debug</th></tr>\n" +
+         "<tr><th>Module</th><th>Target</th><th>Result</th><th>Duration</th><th>Started "
+         "(UTC)</th><th>Debug</th></tr>\n" +
          history_rows(history) +
          "</table>\n<p><a href=\"/metrics\">Metrics</a> &middot; <a href=\"/config\">Configuration</a> &middot; "
          "<a href=\"/-/healthy\">Health</a></p>\n"

@@ -55,9 +55,10 @@ void Listener::stop() {
 
 void Listener::do_accept() {
   // Each connection lives on the next loop in turn, and its probes with it.
-  acceptor_.async_accept(asio::make_strand(loops_.next()), [self = shared_from_this()](error_code ec, tcp::socket socket) {
-    self->on_accept(ec, std::move(socket));
-  });
+  acceptor_.async_accept(asio::make_strand(loops_.next()),
+                         [self = shared_from_this()](error_code ec, tcp::socket socket) {
+                           self->on_accept(ec, std::move(socket));
+                         });
 }
 
 void Listener::on_accept(error_code ec, tcp::socket socket) {
@@ -81,7 +82,7 @@ void Listener::retry_accept(const error_code& ec) {
                         {{"address", endpoint_text(acceptor_.local_endpoint(ignored))}, {"err", ec.message()}});
   }
   retry_wait_ = retry_wait_ == std::chrono::milliseconds::zero() ? kAcceptRetryFirst
-                                                                  : std::min(retry_wait_ * 2, kAcceptRetryLongest);
+                                                                 : std::min(retry_wait_ * 2, kAcceptRetryLongest);
   retry_timer_.expires_after(retry_wait_);
   retry_timer_.async_wait([self = shared_from_this()](error_code wait_ec) {
     if (wait_ec || !self->acceptor_.is_open()) return;

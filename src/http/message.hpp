@@ -15,9 +15,9 @@
 namespace spe::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // "/probe"
-  std::string query;   // "target=...&module=..." (without '?')
+  std::string method;                          // "GET", "POST", ...
+  std::string path;                            // "/probe"
+  std::string query;                           // "target=...&module=..." (without '?')
   std::map<std::string, std::string> headers;  // lower-case names
   // Fired by the server when the client disconnects before the response is sent, so a handler
   // that answers later (a probe) can stop. Null where no server set one.

@@ -68,7 +68,7 @@ class PasswordChecks {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::string, Check, std::less<>> checks_;  // by header: queued and running
-  std::deque<std::string> queue_;                      // headers in the order they came, not yet running
+  std::deque<std::string> queue_;                     // headers in the order they came, not yet running
   bool stopping_ = false;
   std::thread thread_;  // last: starts once everything above exists
 };

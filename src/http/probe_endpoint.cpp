@@ -50,8 +50,9 @@ void ProbeEndpoint::handle(const Request& request, Respond respond) const {
                                          context_.timeout_offset);
   if (!timeout) return respond(reject(400, RejectReason::bad_request, timeout.error().message));
   if (!context_.metrics.try_probe_started(context_.max_concurrent)) {
-    Response response = reject(503, RejectReason::overload, "too many probes in flight (--probe.max-concurrent=" +
-                                                                std::to_string(context_.max_concurrent) + ")");
+    Response response =
+        reject(503, RejectReason::overload,
+               "too many probes in flight (--probe.max-concurrent=" + std::to_string(context_.max_concurrent) + ")");
     response.headers.emplace_back("Retry-After", "1");
     return respond(std::move(response));
   }
@@ -79,8 +80,8 @@ void ProbeEndpoint::finish(ProbeReport report, std::shared_ptr<const std::string
   const double seconds = std::chrono::duration<double>(report.duration).count();
   context_.metrics.probe_finished(report.module, report.success, seconds);
   auto text = render_families(metrics::families_from_report(report), format);
-  const std::string reason =
-      report.success ? "" : std::string(to_string(report.failure.value_or(FailureReason::internal)));
+  const std::string reason = report.success ? ""
+                                            : std::string(to_string(report.failure.value_or(FailureReason::internal)));
   ProbeRecord record{report.module, report.target, report.success, reason, report.duration, {}};
   std::string debug_body;
   if (debug || context_.history.limit() > 0) {
@@ -94,16 +95,19 @@ void ProbeEndpoint::finish(ProbeReport report, std::shared_ptr<const std::string
   if (report.success) {
     // Most probes succeed: build the fields only when debug lines are logged.
     if (context_.logger.enabled(LogLevel::debug)) {
-      context_.logger.debug("probe succeeded", {{"module", report.module}, {"target", report.target},
+      context_.logger.debug("probe succeeded", {{"module", report.module},
+                                                {"target", report.target},
                                                 {"duration_seconds", seconds_text(seconds)},
                                                 {"id", std::to_string(id)}});
     }
   } else {
-    context_.logger.info("probe failed",
-                         {{"module", report.module}, {"target", report.target},
-                          {"phase", std::string(to_string(report.last_phase))}, {"reason", reason},
-                          {"duration_seconds", seconds_text(seconds)}, {"err", report.failure_message},
-                          {"id", std::to_string(id)}});
+    context_.logger.info("probe failed", {{"module", report.module},
+                                          {"target", report.target},
+                                          {"phase", std::string(to_string(report.last_phase))},
+                                          {"reason", reason},
+                                          {"duration_seconds", seconds_text(seconds)},
+                                          {"err", report.failure_message},
+                                          {"id", std::to_string(id)}});
   }
   if (debug) return respond(text_response(200, std::move(debug_body)));
   respond(exposition_response(std::move(text), format));

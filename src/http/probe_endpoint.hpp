@@ -24,8 +24,8 @@ class ProbeEndpoint {
   void handle(const Request& request, Respond respond) const;
 
  private:
-  void finish(ProbeReport report, std::shared_ptr<const std::string> module_toml, bool debug,
-              metrics::Format format, const Respond& respond) const;
+  void finish(ProbeReport report, std::shared_ptr<const std::string> module_toml, bool debug, metrics::Format format,
+              const Respond& respond) const;
   Response reject(int status, metrics::RejectReason reason, std::string message) const;
 
   const RoutesContext& context_;

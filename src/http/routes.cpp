@@ -26,7 +26,8 @@ metrics::MetricFamily history_bytes_family(const History& history) {
   sample.value = static_cast<double>(history.bytes());
   return metrics::MetricFamily{"ssh_probe_exporter_history_bytes",
                                "Bytes the probe history keeps for / and /logs, at most --history.max-bytes.",
-                               metrics::MetricType::gauge, {std::move(sample)}};
+                               metrics::MetricType::gauge,
+                               {std::move(sample)}};
 }
 
 // The one "id" parameter of /logs, as sent; nullopt when missing, repeated or not decodable.
@@ -46,10 +47,11 @@ void Routes::handle(Request request, Respond respond) {
   if (request.path == "/probe" || request.path == "/ssh") return probe_.handle(request, std::move(respond));
   if (request.path == "/metrics") return respond(handle_metrics(request));
   if (request.path == "/") {
-    return respond(Response{200, "text/html; charset=utf-8",
-                            landing_page(*context_.config.current(), context_.history,
-                                         context_.metrics.libssh_version()),
-                            {}});
+    return respond(
+        Response{200,
+                 "text/html; charset=utf-8",
+                 landing_page(*context_.config.current(), context_.history, context_.metrics.libssh_version()),
+                 {}});
   }
   if (request.path == "/logs") return respond(handle_logs(request));
   if (request.path == "/config") return respond(text_response(200, render_config(*context_.config.current())));
@@ -90,14 +92,14 @@ void Routes::handle_reload(const Request& request, Respond respond) {
   auto answer = [respond = std::move(respond), bound](const std::optional<Reloader::Outcome>& reloaded) {
     if (!reloaded) {
       Response response = text_response(503, "reload still running after " + std::to_string(bound.count()) +
-                                                  "s; its outcome will be in the log and in "
-                                                  "ssh_probe_exporter_config_last_reload_successful\n");
+                                                 "s; its outcome will be in the log and in "
+                                                 "ssh_probe_exporter_config_last_reload_successful\n");
       response.headers.emplace_back("Retry-After", std::to_string(bound.count()));
       return respond(std::move(response));
     }
     if (!*reloaded) {
-      return respond(text_response(
-          500, "failed to reload config, keeping the previous one:\n" + reloaded->error().to_string() + "\n"));
+      return respond(text_response(500, "failed to reload config, keeping the previous one:\n" +
+                                            reloaded->error().to_string() + "\n"));
     }
     respond(text_response(200, "config reloaded (" + std::to_string((**reloaded)->modules.size()) + " modules)\n"));
   };

@@ -48,8 +48,8 @@ Result<void> Server::use_web_config(const WebConfig& config) {
     impl_->state->password_checks.reset();
   } else {
     impl_->state->auth = std::make_shared<BasicAuth>(config.basic_auth_users);
-    impl_->state->password_checks =
-        std::make_shared<PasswordChecks>(impl_->state->auth, impl_->state->limits.password_checks);
+    impl_->state->password_checks = std::make_shared<PasswordChecks>(impl_->state->auth,
+                                                                     impl_->state->limits.password_checks);
   }
   return {};
 }

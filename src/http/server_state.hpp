@@ -29,8 +29,8 @@ struct ServerState {
   // with the client's address, never a request's headers or body.
   Logger& logger;
   ServerLimits limits;
-  std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
-  std::shared_ptr<BasicAuth> auth;                 // null: no authentication
+  std::shared_ptr<boost::asio::ssl::context> tls;   // null: plain HTTP
+  std::shared_ptr<BasicAuth> auth;                  // null: no authentication
   std::shared_ptr<PasswordChecks> password_checks;  // with auth: where bcrypt runs, off the io threads
   RejectionCounter count_rejection;                 // may be empty
   std::atomic<std::size_t> connections{0};

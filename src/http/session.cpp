@@ -126,10 +126,12 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
     if (!state_->idle.leave(idle_entry_)) return;
     if (ec == bhttp::error::end_of_stream) return do_close();
     if (ec == bhttp::error::header_limit) {
-      return request_line_fits() ? send_error(bhttp::status::request_header_fields_too_large, "request header too large\n")
-                                 : send_error(bhttp::status::uri_too_long, "request line too long\n");
+      return request_line_fits()
+                 ? send_error(bhttp::status::request_header_fields_too_large, "request header too large\n")
+                 : send_error(bhttp::status::uri_too_long, "request line too long\n");
     }
-    if (ec == bhttp::error::body_limit) return send_error(bhttp::status::payload_too_large, "request body too large\n");
+    if (ec == bhttp::error::body_limit)
+      return send_error(bhttp::status::payload_too_large, "request body too large\n");
     if (is_http_error(ec)) return send_error(bhttp::status::bad_request, "malformed request\n");
     // Timeout (the stream closed itself), reset, TLS failure: nobody to answer.
     if (ec) return log_failure("reading a request failed", ec);
@@ -301,9 +303,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
     if (!vary.empty()) response.headers.emplace_back("Vary", std::move(vary));
     auto message = std::make_shared<BeastResponse>(to_beast_response(std::move(response), version_, keep_alive_));
     lowest().expires_after(limits().write_timeout);
-    bhttp::async_write(stream_, *message, [self = this->shared_from_this(), message](error_code ec, std::size_t) {
-      self->on_write(ec);
-    });
+    bhttp::async_write(stream_, *message,
+                       [self = this->shared_from_this(), message](error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(error_code ec) {
@@ -346,8 +347,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>>, public IdleC
   bool watching_ = false;
   unsigned watches_ = 0;  // which watch is the current one
   bool client_gone_ = false;
-  std::atomic<bool> counted_{true};  // in state_->connections; the listener may clear it (evict)
-  IdleConnections::Entry idle_entry_;  // under state_->idle's lock
+  std::atomic<bool> counted_{true};       // in state_->connections; the listener may clear it (evict)
+  IdleConnections::Entry idle_entry_;     // under state_->idle's lock
   std::shared_ptr<CancelSignal> cancel_;  // of the request being handled
 };
 

@@ -124,9 +124,9 @@ ConfigResult<WebConfig> load_web_config_text(std::string_view text, const std::s
 ConfigResult<WebConfig> load_web_config_file(const std::string& file) {
   auto text = read_file_bounded(file, kMaxWebConfigSize);
   if (!text) {
-    return std::unexpected(ConfigErrors{{Error{
-        text.error().code(), "cannot read web config " + in_quotes(file) + ": " + text.error().describe(),
-        std::nullopt}}});
+    return std::unexpected(ConfigErrors{
+        {Error{text.error().code(), "cannot read web config " + in_quotes(file) + ": " + text.error().describe(),
+               std::nullopt}}});
   }
   return load_web_config_text(text->text, file);
 }

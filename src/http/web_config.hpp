@@ -26,7 +26,7 @@ namespace spe::http {
 constexpr std::size_t kMaxTlsFileSize = 4 << 20;
 
 struct TlsConfig {
-  std::string cert_file;       // absolute, or relative to the working directory
+  std::string cert_file;  // absolute, or relative to the working directory
   std::string key_file;
   std::string client_ca_file;  // empty: clients are not asked for certificates
   // Where each key was set, so errors found while loading the files into OpenSSL name it.
@@ -36,7 +36,7 @@ struct TlsConfig {
 };
 
 struct WebConfig {
-  std::optional<TlsConfig> tls;                          // nullopt: plain HTTP
+  std::optional<TlsConfig> tls;                         // nullopt: plain HTTP
   std::map<std::string, std::string> basic_auth_users;  // user -> bcrypt hash; empty: no auth
 };
 

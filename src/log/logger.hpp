@@ -59,24 +59,16 @@ class Logger {
   // The same, for callers that assemble fields at run time (a ProbeLog adding module and target).
   void log(LogLevel level, std::string_view msg, std::span<const LogField> fields);
 
-  void debug(std::string_view msg, std::initializer_list<LogField> fields = {}) {
-    log(LogLevel::debug, msg, fields);
-  }
-  void info(std::string_view msg, std::initializer_list<LogField> fields = {}) {
-    log(LogLevel::info, msg, fields);
-  }
-  void warn(std::string_view msg, std::initializer_list<LogField> fields = {}) {
-    log(LogLevel::warn, msg, fields);
-  }
-  void error(std::string_view msg, std::initializer_list<LogField> fields = {}) {
-    log(LogLevel::error, msg, fields);
-  }
+  void debug(std::string_view msg, std::initializer_list<LogField> fields = {}) { log(LogLevel::debug, msg, fields); }
+  void info(std::string_view msg, std::initializer_list<LogField> fields = {}) { log(LogLevel::info, msg, fields); }
+  void warn(std::string_view msg, std::initializer_list<LogField> fields = {}) { log(LogLevel::warn, msg, fields); }
+  void error(std::string_view msg, std::initializer_list<LogField> fields = {}) { log(LogLevel::error, msg, fields); }
 
  private:
   const LogLevel min_level_;
   const LogFormat format_;
   LogClock clock_;
-  std::mutex mutex_;      // guards sink_
+  std::mutex mutex_;  // guards sink_
   std::ostream& sink_;
 };
 

@@ -21,14 +21,13 @@ bool has_label(const Sample& sample, std::string_view name) {
 Result<void> check_histogram_suffix(const MetricFamily& family, const Sample& sample) {
   if (sample.suffix == "_bucket") {
     if (!has_label(sample, "le")) {
-      return fail(ErrorCode::invalid_argument,
-                  "histogram bucket without \"le\": " + series_text(family, sample));
+      return fail(ErrorCode::invalid_argument, "histogram bucket without \"le\": " + series_text(family, sample));
     }
     return {};
   }
   if (sample.suffix == "_sum" || sample.suffix == "_count") return {};
-  return fail(ErrorCode::invalid_argument, "histogram " + family.name + " sample with suffix \"" +
-                                               sample.suffix + "\" (want _bucket, _sum or _count)");
+  return fail(ErrorCode::invalid_argument, "histogram " + family.name + " sample with suffix \"" + sample.suffix +
+                                               "\" (want _bucket, _sum or _count)");
 }
 
 Result<void> check_summary_suffix(const MetricFamily& family, const Sample& sample) {
@@ -47,8 +46,8 @@ Result<void> check_summary_suffix(const MetricFamily& family, const Sample& samp
     }
     return {};
   }
-  return fail(ErrorCode::invalid_argument, "summary " + family.name + " sample with suffix \"" +
-                                               sample.suffix + "\" (want none, _sum or _count)");
+  return fail(ErrorCode::invalid_argument,
+              "summary " + family.name + " sample with suffix \"" + sample.suffix + "\" (want none, _sum or _count)");
 }
 
 // The suffix rules of the text format: histograms are made of _bucket (with "le"), _sum and
@@ -113,7 +112,8 @@ Result<void> check_samples(const MetricFamily& family) {
 // family so that both formats carry the same samples: what OpenMetrics forbids is refused. ---
 
 std::unexpected<Error> bad_value(const MetricFamily& family, const Sample& sample, const std::string& why) {
-  return fail(ErrorCode::invalid_argument, series_text(family, sample) + " " + format_value(sample.value) + ": " + why);
+  return fail(ErrorCode::invalid_argument,
+              series_text(family, sample) + " " + format_value(sample.value) + ": " + why);
 }
 
 bool whole(double value) { return std::isfinite(value) && value == std::trunc(value); }
@@ -184,7 +184,8 @@ Result<void> check_histogram_point(const MetricFamily& family, const Point& poin
                 "histogram " + series_text(family, *point.first) + " has no bucket with le=\"+Inf\"");
   }
   if (point.count && point.count->value != *point.infinity) {
-    return bad_value(family, *point.count, "_count must equal the le=\"+Inf\" bucket, " + format_value(*point.infinity));
+    return bad_value(family, *point.count,
+                     "_count must equal the le=\"+Inf\" bucket, " + format_value(*point.infinity));
   }
   if (point.sum && point.sum->value < 0 && !point.negative_bound) {
     return bad_value(family, *point.sum, "a negative _sum needs a bucket with a negative bound");
@@ -249,11 +250,9 @@ Result<void> check_openmetrics_values(const MetricFamily& family) {
       }
       return {};
     case MetricType::histogram:
-    case MetricType::summary:
-      return check_points(family);
+    case MetricType::summary: return check_points(family);
     case MetricType::gauge:
-    case MetricType::untyped:
-      return {};
+    case MetricType::untyped: return {};
   }
   return {};
 }
@@ -287,8 +286,7 @@ std::set<std::string> line_names(const MetricFamily& family) {
       break;
     }
     case MetricType::gauge:
-    case MetricType::untyped:
-      break;
+    case MetricType::untyped: break;
   }
   return names;
 }
@@ -304,8 +302,8 @@ Result<void> Registry::add(MetricFamily family) {
     }
     for (const std::string& name : line_names(existing)) {
       if (names.contains(name)) {
-        return fail(ErrorCode::invalid_argument, "family " + family.name + " clashes with family " +
-                                                     existing.name + " on " + name);
+        return fail(ErrorCode::invalid_argument,
+                    "family " + family.name + " clashes with family " + existing.name + " on " + name);
       }
     }
   }

@@ -20,12 +20,8 @@ MetricFamily single_gauge(std::string family_name, std::string help, double valu
 
 }  // namespace
 
-ExporterMetrics::ExporterMetrics(std::string version, std::string revision,
-                                 std::string libssh_version)
-    : version_(std::move(version)),
-      revision_(std::move(revision)),
-      libssh_version_(std::move(libssh_version)) {
-}
+ExporterMetrics::ExporterMetrics(std::string version, std::string revision, std::string libssh_version)
+    : version_(std::move(version)), revision_(std::move(revision)), libssh_version_(std::move(libssh_version)) {}
 
 void ExporterMetrics::probe_started() {
   const std::lock_guard lock(mutex_);
@@ -76,45 +72,37 @@ void ExporterMetrics::event_loop_lag(std::size_t loop, double seconds) {
 }
 
 MetricFamily ExporterMetrics::probes_total_family() const {
-  MetricFamily family{
-      name("probes_total"), "Probes completed, by module and result.", MetricType::counter, {}};
+  MetricFamily family{name("probes_total"), "Probes completed, by module and result.", MetricType::counter, {}};
   for (const auto& [key, count] : probes_) {
-    family.samples.push_back(
-        Sample{{{"module", key.first}, {"result", key.second}}, static_cast<double>(count), {}});
+    family.samples.push_back(Sample{{{"module", key.first}, {"result", key.second}}, static_cast<double>(count), {}});
   }
   return family;
 }
 
 MetricFamily ExporterMetrics::duration_family() const {
-  MetricFamily family{name("probe_duration_seconds"),
-                      "Duration of completed probes in seconds.",
-                      MetricType::histogram,
-                      {}};
+  MetricFamily family{
+      name("probe_duration_seconds"), "Duration of completed probes in seconds.", MetricType::histogram, {}};
   for (const auto& [module, histogram] : durations_) {
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < histogram.counts.size(); ++i) {
       cumulative += histogram.counts[i];
-      const double le = i < kDurationBuckets.size() ? kDurationBuckets[i]
-                                                    : std::numeric_limits<double>::infinity();
-      family.samples.push_back(Sample{{{"module", module}, {"le", format_value(le)}},
-                                      static_cast<double>(cumulative),
-                                      "_bucket"});
+      const double le = i < kDurationBuckets.size() ? kDurationBuckets[i] : std::numeric_limits<double>::infinity();
+      family.samples.push_back(
+          Sample{{{"module", module}, {"le", format_value(le)}}, static_cast<double>(cumulative), "_bucket"});
     }
     family.samples.push_back(Sample{{{"module", module}}, histogram.sum, "_sum"});
-    family.samples.push_back(
-        Sample{{{"module", module}}, static_cast<double>(histogram.count), "_count"});
+    family.samples.push_back(Sample{{{"module", module}}, static_cast<double>(histogram.count), "_count"});
   }
   return family;
 }
 
 MetricFamily ExporterMetrics::rejected_family() const {
-  MetricFamily family{name("requests_rejected_total"),
-                      "Requests refused before a probe started, by reason.",
-                      MetricType::counter,
-                      {}};
+  MetricFamily family{
+      name("requests_rejected_total"), "Requests refused before a probe started, by reason.", MetricType::counter, {}};
   for (const RejectReason reason : kAllRejectReasons) {
     family.samples.push_back(Sample{{{"reason", std::string(to_string(reason))}},
-                                    static_cast<double>(rejected_[static_cast<std::size_t>(reason)]), {}});
+                                    static_cast<double>(rejected_[static_cast<std::size_t>(reason)]),
+                                    {}});
   }
   // Series sorted by label value, as everywhere else.
   std::ranges::sort(family.samples, {}, [](const Sample& sample) { return sample.labels.front().value; });
@@ -123,13 +111,11 @@ MetricFamily ExporterMetrics::rejected_family() const {
 
 std::vector<MetricFamily> ExporterMetrics::families() const {
   std::vector<MetricFamily> out;
-  out.push_back(MetricFamily{
-      name("build_info"),
-      "A metric with a constant '1' value labeled by version, revision and libssh version.",
-      MetricType::gauge,
-      {Sample{{{"version", version_}, {"revision", revision_}, {"libssh", libssh_version_}},
-              1.0,
-              {}}}});
+  out.push_back(
+      MetricFamily{name("build_info"),
+                   "A metric with a constant '1' value labeled by version, revision and libssh version.",
+                   MetricType::gauge,
+                   {Sample{{{"version", version_}, {"revision", revision_}, {"libssh", libssh_version_}}, 1.0, {}}}});
   const std::lock_guard lock(mutex_);
   out.push_back(probes_total_family());
   out.push_back(MetricFamily{name("probes_in_flight"),

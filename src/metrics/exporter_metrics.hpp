@@ -21,8 +21,8 @@ namespace spe::metrics {
 class ExporterMetrics {
  public:
   // Upper bounds of ssh_probe_exporter_probe_duration_seconds, in seconds; +Inf is implied.
-  static constexpr std::array<double, 13> kDurationBuckets = {
-      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  static constexpr std::array<double, 13> kDurationBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                              1,     2.5,  5,     10,   30,  60};
   // The three strings become the labels of ssh_probe_exporter_build_info.
   ExporterMetrics(std::string version, std::string revision, std::string libssh_version);
 

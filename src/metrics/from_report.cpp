@@ -13,9 +13,7 @@
 namespace spe::metrics {
 namespace {
 
-double seconds(ProbeReport::Duration elapsed) {
-  return std::chrono::duration<double>(elapsed).count();
-}
+double seconds(ProbeReport::Duration elapsed) { return std::chrono::duration<double>(elapsed).count(); }
 
 MetricFamily single(std::string name, std::string help, double value) {
   MetricFamily family = gauge(std::move(name), std::move(help));
@@ -43,16 +41,14 @@ MetricFamily failure_reasons(const ProbeReport& report) {
   std::optional<FailureReason> failed;
   if (!report.success) failed = report.failure.value_or(FailureReason::internal);
   for (const FailureReason reason : kAllFailureReasons) {
-    family.samples.push_back(
-        Sample{{{"reason", std::string(to_string(reason))}}, failed == reason ? 1.0 : 0.0, {}});
+    family.samples.push_back(Sample{{{"reason", std::string(to_string(reason))}}, failed == reason ? 1.0 : 0.0, {}});
   }
   return family;
 }
 
 MetricFamily server_info(const ServerInfo& server) {
-  MetricFamily family =
-      gauge("probe_ssh_server_info",
-            "Identification and negotiated algorithms of the SSH server, always 1.");
+  MetricFamily family = gauge("probe_ssh_server_info",
+                              "Identification and negotiated algorithms of the SSH server, always 1.");
   // All of this came from the network: make it valid UTF-8 before it becomes a label value.
   family.samples.push_back(Sample{{{"banner", sanitize_utf8(server.banner)},
                                    {"software", sanitize_utf8(server.software)},
@@ -65,13 +61,10 @@ MetricFamily server_info(const ServerInfo& server) {
 }
 
 MetricFamily host_key_info(const HostKeyInfo& key) {
-  MetricFamily family =
-      gauge("probe_ssh_host_key_info",
-            "Type and SHA256 fingerprint of the SSH server's host key, always 1.");
-  family.samples.push_back(Sample{{{"type", sanitize_utf8(key.type)},
-                                   {"fingerprint_sha256", sanitize_utf8(key.fingerprint_sha256)}},
-                                  1.0,
-                                  {}});
+  MetricFamily family = gauge("probe_ssh_host_key_info",
+                              "Type and SHA256 fingerprint of the SSH server's host key, always 1.");
+  family.samples.push_back(Sample{
+      {{"type", sanitize_utf8(key.type)}, {"fingerprint_sha256", sanitize_utf8(key.fingerprint_sha256)}}, 1.0, {}});
   return family;
 }
 
@@ -91,21 +84,23 @@ void append_command_families(std::vector<MetricFamily>& families, const std::vec
   families.push_back(per_command("probe_ssh_command_success",
                                  "Whether the command exited as expected and its output met the expectations.",
                                  commands, [](const CommandReport& c) { return c.success ? 1.0 : 0.0; }));
-  families.push_back(per_command("probe_ssh_command_exit_status",
-                                 "Exit status of the command, -1 when none arrived (not run, killed, timed out, "
-                                 "or cut off at max_output_bytes).",
-                                 commands, [](const CommandReport& c) { return c.exit_status ? double(*c.exit_status) : -1.0; }));
+  families.push_back(
+      per_command("probe_ssh_command_exit_status",
+                  "Exit status of the command, -1 when none arrived (not run, killed, timed out, "
+                  "or cut off at max_output_bytes).",
+                  commands, [](const CommandReport& c) { return c.exit_status ? double(*c.exit_status) : -1.0; }));
   families.push_back(per_command("probe_ssh_command_duration_seconds",
                                  "How long the command ran, from opening its channel to its end, in seconds.",
                                  commands, [](const CommandReport& c) { return seconds(c.duration); }));
   families.push_back(per_command("probe_ssh_command_output_truncated",
-                                 "Whether the command's output passed max_output_bytes and was cut.",
-                                 commands, [](const CommandReport& c) { return c.output_truncated ? 1.0 : 0.0; }));
+                                 "Whether the command's output passed max_output_bytes and was cut.", commands,
+                                 [](const CommandReport& c) { return c.output_truncated ? 1.0 : 0.0; }));
   MetricFamily signals = gauge("probe_ssh_command_exit_signal",
                                "The signal that killed the command (always 1; only for killed commands).");
   for (const CommandReport& command : commands) {
     if (command.exit_signal.empty()) continue;
-    signals.samples.push_back(Sample{{{"command", command.name}, {"signal", sanitize_utf8(command.exit_signal)}}, 1.0, {}});
+    signals.samples.push_back(
+        Sample{{{"command", command.name}, {"signal", sanitize_utf8(command.exit_signal)}}, 1.0, {}});
   }
   if (!signals.samples.empty()) families.push_back(std::move(signals));
 }
@@ -145,20 +140,17 @@ void append_derived(std::vector<MetricFamily>& families, const std::vector<Comma
 
 std::vector<MetricFamily> families_from_report(const ProbeReport& report) {
   std::vector<MetricFamily> families;
-  families.push_back(single("probe_success", "Whether the probe succeeded (1) or failed (0).",
-                            report.success ? 1.0 : 0.0));
-  families.push_back(single("probe_duration_seconds",
-                            "How long the probe took to complete in seconds.",
-                            seconds(report.duration)));
-  families.push_back(single("probe_timeout_seconds",
-                            "The effective timeout of the probe in seconds.",
-                            report.timeout.count()));
+  families.push_back(
+      single("probe_success", "Whether the probe succeeded (1) or failed (0).", report.success ? 1.0 : 0.0));
+  families.push_back(
+      single("probe_duration_seconds", "How long the probe took to complete in seconds.", seconds(report.duration)));
+  families.push_back(
+      single("probe_timeout_seconds", "The effective timeout of the probe in seconds.", report.timeout.count()));
   families.push_back(single("probe_dns_lookup_time_seconds",
                             "How long the DNS lookup of the target took in seconds, 0 for an IP "
                             "literal or when it was not reached.",
                             report.dns_lookup ? seconds(*report.dns_lookup) : 0.0));
-  families.push_back(single("probe_ip_protocol",
-                            "IP protocol of the address probed: 4 or 6, 0 if none was chosen.",
+  families.push_back(single("probe_ip_protocol", "IP protocol of the address probed: 4 or 6, 0 if none was chosen.",
                             ip_protocol(report.ip_protocol)));
   families.push_back(phase_durations(report));
   families.push_back(failure_reasons(report));

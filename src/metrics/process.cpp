@@ -70,13 +70,12 @@ std::optional<double> max_fds() {
 void add_stat_families(std::vector<MetricFamily>& out, const ProcStat& stat) {
   const double ticks_per_second = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page_size = static_cast<double>(sysconf(_SC_PAGESIZE));
-  out.push_back(family("process_cpu_seconds_total",
-                       "Total user and system CPU time spent in seconds.", MetricType::counter,
-                       (stat.utime_ticks + stat.stime_ticks) / ticks_per_second));
-  out.push_back(family("process_resident_memory_bytes", "Resident memory size in bytes.",
-                       MetricType::gauge, stat.rss_pages * page_size));
-  out.push_back(family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                       MetricType::gauge, stat.vsize_bytes));
+  out.push_back(family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+                       MetricType::counter, (stat.utime_ticks + stat.stime_ticks) / ticks_per_second));
+  out.push_back(family("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::gauge,
+                       stat.rss_pages * page_size));
+  out.push_back(
+      family("process_virtual_memory_bytes", "Virtual memory size in bytes.", MetricType::gauge, stat.vsize_bytes));
 }
 
 std::optional<double> start_time_seconds(const ProcStat& stat) {
@@ -123,16 +122,13 @@ std::vector<MetricFamily> process_families() {
   const auto stat = stat_text ? parse_proc_stat(*stat_text) : std::nullopt;
   if (stat) add_stat_families(out, *stat);
   if (const auto fds = count_open_fds()) {
-    out.push_back(
-        family("process_open_fds", "Number of open file descriptors.", MetricType::gauge, *fds));
+    out.push_back(family("process_open_fds", "Number of open file descriptors.", MetricType::gauge, *fds));
   }
   if (const auto limit = max_fds()) {
-    out.push_back(family("process_max_fds", "Maximum number of open file descriptors.",
-                         MetricType::gauge, *limit));
+    out.push_back(family("process_max_fds", "Maximum number of open file descriptors.", MetricType::gauge, *limit));
   }
   if (const auto start = stat ? start_time_seconds(*stat) : std::nullopt) {
-    out.push_back(family("process_start_time_seconds",
-                         "Start time of the process since unix epoch in seconds.",
+    out.push_back(family("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                          MetricType::gauge, *start));
   }
   return out;

@@ -19,8 +19,8 @@ enum class RejectReason {
 };
 inline constexpr std::size_t kRejectReasonCount = 6;
 inline constexpr std::array<RejectReason, kRejectReasonCount> kAllRejectReasons = {
-    RejectReason::bad_target, RejectReason::bad_request, RejectReason::unknown_module,
-    RejectReason::not_allowed, RejectReason::overload, RejectReason::auth_overload};
+    RejectReason::bad_target,  RejectReason::bad_request, RejectReason::unknown_module,
+    RejectReason::not_allowed, RejectReason::overload,    RejectReason::auth_overload};
 
 constexpr std::string_view to_string(RejectReason reason) {
   switch (reason) {

@@ -35,8 +35,7 @@ Result<PreparedRule> prepare(const GaugeRule& rule) {
     prepared.groups_needed = std::max(prepared.groups_needed, index + 1);
   }
   if (prepared.value_group == 0) {
-    return fail(ErrorCode::internal,
-                "gauge " + rule.name + ": regex has no group named \"" + rule.value_group + "\"");
+    return fail(ErrorCode::internal, "gauge " + rule.name + ": regex has no group named \"" + rule.value_group + "\"");
   }
   return prepared;
 }
@@ -48,13 +47,11 @@ Result<double> sample_value(const GaugeRule& rule, std::string_view text, std::s
     return word->second * rule.scale;
   }
   if (const auto number = parse_number(text)) return *number * rule.scale;
-  return fail(ErrorCode::failed_precondition,
-              "gauge " + rule.name + ", line " + std::to_string(line) + ": value " +
-                  quote_input(text) + " is neither a number nor a word of its map");
+  return fail(ErrorCode::failed_precondition, "gauge " + rule.name + ", line " + std::to_string(line) + ": value " +
+                                                  quote_input(text) + " is neither a number nor a word of its map");
 }
 
-metrics::Labels sample_labels(const PreparedRule& prepared,
-                              const std::vector<re2::StringPiece>& groups) {
+metrics::Labels sample_labels(const PreparedRule& prepared, const std::vector<re2::StringPiece>& groups) {
   metrics::Labels labels;
   for (const auto& [name, index] : prepared.label_groups) {
     // A group that took no part in the match (an optional one) is an empty label value.
@@ -92,9 +89,8 @@ class FamilySet {
     std::string key = rule.name;
     for (const auto& label : sample.labels) key += '\0' + label.name + '\0' + label.value;
     if (!series_.insert(std::move(key)).second) {
-      return fail(ErrorCode::failed_precondition, "gauge " + rule.name + ", line " +
-                                                      std::to_string(line) + ": duplicate series " +
-                                                      series_text(rule.name, sample.labels));
+      return fail(ErrorCode::failed_precondition, "gauge " + rule.name + ", line " + std::to_string(line) +
+                                                      ": duplicate series " + series_text(rule.name, sample.labels));
     }
     family(rule).samples.push_back(std::move(sample));
     return {};
@@ -104,8 +100,7 @@ class FamilySet {
     std::vector<metrics::MetricFamily> out;
     for (auto& family : families_) {
       if (family.samples.empty()) continue;
-      if (family.help.empty())
-        family.help = "From the output of command \"" + command_.name + "\".";
+      if (family.help.empty()) family.help = "From the output of command \"" + command_.name + "\".";
       out.push_back(std::move(family));
     }
     return out;
@@ -125,14 +120,12 @@ Result<void> apply_rule(const PreparedRule& prepared, const std::vector<std::str
   std::vector<re2::StringPiece> groups(static_cast<std::size_t>(prepared.groups_needed));
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const re2::StringPiece line(lines[i].data(), lines[i].size());
-    if (!rule.regex->Match(line, 0, line.size(), RE2::UNANCHORED, groups.data(),
-                           prepared.groups_needed)) {
+    if (!rule.regex->Match(line, 0, line.size(), RE2::UNANCHORED, groups.data(), prepared.groups_needed)) {
       continue;
     }
     const auto value = sample_value(rule, view(groups[prepared.value_group]), i + 1);
     if (!value) return std::unexpected(value.error());
-    auto added =
-        families.add(rule, metrics::Sample{sample_labels(prepared, groups), *value, {}}, i + 1);
+    auto added = families.add(rule, metrics::Sample{sample_labels(prepared, groups), *value, {}}, i + 1);
     if (!added) return added;
     if (rule.match == MatchMode::first) break;
   }
@@ -141,8 +134,7 @@ Result<void> apply_rule(const PreparedRule& prepared, const std::vector<std::str
 
 }  // namespace
 
-Result<std::vector<metrics::MetricFamily>> derive_gauges(const Command& command,
-                                                         std::string_view output) {
+Result<std::vector<metrics::MetricFamily>> derive_gauges(const Command& command, std::string_view output) {
   if (command.gauges.empty()) return std::vector<metrics::MetricFamily>{};
   // RE2 reads UTF-8: \S+ would stop at a stray byte, so the regexes see U+FFFD in its place.
   const std::string text = sanitize_utf8(output);

@@ -32,8 +32,7 @@ inline constexpr std::size_t kMaxOutputLineBytes = 64 * 1024;
 // is left out. Errors (failed_precondition): output past the caps, a value that is neither a
 // number nor mapped, two samples of one series (same gauge and label set). Empty when the command
 // has no gauges.
-Result<std::vector<metrics::MetricFamily>> derive_gauges(const Command& command,
-                                                         std::string_view output);
+Result<std::vector<metrics::MetricFamily>> derive_gauges(const Command& command, std::string_view output);
 
 // What a command's output gave: its families, and notes on what was left out of them on purpose
 // (one line each, for the probe's debug log).

@@ -102,8 +102,8 @@ std::string unescape_help(std::string_view text) {
 
 std::optional<metrics::MetricType> type_named(std::string_view name) {
   using metrics::MetricType;
-  for (const auto type : {MetricType::counter, MetricType::gauge, MetricType::histogram,
-                          MetricType::summary, MetricType::untyped}) {
+  for (const auto type :
+       {MetricType::counter, MetricType::gauge, MetricType::histogram, MetricType::summary, MetricType::untyped}) {
     if (to_string(type) == name) return type;
   }
   return std::nullopt;
@@ -140,8 +140,7 @@ class TextParser {
       family.name = std::string(prefix) + family.name;
       if (metrics::exporter_metric_name(family.name)) {
         return fail(ErrorCode::failed_precondition,
-                    "metric " + family.name +
-                        ": probe_* and ssh_probe_exporter_* are the exporter's own names");
+                    "metric " + family.name + ": probe_* and ssh_probe_exporter_* are the exporter's own names");
       }
       if (!state.has_help) family.help = kDefaultHelp;
       // The checks above leave the Registry only names ("__" prefixes) and line-name clashes.
@@ -172,15 +171,14 @@ class TextParser {
     std::vector<std::string> notes;
     for (FamilyState& state : families_) {
       metrics::MetricFamily& family = state.family;
-      if (family.samples.empty() ||
-          (family.type != MetricType::gauge && family.type != MetricType::untyped)) {
+      if (family.samples.empty() || (family.type != MetricType::gauge && family.type != MetricType::untyped)) {
         continue;
       }
       const auto owner = created.find(family.name);
       if (owner == created.end() || owner->second->samples.empty()) continue;
       notes.push_back("dropped " + std::string(prefix) + family.name + ": the created timestamp of " +
-                      std::string(to_string(owner->second->type)) + " " + std::string(prefix) +
-                      owner->second->name + ", which this exporter does not expose");
+                      std::string(to_string(owner->second->type)) + " " + std::string(prefix) + owner->second->name +
+                      ", which this exporter does not expose");
       family.samples.clear();
     }
     return notes;
@@ -193,8 +191,7 @@ class TextParser {
     cursor.skip_blanks();
     const std::string_view name = cursor.name(true);
     if (name.empty() || !(cursor.done() || is_blank(cursor.peek()))) {
-      return line_error(number_, std::string(keyword) + " needs a metric name, not " +
-                                     quote_input(cursor.rest()));
+      return line_error(number_, std::string(keyword) + " needs a metric name, not " + quote_input(cursor.rest()));
     }
     cursor.skip_blanks();
     return keyword == "HELP" ? help(name, cursor.rest()) : type(name, cursor);
@@ -230,8 +227,7 @@ class TextParser {
   FamilyState& declared(std::string_view name) {
     const auto [it, fresh] = index_.try_emplace(std::string(name), families_.size());
     if (fresh)
-      families_.push_back(FamilyState{
-          metrics::MetricFamily{std::string(name), "", metrics::MetricType::untyped, {}}});
+      families_.push_back(FamilyState{metrics::MetricFamily{std::string(name), "", metrics::MetricType::untyped, {}}});
     return families_[it->second];
   }
 
@@ -241,8 +237,7 @@ class TextParser {
     if (const auto it = index_.find(std::string(name)); it != index_.end()) {
       FamilyState& state = families_[it->second];
       if (state.family.type == MetricType::histogram) {
-        return line_error(number_, "histogram " + std::string(name) +
-                                       " has a sample without _bucket, _sum or _count");
+        return line_error(number_, "histogram " + std::string(name) + " has a sample without _bucket, _sum or _count");
       }
       return std::pair{&state, std::string()};
     }
@@ -261,8 +256,7 @@ class TextParser {
 
   Result<void> sample(Cursor& cursor) {
     const std::string_view name = cursor.name(true);
-    if (name.empty())
-      return line_error(number_, "expected a metric name, not " + quote_input(cursor.rest()));
+    if (name.empty()) return line_error(number_, "expected a metric name, not " + quote_input(cursor.rest()));
     metrics::Sample sample;
     cursor.skip_blanks();
     if (cursor.take('{')) {
@@ -309,14 +303,11 @@ class TextParser {
       const std::string_view name = cursor.name(false);
       cursor.skip_blanks();
       if (name.empty() || !cursor.take('=')) {
-        return line_error(number_,
-                          "expected a label name and =, not " + quote_input(cursor.rest()));
+        return line_error(number_, "expected a label name and =, not " + quote_input(cursor.rest()));
       }
       cursor.skip_blanks();
       auto value = cursor.take('"') ? cursor.quoted() : std::nullopt;
-      if (!value)
-        return line_error(number_,
-                          "label " + std::string(name) + " needs a value in double quotes, closed");
+      if (!value) return line_error(number_, "label " + std::string(name) + " needs a value in double quotes, closed");
       if (++label_pairs_ > kMaxLabelPairs) {
         return line_error(number_, "more than " + std::to_string(kMaxLabelPairs) + " labels");
       }
@@ -348,8 +339,7 @@ class TextParser {
   }
 
   // A bucket's "le" and a quantile's "quantile" must be numbers (Prometheus refuses others).
-  Result<void> check_bound_label(const metrics::MetricFamily& family,
-                                 const metrics::Sample& sample) {
+  Result<void> check_bound_label(const metrics::MetricFamily& family, const metrics::Sample& sample) {
     using metrics::MetricType;
     const bool bucket = family.type == MetricType::histogram && sample.suffix == "_bucket";
     const bool quantile = family.type == MetricType::summary && sample.suffix.empty();
@@ -357,8 +347,8 @@ class TextParser {
     const std::string_view label = bucket ? "le" : "quantile";
     for (const auto& [name, value] : sample.labels) {
       if (name == label && !parse_number(value)) {
-        return line_error(number_, std::string(label) + "=" + quote_input(value) + " of " +
-                                       family.name + " is not a number");
+        return line_error(number_,
+                          std::string(label) + "=" + quote_input(value) + " of " + family.name + " is not a number");
       }
     }
     return {};

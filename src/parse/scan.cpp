@@ -18,13 +18,11 @@ Result<std::vector<std::string_view>> split_output_lines(std::string_view output
     std::string_view line = output.substr(start, end - start);
     if (line.ends_with('\r')) line.remove_suffix(1);
     if (lines.size() == kMaxOutputLines) {
-      return fail(ErrorCode::failed_precondition,
-                  "more than " + std::to_string(kMaxOutputLines) + " lines");
+      return fail(ErrorCode::failed_precondition, "more than " + std::to_string(kMaxOutputLines) + " lines");
     }
     if (line.size() > kMaxOutputLineBytes) {
-      return fail(ErrorCode::failed_precondition,
-                  "line " + std::to_string(lines.size() + 1) + " is longer than " +
-                      std::to_string(kMaxOutputLineBytes) + " bytes");
+      return fail(ErrorCode::failed_precondition, "line " + std::to_string(lines.size() + 1) + " is longer than " +
+                                                      std::to_string(kMaxOutputLineBytes) + " bytes");
     }
     lines.push_back(line);
     start = end + 1;

@@ -10,8 +10,7 @@ Result<Progress> Authentication::step(SshSession& session, ProbeLog& log) {
     const auto outcome = try_method(session, plan_[next_method_]);
     if (!outcome) return std::unexpected(outcome.error());
     switch (*outcome) {
-      case AuthOutcome::again:
-        return Progress::again;
+      case AuthOutcome::again: return Progress::again;
       case AuthOutcome::success:
         log.add("debug", "authenticated", {{"user", auth_.user}, {"method", method}});
         return Progress::done;

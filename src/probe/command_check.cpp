@@ -51,8 +51,8 @@ std::optional<std::string> DerivedMetrics::clash(const std::vector<metrics::Metr
     } else {
       for (const std::string& line : metrics::line_names(family)) {
         if (const auto other = lines_.find(line); other != lines_.end()) {
-          return "family " + family.name + " writes " + line + ", as family " + other->second +
-                 " from command \"" + commands_[families_.at(other->second).command] + "\" does";
+          return "family " + family.name + " writes " + line + ", as family " + other->second + " from command \"" +
+                 commands_[families_.at(other->second).command] + "\" does";
         }
       }
     }

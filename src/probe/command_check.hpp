@@ -58,10 +58,10 @@ class DerivedMetrics {
   std::optional<std::string> clash(const std::vector<metrics::MetricFamily>& families,
                                    std::set<std::string>& series) const;
 
-  std::vector<std::string> commands_;           // names of the commands admitted so far
-  std::map<std::string, Origin> families_;      // family name -> type and first command
-  std::map<std::string, std::string> lines_;    // line name -> the family writing it
-  std::map<std::string, std::size_t> series_;   // family and label set -> command index
+  std::vector<std::string> commands_;          // names of the commands admitted so far
+  std::map<std::string, Origin> families_;     // family name -> type and first command
+  std::map<std::string, std::string> lines_;   // line name -> the family writing it
+  std::map<std::string, std::size_t> series_;  // family and label set -> command index
 };
 
 }  // namespace spe

@@ -54,9 +54,9 @@ Result<std::chrono::milliseconds> effective_timeout(std::chrono::milliseconds mo
   const std::string_view text = trim(*scrape_timeout_header);
   const auto header = parse_decimal_seconds(text);
   if (!header || !is_positive(text)) {
-    return fail(ErrorCode::invalid_argument,
-                "invalid " + std::string(kHeaderName) + " \"" + std::string(*scrape_timeout_header) +
-                    "\": expected a positive number of seconds");
+    return fail(ErrorCode::invalid_argument, "invalid " + std::string(kHeaderName) + " \"" +
+                                                 std::string(*scrape_timeout_header) +
+                                                 "\": expected a positive number of seconds");
   }
   // Timeouts are whole milliseconds: a positive value that rounds down to none is refused, not
   // turned into a probe that has timed out before it starts.

@@ -8,9 +8,14 @@ namespace {
 
 // libssh 0.10's DEFAULT_HOSTKEYS (src/kex.c), without the certificate types it drops itself.
 constexpr std::array<std::string_view, 8> kLibsshDefaultHostKeys{
-    "ssh-ed25519",         "ecdsa-sha2-nistp521",        "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp256", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
-    "rsa-sha2-512",        "rsa-sha2-256",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp521",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp256",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
 };
 
 std::string at_line(const std::string& file, const KnownHostsMatch& match) {
@@ -19,24 +24,21 @@ std::string at_line(const std::string& file, const KnownHostsMatch& match) {
 
 HostKeyVerdict known_hosts_verdict(const KnownHostsMatch& match, const std::string& file) {
   switch (match.state) {
-    case KnownHostsState::ok:
-      return {true, "host key matches " + at_line(file, match)};
+    case KnownHostsState::ok: return {true, "host key matches " + at_line(file, match)};
     case KnownHostsState::changed:
       return {false, "host key does not match the " + match.key_type + " key at " + at_line(file, match) +
                          " (changed key: possible man-in-the-middle)"};
     case KnownHostsState::other:
       return {false, at_line(file, match) + " has a key of another type (" + match.key_type +
                          ") for this host (possible man-in-the-middle)"};
-    case KnownHostsState::revoked:
-      return {false, "host key is revoked by @revoked at " + at_line(file, match)};
+    case KnownHostsState::revoked: return {false, "host key is revoked by @revoked at " + at_line(file, match)};
     case KnownHostsState::unknown:
       if (match.cert_authority_only) {
         return {false, "host is in " + file +
                            " only under @cert-authority, and host certificates are not supported (libssh 0.10)"};
       }
       return {false, "host is not in " + file};
-    case KnownHostsState::not_checked:
-      break;
+    case KnownHostsState::not_checked: break;
   }
   return {false, "known_hosts was not checked"};
 }

@@ -14,8 +14,7 @@ std::unexpected<ProbeParamsError> param_error(ProbeParam parameter, std::string 
 Result<bool> parse_debug(std::string_view text) {
   if (text == "true" || text == "1") return true;
   if (text == "false" || text == "0") return false;
-  return fail(ErrorCode::invalid_argument,
-              "invalid debug \"" + std::string(text) + "\": expected true or false");
+  return fail(ErrorCode::invalid_argument, "invalid debug \"" + std::string(text) + "\": expected true or false");
 }
 
 }  // namespace
@@ -31,8 +30,7 @@ std::expected<ProbeParams, ProbeParamsError> parse_probe_params(std::string_view
   params.target_text = **target_text;
   auto target = parse_target(params.target_text);
   if (!target) {
-    return param_error(ProbeParam::target,
-                       "invalid target \"" + params.target_text + "\": " + target.error().message);
+    return param_error(ProbeParam::target, "invalid target \"" + params.target_text + "\": " + target.error().message);
   }
   params.target = std::move(*target);
 

@@ -13,7 +13,7 @@ namespace spe {
 
 struct ProbeParams {
   Target target;
-  std::string target_text;          // as given, decoded
+  std::string target_text;  // as given, decoded
   std::string module = "default";
   bool debug = false;
 };

@@ -10,10 +10,10 @@
 namespace spe {
 
 struct ProbeRequest {
-  ConfigSnapshot config;          // keeps `module` alive while the probe runs
-  const Module* module = nullptr; // points into *config
+  ConfigSnapshot config;           // keeps `module` alive while the probe runs
+  const Module* module = nullptr;  // points into *config
   Target target;
-  std::string target_text;        // as the user gave it (for logs and history)
+  std::string target_text;  // as the user gave it (for logs and history)
   std::chrono::milliseconds timeout{0};
   std::chrono::steady_clock::time_point start;  // the deadline is start + timeout
 };

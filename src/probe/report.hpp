@@ -20,8 +20,8 @@ namespace spe {
 // In the order a probe goes through them.
 enum class Phase { resolve, connect, handshake, host_key, auth, commands };
 inline constexpr std::size_t kPhaseCount = 6;
-inline constexpr std::array<Phase, kPhaseCount> kAllPhases = {
-    Phase::resolve, Phase::connect, Phase::handshake, Phase::host_key, Phase::auth, Phase::commands};
+inline constexpr std::array<Phase, kPhaseCount> kAllPhases = {Phase::resolve,  Phase::connect, Phase::handshake,
+                                                              Phase::host_key, Phase::auth,    Phase::commands};
 
 constexpr std::string_view to_string(Phase phase) {
   switch (phase) {
@@ -109,12 +109,12 @@ struct ProbeLogLine {
 // What one command did.
 struct CommandReport {
   std::string name;
-  std::optional<int> exit_status;   // nullopt when none arrived (killed, timed out)
-  std::string exit_signal;          // "TERM", "KILL", ... when killed by a signal
+  std::optional<int> exit_status;  // nullopt when none arrived (killed, timed out)
+  std::string exit_signal;         // "TERM", "KILL", ... when killed by a signal
   std::chrono::nanoseconds duration{0};
-  bool success = false;             // exit status as expected and expectations met
-  bool output_truncated = false;    // stdout passed max_output_bytes
-  std::size_t output_bytes = 0;     // stdout bytes received (kept up to the cap)
+  bool success = false;                        // exit status as expected and expectations met
+  bool output_truncated = false;               // stdout passed max_output_bytes
+  std::size_t output_bytes = 0;                // stdout bytes received (kept up to the cap)
   std::vector<metrics::MetricFamily> derived;  // the module's gauges from this output
 };
 
@@ -134,8 +134,8 @@ struct ProbeReport {
   std::optional<Duration> dns_lookup;  // zero for an IP literal
   int ip_protocol = 0;                 // 4 or 6 once an address was chosen, else 0
 
-  std::optional<ServerInfo> server;      // once the handshake completed
-  std::optional<HostKeyInfo> host_key;   // once the server's key was seen
+  std::optional<ServerInfo> server;                // once the handshake completed
+  std::optional<HostKeyInfo> host_key;             // once the server's key was seen
   std::optional<std::int64_t> certificate_expiry;  // Unix seconds, when a user cert was used
 
   std::vector<CommandReport> commands;  // in the order run; only commands that started

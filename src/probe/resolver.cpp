@@ -21,12 +21,9 @@ Resolver::~Resolver() {
 }
 
 void Resolver::resolve(std::string host, asio::any_io_executor executor, Callback done) {
-  asio::post(pool_, [host = std::move(host), executor = std::move(executor),
-                     done = std::move(done)]() mutable {
+  asio::post(pool_, [host = std::move(host), executor = std::move(executor), done = std::move(done)]() mutable {
     auto result = lookup(host);
-    asio::post(executor, [done = std::move(done), result = std::move(result)]() mutable {
-      done(std::move(result));
-    });
+    asio::post(executor, [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
   });
 }
 

@@ -87,9 +87,7 @@ Result<Progress> SshSession::connect() {
   }
 }
 
-bool SshSession::wants_write() const {
-  return (ssh_get_poll_flags(session_.get()) & SSH_WRITE_PENDING) != 0;
-}
+bool SshSession::wants_write() const { return (ssh_get_poll_flags(session_.get()) & SSH_WRITE_PENDING) != 0; }
 
 ServerInfo SshSession::server_info() const {
   ServerInfo info;
@@ -146,8 +144,7 @@ Result<AuthOutcome> SshSession::auth_publickey(ssh_key key) {
 }
 
 Result<AuthOutcome> SshSession::auth_password(const Secret& password) {
-  return auth_result(ssh_userauth_password(session_.get(), nullptr, password.reveal().c_str()),
-                     "password");
+  return auth_result(ssh_userauth_password(session_.get(), nullptr, password.reveal().c_str()), "password");
 }
 
 Result<AuthOutcome> SshSession::auth_kbdint(const Secret& password) {
@@ -230,7 +227,8 @@ Result<Progress> SshChannel::exec(const std::string& command) {
   switch (ssh_channel_request_exec(channel_, command.c_str())) {
     case SSH_OK: return Progress::done;
     case SSH_AGAIN: return Progress::again;
-    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused to run the command"));
+    default:
+      return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused to run the command"));
   }
 }
 
@@ -255,7 +253,8 @@ Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap
     for (int is_stderr = 0; is_stderr <= 1; ++is_stderr) {
       for (;;) {
         const int n = ssh_channel_read_nonblocking(channel_, buffer, sizeof buffer, is_stderr);
-        if (n == SSH_ERROR) return std::unexpected(session_.last_error(ErrorCode::unavailable, "reading command output"));
+        if (n == SSH_ERROR)
+          return std::unexpected(session_.last_error(ErrorCode::unavailable, "reading command output"));
         if (n <= 0) break;  // nothing more for now, or SSH_EOF
         progress = true;
         budget -= std::min(budget, static_cast<std::size_t>(n));

@@ -22,7 +22,7 @@ enum class Progress { done, again };
 enum class AuthOutcome { success, denied, partial, again };
 
 struct SessionOptions {
-  int fd = -1;              // a connected socket; the session takes ownership of it
+  int fd = -1;  // a connected socket; the session takes ownership of it
   std::string host;
   unsigned int port = 22;
   std::string user;

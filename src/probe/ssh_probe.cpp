@@ -50,10 +50,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // From any thread: the probe stops where it is, as at its deadline (nobody waits for it any more).
   void cancel() {
     asio::post(strand_, [self = shared_from_this()] {
-      self->fail_probe(Error{ErrorCode::deadline_exceeded,
-                             "cancelled during " + std::string(to_string(self->phase_)) +
-                                 ": the HTTP client disconnected",
-                             std::nullopt});
+      self->fail_probe(
+          Error{ErrorCode::deadline_exceeded,
+                "cancelled during " + std::string(to_string(self->phase_)) + ": the HTTP client disconnected",
+                std::nullopt});
     });
   }
 
@@ -63,8 +63,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Clock::time_point probe_deadline() const { return request_.start + request_.timeout; }
 
   void arm_deadline() {
-    log_.add("debug", "probe started", {{"module", module_.name}, {"target", request_.target_text},
-                                        {"timeout_seconds", std::to_string(request_.timeout.count() / 1000.0)}});
+    log_.add("debug", "probe started",
+             {{"module", module_.name},
+              {"target", request_.target_text},
+              {"timeout_seconds", std::to_string(request_.timeout.count() / 1000.0)}});
     arm_timer(probe_deadline());
     start_resolve();
   }
@@ -151,7 +153,9 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (*progress == Progress::again) return wait_socket(&SshProbe::step_handshake);
     report_.server = connection_.session().server_info();
     log_.add("debug", "key exchange done",
-             {{"banner", report_.server->banner}, {"kex", report_.server->kex}, {"cipher", report_.server->cipher},
+             {{"banner", report_.server->banner},
+              {"kex", report_.server->kex},
+              {"cipher", report_.server->cipher},
               {"mac", report_.server->mac}});
     check_host_key();
   }
@@ -271,8 +275,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       }
     }
     if (commands_.running()) commands_.abandon(error);
-    log_.add("info", "probe failed", {{"phase", std::string(to_string(phase_))},
-                                      {"reason", std::string(to_string(*report_.failure))}, {"err", error.message}});
+    log_.add("info", "probe failed",
+             {{"phase", std::string(to_string(phase_))},
+              {"reason", std::string(to_string(*report_.failure))},
+              {"err", error.message}});
     // A polite goodbye once the server has proven to speak SSH; otherwise just drop it.
     if (connection_.has_session() && (phase_ == Phase::host_key || phase_ == Phase::auth) &&
         error.code != ErrorCode::deadline_exceeded) {

@@ -51,8 +51,7 @@ std::optional<std::size_t> unit_index(std::string_view name) {
 }
 
 std::unexpected<Error> invalid(std::string_view text, std::string_view why) {
-  return fail(ErrorCode::invalid_argument,
-              "invalid duration \"" + std::string(text) + "\": " + std::string(why));
+  return fail(ErrorCode::invalid_argument, "invalid duration \"" + std::string(text) + "\": " + std::string(why));
 }
 
 // Reads a run of digits starting at `pos`; advances `pos`.

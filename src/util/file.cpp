@@ -60,9 +60,7 @@ std::string FileError::describe() const {
   return "unreadable";
 }
 
-ErrorCode FileError::code() const {
-  return kind == Kind::system ? code_for_errno(err) : ErrorCode::invalid_argument;
-}
+ErrorCode FileError::code() const { return kind == Kind::system ? code_for_errno(err) : ErrorCode::invalid_argument; }
 
 std::expected<FileContent, FileError> read_file_bounded(const std::string& path, std::size_t limit) {
   // Refused before opening when possible: opening some devices does something (a watchdog starts).

@@ -17,9 +17,9 @@ namespace spe {
 struct FileError {
   enum class Kind { system, too_large, not_regular };
   Kind kind = Kind::system;
-  int err = 0;             // errno, for Kind::system
-  std::size_t limit = 0;   // for Kind::too_large
-  mode_t type = 0;         // st_mode & S_IFMT, for Kind::not_regular
+  int err = 0;            // errno, for Kind::system
+  std::size_t limit = 0;  // for Kind::too_large
+  mode_t type = 0;        // st_mode & S_IFMT, for Kind::not_regular
 
   // "No such file or directory", "larger than the limit of 65536 bytes",
   // "not a regular file (a FIFO)": what follows "cannot read \"PATH\": " in messages.

@@ -26,8 +26,7 @@ Result<std::string> url_decode(std::string_view text) {
       const int high = complete ? hex_value(text[i + 1]) : -1;
       const int low = complete ? hex_value(text[i + 2]) : -1;
       if (high < 0 || low < 0) {
-        return fail(ErrorCode::invalid_argument,
-                    "invalid percent escape \"" + std::string(text.substr(i, 3)) + "\"");
+        return fail(ErrorCode::invalid_argument, "invalid percent escape \"" + std::string(text.substr(i, 3)) + "\"");
       }
       out += static_cast<char>(high * 16 + low);
       i += 2;

@@ -41,9 +41,7 @@ struct SourcePos {
   int line = 0;
   int column = 0;
 
-  std::string to_string() const {
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-  }
+  std::string to_string() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
 };
 
 struct Error {
@@ -52,9 +50,7 @@ struct Error {
   std::optional<SourcePos> where;
 
   // "message" or "message at file:line:col".
-  std::string to_string() const {
-    return where ? message + " at " + where->to_string() : message;
-  }
+  std::string to_string() const { return where ? message + " at " + where->to_string() : message; }
 };
 
 template <class T>

@@ -56,8 +56,7 @@ Result<std::uint16_t> parse_port(std::string_view text) {
   unsigned long value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size() || value < 1 || value > 65535) {
-    return fail(ErrorCode::invalid_argument,
-                "invalid port \"" + std::string(text) + "\": out of range 1-65535");
+    return fail(ErrorCode::invalid_argument, "invalid port \"" + std::string(text) + "\": out of range 1-65535");
   }
   return static_cast<std::uint16_t>(value);
 }
@@ -103,12 +102,11 @@ std::optional<Error> check_label(std::string_view label) {
   if (label.empty()) return Error{ErrorCode::invalid_argument, "empty label in host name", std::nullopt};
   if (label.size() > kMaxLabelLength) {
     return Error{ErrorCode::invalid_argument,
-                 "host name label longer than " + std::to_string(kMaxLabelLength) + " characters",
-                 std::nullopt};
+                 "host name label longer than " + std::to_string(kMaxLabelLength) + " characters", std::nullopt};
   }
   if (label.front() == '-' || label.back() == '-') {
-    return Error{ErrorCode::invalid_argument,
-                 "host name label \"" + std::string(label) + "\" starts or ends with '-'", std::nullopt};
+    return Error{ErrorCode::invalid_argument, "host name label \"" + std::string(label) + "\" starts or ends with '-'",
+                 std::nullopt};
   }
   return std::nullopt;
 }
@@ -117,21 +115,19 @@ std::optional<Error> check_host_name(std::string_view host) {
   for (const char c : host) {
     const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
     if (!ok) {
-      return Error{ErrorCode::invalid_argument, "invalid character '" + show_char(c) + "' in host name",
-                   std::nullopt};
+      return Error{ErrorCode::invalid_argument, "invalid character '" + show_char(c) + "' in host name", std::nullopt};
     }
   }
   // "0x7f.1" is 127.0.0.1 to the resolver: an address, which a glob for names must never match.
   if (const auto address = ambiguous_ipv4(host)) {
-    return Error{ErrorCode::invalid_argument,
-                 "an IPv4 address in a form that is ambiguous, write it as " + *address, std::nullopt};
+    return Error{ErrorCode::invalid_argument, "an IPv4 address in a form that is ambiguous, write it as " + *address,
+                 std::nullopt};
   }
   // A fully qualified name may end in '.'; it does not count toward the limits.
   const std::string_view name = host.ends_with('.') ? host.substr(0, host.size() - 1) : host;
   if (name.size() > kMaxHostNameLength) {
     return Error{ErrorCode::invalid_argument,
-                 "host name longer than " + std::to_string(kMaxHostNameLength) + " characters",
-                 std::nullopt};
+                 "host name longer than " + std::to_string(kMaxHostNameLength) + " characters", std::nullopt};
   }
   if (name.empty()) return Error{ErrorCode::invalid_argument, "empty label in host name", std::nullopt};
   // Digits and dots only is an attempt at an IPv4 address that inet_pton refused ("1.2.3.999");

@@ -12,10 +12,10 @@
 namespace spe {
 
 struct Target {
-  std::string host;                  // without brackets
-  std::optional<std::uint16_t> port; // nullopt: the module's port
-  bool ip_literal = false;           // host is an IPv4 or IPv6 address (no lookup needed)
-  bool ipv6 = false;                 // host is an IPv6 literal
+  std::string host;                   // without brackets
+  std::optional<std::uint16_t> port;  // nullopt: the module's port
+  bool ip_literal = false;            // host is an IPv4 or IPv6 address (no lookup needed)
+  bool ipv6 = false;                  // host is an IPv6 literal
 
   // "host:port" with brackets around IPv6 literals, using `default_port` when none was given.
   std::string to_string(std::uint16_t default_port) const;

@@ -50,8 +50,8 @@ TEST_CASE("every misbehaving server gives its failure reason within the deadline
   AdversarialServer server(misbehaviour);
   auto& bed = AdversarialBed::shared();
   const auto start = std::chrono::steady_clock::now();
-  const HttpResponse response =
-      http_get(bed.exporter->port(), "/probe?target=127.0.0.1:" + std::to_string(server.port()));
+  const HttpResponse response = http_get(bed.exporter->port(),
+                                         "/probe?target=127.0.0.1:" + std::to_string(server.port()));
   const auto elapsed = std::chrono::steady_clock::now() - start;
   INFO(to_string(misbehaviour) << ": " << response.error << "\n" << response.body);
   REQUIRE(response.status == 200);
@@ -63,12 +63,11 @@ TEST_CASE("every misbehaving server gives its failure reason within the deadline
   if (reason == "timeout") CHECK(elapsed >= kTimeout);
 }
 
-TEST_CASE("a banner that arrives before the deadline is reported even when key exchange hangs",
-          "[adversarial]") {
+TEST_CASE("a banner that arrives before the deadline is reported even when key exchange hangs", "[adversarial]") {
   AdversarialServer server(Misbehaviour::banner_then_silent);
   auto& bed = AdversarialBed::shared();
-  const HttpResponse response =
-      http_get(bed.exporter->port(), "/probe?target=127.0.0.1:" + std::to_string(server.port()));
+  const HttpResponse response = http_get(bed.exporter->port(),
+                                         "/probe?target=127.0.0.1:" + std::to_string(server.port()));
   INFO(response.body);
   CHECK(failure_reason_of(response.body) == "timeout");
   CHECK(metric_value(response.body, "probe_ssh_duration_seconds", {{"phase", "handshake"}}).value_or(0) > 1.5);

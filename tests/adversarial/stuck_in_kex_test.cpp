@@ -29,8 +29,7 @@ TEST_CASE("a server stuck in key exchange ends the probe in a timeout at the dea
   ExporterProcess exporter(config.string());
 
   const auto start = std::chrono::steady_clock::now();
-  const HttpResponse response =
-      http_get(exporter.port(), "/probe?target=127.0.0.1:" + std::to_string(server.port()));
+  const HttpResponse response = http_get(exporter.port(), "/probe?target=127.0.0.1:" + std::to_string(server.port()));
   const auto elapsed = std::chrono::steady_clock::now() - start;
   INFO(response.error << "\n" << response.body);
   REQUIRE(response.status == 200);

@@ -28,8 +28,7 @@ BenchBed::BenchBed(BenchOptions options) : options_(options), sshd_(test::TestSs
 std::string BenchBed::login_module(std::string_view name, std::string_view known_hosts, std::string_view user,
                                    std::string_view key) {
   using test::toml_string;
-  return "[modules." + std::string(name) + "]\n" +
-         "user = " + toml_string(user.empty() ? sshd_.user() : user) + "\n" +
+  return "[modules." + std::string(name) + "]\n" + "user = " + toml_string(user.empty() ? sshd_.user() : user) + "\n" +
          "private_key = " + toml_string(key.empty() ? sshd_.key_path() : key) + "\n" +
          "known_hosts = " + toml_string(known_hosts.empty() ? sshd_.known_hosts_path() : known_hosts) + "\n" +
          "timeout = \"10s\"\n"
@@ -41,11 +40,11 @@ std::string BenchBed::adversarial_module(std::string_view name, std::string_view
          "user = \"probe\"\n"
          "password = \"never-sent-to-an-unverified-host\"\n"
          "insecure_ignore_host_key = true\n"
-         "timeout = " + test::toml_string(timeout) + "\n\n";
+         "timeout = " +
+         test::toml_string(timeout) + "\n\n";
 }
 
-std::unique_ptr<test::ExporterProcess> BenchBed::start_exporter(std::string_view file_name,
-                                                                std::string_view config) {
+std::unique_ptr<test::ExporterProcess> BenchBed::start_exporter(std::string_view file_name, std::string_view config) {
   const auto path = dir() / file_name;
   test::write_file(path, config);
   return std::make_unique<test::ExporterProcess>(path.string(), std::vector<std::string>{"--log.level", "info"});

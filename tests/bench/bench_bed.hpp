@@ -23,11 +23,11 @@ struct BenchOptions {
 
 // What one /probe answer said.
 struct ProbeOutcome {
-  bool answered = false;      // HTTP 200 with a probe_success sample
-  bool success = false;       // probe_success 1
-  std::string reason;         // the probe_ssh_failure reason set to 1, "" on success
-  double duration_seconds = 0;  // probe_duration_seconds
-  double timeout_seconds = 0;   // probe_timeout_seconds
+  bool answered = false;                        // HTTP 200 with a probe_success sample
+  bool success = false;                         // probe_success 1
+  std::string reason;                           // the probe_ssh_failure reason set to 1, "" on success
+  double duration_seconds = 0;                  // probe_duration_seconds
+  double timeout_seconds = 0;                   // probe_timeout_seconds
   std::map<std::string, double> phase_seconds;  // probe_ssh_duration_seconds by phase
 };
 
@@ -43,8 +43,8 @@ class BenchBed {
 
   // A [modules.<name>] table that logs in to the test sshd with a key, checks its host key against
   // known_hosts (the sshd's own file when empty) and runs `true`.
-  std::string login_module(std::string_view name, std::string_view known_hosts = "",
-                           std::string_view user = "", std::string_view key = "");
+  std::string login_module(std::string_view name, std::string_view known_hosts = "", std::string_view user = "",
+                           std::string_view key = "");
   // A [modules.<name>] table for the adversarial servers, which never finish key exchange (so the password
   // is never sent), with the given timeout ("2s").
   static std::string adversarial_module(std::string_view name, std::string_view timeout);

@@ -23,8 +23,8 @@ std::string kept_analysis(const std::string& path) {
 }
 
 std::string sizes(const BenchRun& run) {
-  return std::string(run.quick ? "--quick sizes" : "full sizes") + ", " + std::to_string(run.reps) +
-         " repetition" + (run.reps == 1 ? "" : "s");
+  return std::string(run.quick ? "--quick sizes" : "full sizes") + ", " + std::to_string(run.reps) + " repetition" +
+         (run.reps == 1 ? "" : "s");
 }
 
 }  // namespace
@@ -74,8 +74,7 @@ std::string write_document(const std::string& path, const BenchRun& run) {
       << "## Results\n\n"
       << render_markdown_table(all_rows(run)) << "\n";
   for (const auto& figure : run.figures) {
-    out << "## " << figure.spec->number << ". " << figure.spec->title << "\n\n"
-        << figure.spec->method << "\n\n";
+    out << "## " << figure.spec->number << ". " << figure.spec->title << "\n\n" << figure.spec->method << "\n\n";
     if (!figure.error.empty()) out << "Could not run: " << figure.error << "\n\n";
     for (const auto& note : figure.result.notes) out << "    " << note << "\n";
     out << printf_text("\n(%.0f s)\n\n", figure.seconds);

@@ -39,7 +39,8 @@ std::string render_text_summary(const BenchRun& run);
 
 // The line that opens the hand-written analysis at the end of the document: writing the document again keeps
 // everything from this line on.
-inline constexpr std::string_view kAnalysisMarker = "<!-- spe_bench keeps the text below when it rewrites this file -->";
+inline constexpr std::string_view kAnalysisMarker =
+    "<!-- spe_bench keeps the text below when it rewrites this file -->";
 
 // Writes the Markdown document, keeping the hand-written analysis of the file it replaces (see kAnalysisMarker);
 // returns an error message, or "" on success.

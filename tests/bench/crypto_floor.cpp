@@ -52,8 +52,8 @@ CryptoSpeed measure_crypto_speed() {
                                         std::chrono::seconds{60});
   const CryptoSpeed speed = parse_openssl_speed(result.output);
   if (result.exit_code != 0 || speed.probe_floor_seconds() <= 0) {
-    throw std::runtime_error("openssl speed gave no X25519/Ed25519 rates (exit " +
-                             std::to_string(result.exit_code) + "):\n" + result.output);
+    throw std::runtime_error("openssl speed gave no X25519/Ed25519 rates (exit " + std::to_string(result.exit_code) +
+                             "):\n" + result.output);
   }
   return speed;
 }

@@ -30,10 +30,11 @@ FigureResult figure_cpu_per_probe(BenchBed& bed) {
     row.baselines.push_back(1000 * speed.probe_floor_seconds());
     result.notes.push_back(
         "rep " + std::to_string(rep) + ": " + std::to_string(batch.succeeded) + "/" + std::to_string(batch.sent) +
-        " succeeded, " + printf_text("%.3f s exporter CPU over %.1f s wall (%.0f probes/s)", batch.exporter_cpu_seconds,
-                                batch.wall_seconds, batch.succeeded / batch.wall_seconds) +
+        " succeeded, " +
+        printf_text("%.3f s exporter CPU over %.1f s wall (%.0f probes/s)", batch.exporter_cpu_seconds,
+                    batch.wall_seconds, batch.succeeded / batch.wall_seconds) +
         printf_text("; openssl speed: X25519 %.0f/s, Ed25519 sign %.0f/s, verify %.0f/s", speed.x25519_per_second,
-               speed.ed25519_sign_per_second, speed.ed25519_verify_per_second) +
+                    speed.ed25519_sign_per_second, speed.ed25519_verify_per_second) +
         "; load " + load);
     for (const auto& failure : batch.failures) result.notes.push_back("  unexpected answer: " + failure);
   }

@@ -95,9 +95,10 @@ FigureResult figure_silent_10k(BenchBed& bed) {
     add_unexpected(result, run);
   }
   if (probes < wanted) {
-    result.notes.push_back(printf_text("only %zu of %zu probes: the file descriptor limit is %lu and cannot be "
-                                       "raised here (no CAP_SYS_RESOURCE); the exporter needs ~3 per probe",
-                                       probes, wanted, current_fd_limit()));
+    result.notes.push_back(
+        printf_text("only %zu of %zu probes: the file descriptor limit is %lu and cannot be "
+                    "raised here (no CAP_SYS_RESOURCE); the exporter needs ~3 per probe",
+                    probes, wanted, current_fd_limit()));
   }
   client.baseline_name = median_load(loads);
   own.baseline_name = client.baseline_name;

@@ -40,8 +40,7 @@ FigureResult figure_known_hosts(BenchBed& bed) {
     result.notes.push_back("the generated known_hosts is wrong: " + problem);
     return result;
   }
-  auto exporter =
-      bed.start_exporter("figure7.toml", bed.login_module("small") + bed.login_module("big", big));
+  auto exporter = bed.start_exporter("figure7.toml", bed.login_module("small") + bed.login_module("big", big));
   const std::string small_path = bed.probe_path("small");
   const std::string big_path = bed.probe_path("big");
   run_probe_batch(*exporter, small_path, 16, kClients);
@@ -61,7 +60,8 @@ FigureResult figure_known_hosts(BenchBed& bed) {
         rep, small.succeeded, small.sent, small.cpu_ms_per_success(), large.succeeded, large.sent,
         large.cpu_ms_per_success(), load.c_str()));
     for (const auto& failure : small.failures) result.notes.push_back("  unexpected answer (1 line): " + failure);
-    for (const auto& failure : large.failures) result.notes.push_back("  unexpected answer (10,000 lines): " + failure);
+    for (const auto& failure : large.failures)
+      result.notes.push_back("  unexpected answer (10,000 lines): " + failure);
   }
   result.rows.push_back(std::move(row));
   return result;

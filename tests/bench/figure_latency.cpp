@@ -20,13 +20,14 @@ FigureResult figure_latency(BenchBed& bed) {
     const BatchResult batch = run_probe_batch(*exporter, path, probes, 1);
     p50.values.push_back(percentile(batch.latency_ms, 50));
     p99.values.push_back(percentile(batch.latency_ms, 99));
-    result.notes.push_back(printf_text("rep %d: %zu/%zu succeeded, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; "
-                                       "load %s",
-                                       rep, batch.succeeded, batch.sent, p50.values.back(),
-                                       percentile(batch.latency_ms, 90), p99.values.back(),
-                                       percentile(batch.latency_ms, 100), load_average().c_str()));
+    result.notes.push_back(
+        printf_text("rep %d: %zu/%zu succeeded, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; "
+                    "load %s",
+                    rep, batch.succeeded, batch.sent, p50.values.back(), percentile(batch.latency_ms, 90),
+                    p99.values.back(), percentile(batch.latency_ms, 100), load_average().c_str()));
     std::string phases = "  median by phase (the exporter's probe_ssh_duration_seconds):";
-    for (const auto& [phase, ms] : batch.phase_ms) phases += printf_text(" %s %.1f ms", phase.c_str(), percentile(ms, 50));
+    for (const auto& [phase, ms] : batch.phase_ms)
+      phases += printf_text(" %s %.1f ms", phase.c_str(), percentile(ms, 50));
     result.notes.push_back(phases);
     for (const auto& failure : batch.failures) result.notes.push_back("  unexpected answer: " + failure);
   }

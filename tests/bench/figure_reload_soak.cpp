@@ -24,18 +24,18 @@ constexpr std::size_t kBatch = 32;  // probes per batch; batches follow each oth
 constexpr std::size_t kProblemsKept = 5;
 
 struct Round {
-  BatchResult baseline;               // probes without reloads
-  std::vector<double> latency_ms;     // successful probes while reloading
-  std::size_t probes = 0;             // sent while reloading
-  std::size_t failed = 0;             // of those, any answer but probe_success 1
-  std::vector<double> reload_ms;      // POST /-/reload answered in
-  std::size_t reload_failed = 0;      // answers other than 200 "config reloaded (1 modules)"
-  long rss_kb = 0;                    // idle, after the round
+  BatchResult baseline;            // probes without reloads
+  std::vector<double> latency_ms;  // successful probes while reloading
+  std::size_t probes = 0;          // sent while reloading
+  std::size_t failed = 0;          // of those, any answer but probe_success 1
+  std::vector<double> reload_ms;   // POST /-/reload answered in
+  std::size_t reload_failed = 0;   // answers other than 200 "config reloaded (1 modules)"
+  long rss_kb = 0;                 // idle, after the round
 };
 
 // Probes in batches until `reloads` POSTs, sent one after another by another thread, are all answered.
-void reload_while_probing(test::ExporterProcess& exporter, const std::string& path, std::size_t reloads,
-                          Round& round, std::vector<std::string>& problems) {
+void reload_while_probing(test::ExporterProcess& exporter, const std::string& path, std::size_t reloads, Round& round,
+                          std::vector<std::string>& problems) {
   std::atomic<bool> done{false};
   std::vector<std::string> reload_problems;  // the reloading thread's own, merged after it ends
   std::thread reloader([&] {
@@ -97,8 +97,14 @@ FigureResult figure_reload_soak(BenchBed& bed) {
 
   const std::string count = std::to_string(reloads);
   Row latency{"9a", "reload soak: probe p50 during " + count + " reloads", "ms", {}, {}, "without reloads", {}, 1};
-  Row failed{"9b", "reload soak: probes and reloads failed", "count", {}, {}, "without reloads",
-             Target{Target::Of::value, Target::Compare::at_most, 0, "0"}, 0};
+  Row failed{"9b",
+             "reload soak: probes and reloads failed",
+             "count",
+             {},
+             {},
+             "without reloads",
+             Target{Target::Of::value, Target::Compare::at_most, 0, "0"},
+             0};
   Row answer{"9c", "reload soak: POST /-/reload answer p50", "ms", {}, {}, "", {}, 1};
   std::size_t probes = 0, failures = 0, baseline_failures = 0, reload_failures = 0;
   std::string trajectory = "  RSS kB after each round:";
@@ -117,15 +123,22 @@ FigureResult figure_reload_soak(BenchBed& bed) {
   failed.baselines.push_back(static_cast<double>(baseline_failures));
   const long warm = rounds.at(kWarmupRounds - 1).rss_kb;
   const long end = rounds.back().rss_kb;
-  Row rss{"9d", "reload soak: RSS growth after warm-up", "%", {growth_percent(warm, end)}, {}, "",
-          Target{Target::Of::value, Target::Compare::below, 5, "< 5%"}, 1};
+  Row rss{"9d",
+          "reload soak: RSS growth after warm-up",
+          "%",
+          {growth_percent(warm, end)},
+          {},
+          "",
+          Target{Target::Of::value, Target::Compare::below, 5, "< 5%"},
+          1};
 
   FigureResult result;
   result.notes.push_back(printf_text("one run of %zu reloads in %zu rounds, %.0f s; load %s at start, %s at end",
                                      reloads, kRounds, seconds, load_start.c_str(), load_average().c_str()));
-  result.notes.push_back(printf_text("  probes: %zu during reloads (%zu failed), %zu without (%zu failed); reloads "
-                                     "not answered 200: %zu",
-                                     probes, failures, kRounds * baseline_probes, baseline_failures, reload_failures));
+  result.notes.push_back(
+      printf_text("  probes: %zu during reloads (%zu failed), %zu without (%zu failed); reloads "
+                  "not answered 200: %zu",
+                  probes, failures, kRounds * baseline_probes, baseline_failures, reload_failures));
   result.notes.push_back(printf_text("  RSS %ld kB after warm-up (%zu reloads), %ld kB at the end", warm,
                                      kWarmupRounds * per_round, end));
   result.notes.push_back(trajectory);

@@ -26,13 +26,15 @@ SaturationRun saturate(BenchBed& bed, test::ExporterProcess& exporter, std::chro
   const auto start = Clock::now();
   LoadPlan plan{kMaxProbes, kClients, std::chrono::seconds{30}, start + length};
   const std::string path = bed.probe_path("login");
-  run_load(exporter.port(), plan, [&path](std::size_t) { return path; }, [&run](std::size_t, Answer&& answer) {
-    if (read_outcome(answer).success) {
-      ++run.succeeded;
-    } else {
-      ++run.failed;
-    }
-  });
+  run_load(
+      exporter.port(), plan, [&path](std::size_t) { return path; },
+      [&run](std::size_t, Answer&& answer) {
+        if (read_outcome(answer).success) {
+          ++run.succeeded;
+        } else {
+          ++run.failed;
+        }
+      });
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   run.exporter_cpu = process_cpu_precise(exporter.pid()) - exporter_before;
   bed.sshd().wait_idle(std::chrono::seconds{10});
@@ -64,8 +66,9 @@ FigureResult figure_saturation(BenchBed& bed) {
         run.sshd_cpu.self, run.sshd_cpu.children,
         run.succeeded ? 1000 * run.sshd_cpu.total() / static_cast<double>(run.succeeded) : 0.0, load.c_str()));
     if (run.succeeded > 0 && run.sshd_cpu.children <= 0) {
-      result.notes.push_back("  sshd's reaped children show no CPU: the sshd figure misses the per-connection "
-                             "processes");
+      result.notes.push_back(
+          "  sshd's reaped children show no CPU: the sshd figure misses the per-connection "
+          "processes");
     }
   }
   result.rows = {std::move(rate), std::move(cpu)};

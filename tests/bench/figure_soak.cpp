@@ -73,10 +73,10 @@ FigureResult figure_soak(BenchBed& bed) {
   const std::size_t round = probes / 10;
   test::AdversarialServer silent(test::Misbehaviour::silent);
   auto& sshd = bed.sshd();
-  auto exporter = bed.start_exporter(
-      "figure8.toml", bed.login_module("ok") + bed.login_module("wrong_key", "", "", sshd.cert_key_path()) +
-                          bed.login_module("wrong_user", "", "spe-bench-no-such-user") +
-                          BenchBed::adversarial_module("slow", "100ms"));
+  auto exporter = bed.start_exporter("figure8.toml", bed.login_module("ok") +
+                                                         bed.login_module("wrong_key", "", "", sshd.cert_key_path()) +
+                                                         bed.login_module("wrong_user", "", "spe-bench-no-such-user") +
+                                                         BenchBed::adversarial_module("slow", "100ms"));
   const std::string silent_target = "127.0.0.1:" + std::to_string(silent.port());
   const std::array<std::string, 4> paths{bed.probe_path("ok"), bed.probe_path("wrong_key"),
                                          bed.probe_path("wrong_user"), bed.probe_path("slow", silent_target)};
@@ -97,12 +97,30 @@ FigureResult figure_soak(BenchBed& bed) {
   const IdleSample end = samples.back();
 
   const std::string count = bed.options().quick ? "5,000" : "100,000";
-  Row rss{"8a", "soak, " + count + " probes: RSS growth after warm-up", "%", {growth_percent(warm.rss_kb, end.rss_kb)},
-          {}, "", Target{Target::Of::value, Target::Compare::below, 5, "< 5%"}, 1};
-  Row fds{"8b", "soak: open fd growth after warm-up", "%", {growth_percent(warm.fds, end.fds)}, {}, "",
-          Target{Target::Of::value, Target::Compare::below, 5, "< 5%"}, 1};
-  Row bad{"8c", "soak: probes with an unexpected result", "probes", {static_cast<double>(tally.unexpected)}, {}, "",
-          Target{Target::Of::value, Target::Compare::at_most, 0, "0"}, 0};
+  Row rss{"8a",
+          "soak, " + count + " probes: RSS growth after warm-up",
+          "%",
+          {growth_percent(warm.rss_kb, end.rss_kb)},
+          {},
+          "",
+          Target{Target::Of::value, Target::Compare::below, 5, "< 5%"},
+          1};
+  Row fds{"8b",
+          "soak: open fd growth after warm-up",
+          "%",
+          {growth_percent(warm.fds, end.fds)},
+          {},
+          "",
+          Target{Target::Of::value, Target::Compare::below, 5, "< 5%"},
+          1};
+  Row bad{"8c",
+          "soak: probes with an unexpected result",
+          "probes",
+          {static_cast<double>(tally.unexpected)},
+          {},
+          "",
+          Target{Target::Of::value, Target::Compare::at_most, 0, "0"},
+          0};
   FigureResult result;
   result.notes.push_back(printf_text(
       "one run of %zu probes in %.0f s (%zu clients): %zu successes, %zu wrong-key and %zu wrong-user auth "

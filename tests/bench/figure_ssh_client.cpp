@@ -17,10 +17,24 @@ struct ClientRun {
 // `ssh -o BatchMode=yes ... true` with no user config, the test key and the sshd's known_hosts; with
 // kex_algorithms set, `-o KexAlgorithms=<it>` too.
 ClientRun run_ssh_client(test::TestSshd& sshd, std::size_t probes, const std::string& kex_algorithms = "") {
-  std::vector<std::string> argv{"ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
-                                "-o", "IdentityAgent=none", "-o", "StrictHostKeyChecking=yes", "-o",
-                                "UserKnownHostsFile=" + sshd.known_hosts_path(), "-o",
-                                "GlobalKnownHostsFile=/dev/null", "-i", sshd.key_path(), "-p",
+  std::vector<std::string> argv{"ssh",
+                                "-F",
+                                "/dev/null",
+                                "-o",
+                                "BatchMode=yes",
+                                "-o",
+                                "IdentitiesOnly=yes",
+                                "-o",
+                                "IdentityAgent=none",
+                                "-o",
+                                "StrictHostKeyChecking=yes",
+                                "-o",
+                                "UserKnownHostsFile=" + sshd.known_hosts_path(),
+                                "-o",
+                                "GlobalKnownHostsFile=/dev/null",
+                                "-i",
+                                sshd.key_path(),
+                                "-p",
                                 std::to_string(sshd.port())};
   if (!kex_algorithms.empty()) argv.insert(argv.end(), {"-o", "KexAlgorithms=" + kex_algorithms});
   argv.insert(argv.end(), {sshd.user() + "@127.0.0.1", "true"});

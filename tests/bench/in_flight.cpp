@@ -22,8 +22,8 @@ InFlightRun run_in_flight(BenchBed& bed, test::Misbehaviour misbehaviour, std::s
   auto exporter = bed.start_exporter("in_flight.toml",
                                      bed.login_module("login") + BenchBed::adversarial_module("stuck", timeout));
   LoadPlan warmup{1, 1, std::chrono::seconds{30}, {}};
-  run_load(exporter->port(), warmup, [&bed](std::size_t) { return bed.probe_path("login"); },
-           [](std::size_t, Answer&&) {});
+  run_load(
+      exporter->port(), warmup, [&bed](std::size_t) { return bed.probe_path("login"); }, [](std::size_t, Answer&&) {});
   run.idle_rss_kb = status_kb(exporter->pid(), "VmRSS");
 
   const std::string path = bed.probe_path("stuck", "127.0.0.1:" + std::to_string(server.port()));
@@ -32,20 +32,22 @@ InFlightRun run_in_flight(BenchBed& bed, test::Misbehaviour misbehaviour, std::s
   answers.reserve(probes);
   run.load_before = load_average();
   // Bodies are parsed after the run, so that the client's own work does not delay the reading of answers.
-  run_load(exporter->port(), LoadPlan{probes, probes, deadline + std::chrono::seconds{60}, {}},
-           [&path](std::size_t) { return path; }, [&answers](std::size_t, Answer&& a) { answers.push_back(std::move(a)); });
+  run_load(
+      exporter->port(), LoadPlan{probes, probes, deadline + std::chrono::seconds{60}, {}},
+      [&path](std::size_t) { return path; }, [&answers](std::size_t, Answer&& a) { answers.push_back(std::move(a)); });
   run.load_after = load_average();
   run.peak_rss_kb = status_kb(exporter->pid(), "VmHWM");
   run.server_connections = server.connections();
 
   for (const Answer& answer : answers) {
     const ProbeOutcome outcome = read_outcome(answer);
-    const double overshoot = std::chrono::duration<double, std::milli>(answer.done - answer.sent).count() - deadline_ms;
+    const double overshoot = std::chrono::duration<double, std::milli>(answer.done - answer.sent).count() -
+                             deadline_ms;
     run.worst_client_overshoot_ms = std::max(run.worst_client_overshoot_ms, overshoot);
     if (overshoot <= kSlackMs) ++run.within_25ms;
     if (outcome.answered) {
-      run.worst_exporter_overshoot_ms =
-          std::max(run.worst_exporter_overshoot_ms, 1000 * (outcome.duration_seconds - outcome.timeout_seconds));
+      run.worst_exporter_overshoot_ms = std::max(run.worst_exporter_overshoot_ms,
+                                                 1000 * (outcome.duration_seconds - outcome.timeout_seconds));
     }
     if (outcome.answered && !outcome.success && outcome.reason == "timeout") {
       ++run.timed_out;

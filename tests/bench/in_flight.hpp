@@ -14,8 +14,8 @@ namespace spe::bench {
 
 struct InFlightRun {
   std::size_t probes = 0;
-  std::size_t timed_out = 0;               // answered with probe_success 0 and reason timeout, as expected
-  std::vector<std::string> unexpected;     // the first few other answers
+  std::size_t timed_out = 0;            // answered with probe_success 0 and reason timeout, as expected
+  std::vector<std::string> unexpected;  // the first few other answers
   std::size_t unexpected_count = 0;
   std::size_t within_25ms = 0;             // answers read at most deadline + 25 ms after their request was sent
   long idle_rss_kb = 0;                    // VmRSS after one warm-up probe, before the load

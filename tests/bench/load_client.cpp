@@ -47,9 +47,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     request_.set(http::field::user_agent, "spe-bench");
     stream_.expires_after(dispatcher_.plan.request_timeout);
     if (connected_) return start_write();
-    stream_.async_connect(endpoint_, [self = shared_from_this()](const beast::error_code& ec) {
-      self->on_connect(ec);
-    });
+    stream_.async_connect(endpoint_,
+                          [self = shared_from_this()](const beast::error_code& ec) { self->on_connect(ec); });
   }
 
  private:
@@ -60,9 +59,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void start_write() {
-    http::async_write(stream_, request_, [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
-      self->on_write(ec);
-    });
+    http::async_write(stream_, request_,
+                      [self = shared_from_this()](const beast::error_code& ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(const beast::error_code& ec) {
@@ -70,10 +68,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     answer_.sent = Clock::now();
     parser_.emplace();
     parser_->body_limit(kBodyLimit);
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](const beast::error_code& read_ec,
-                                                                                std::size_t) {
-      self->on_read(read_ec);
-    });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](const beast::error_code& read_ec, std::size_t) {
+                       self->on_read(read_ec);
+                     });
   }
 
   void on_read(const beast::error_code& ec) {
@@ -118,8 +116,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace
 
-std::size_t run_load(unsigned short port, const LoadPlan& plan, const TargetOf& target_of,
-                     const OnAnswer& on_answer) {
+std::size_t run_load(unsigned short port, const LoadPlan& plan, const TargetOf& target_of, const OnAnswer& on_answer) {
   asio::io_context io;
   Dispatcher dispatcher{plan, target_of, on_answer};
   const std::size_t connections = std::min(plan.connections, plan.requests);

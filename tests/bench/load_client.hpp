@@ -21,8 +21,8 @@ struct Answer {
 };
 
 struct LoadPlan {
-  std::size_t requests = 0;     // GETs in all, numbered 0 .. requests-1
-  std::size_t connections = 1;  // at most this many in flight, one per connection
+  std::size_t requests = 0;                           // GETs in all, numbered 0 .. requests-1
+  std::size_t connections = 1;                        // at most this many in flight, one per connection
   std::chrono::milliseconds request_timeout{30'000};  // per request, connecting included
   // When set, no request starts after this time point (the rest are not sent).
   std::optional<Clock::time_point> stop_starting_at;
@@ -36,7 +36,6 @@ using OnAnswer = std::function<void(std::size_t index, Answer&& answer)>;
 // Runs the plan against 127.0.0.1:port and returns how many requests were sent. A connection the server
 // closes (its keep-alive limit, an error) is reopened for the next request. Never throws for network
 // trouble: each failed request reaches on_answer with its error.
-std::size_t run_load(unsigned short port, const LoadPlan& plan, const TargetOf& target_of,
-                     const OnAnswer& on_answer);
+std::size_t run_load(unsigned short port, const LoadPlan& plan, const TargetOf& target_of, const OnAnswer& on_answer);
 
 }  // namespace spe::bench

@@ -13,12 +13,12 @@ namespace spe::bench {
 
 struct BatchResult {
   std::size_t sent = 0;
-  std::size_t succeeded = 0;               // probe_success 1
-  std::vector<std::string> failures;       // one line per other answer (first few kept)
+  std::size_t succeeded = 0;          // probe_success 1
+  std::vector<std::string> failures;  // one line per other answer (first few kept)
   std::size_t failed = 0;
-  double exporter_cpu_seconds = 0;         // utime + stime delta of the whole exporter process
+  double exporter_cpu_seconds = 0;  // utime + stime delta of the whole exporter process
   double wall_seconds = 0;
-  std::vector<double> latency_ms;          // per successful probe, request written -> answer read
+  std::vector<double> latency_ms;                       // per successful probe, request written -> answer read
   std::map<std::string, std::vector<double>> phase_ms;  // per successful probe, as the exporter reports them
 
   double cpu_ms_per_success() const { return succeeded == 0 ? 0 : 1000 * exporter_cpu_seconds / succeeded; }

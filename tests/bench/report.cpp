@@ -25,8 +25,8 @@ Cells cells_of(const Row& row) {
   cells.min = fixed(value.min, row.decimals);
   cells.max = fixed(value.max, row.decimals);
   if (!row.baselines.empty()) {
-    cells.baseline = fixed(summarise(row.baselines).median, row.decimals) + " " + row.unit + " (" +
-                     row.baseline_name + ")";
+    cells.baseline = fixed(summarise(row.baselines).median, row.decimals) + " " + row.unit + " (" + row.baseline_name +
+                     ")";
     cells.ratio = fixed(summarise(ratios(row)).median, 3);
   } else {
     cells.baseline = row.baseline_name.empty() ? "-" : row.baseline_name;
@@ -80,8 +80,8 @@ std::string render_text_table(const std::vector<Row>& rows) {
     for (const auto& c : all) w = std::max(w, (c.*column).size());
     return w;
   };
-  const std::vector<std::string Cells::*> columns{&Cells::figure, &Cells::median, &Cells::min,   &Cells::max,
-                                                  &Cells::baseline, &Cells::ratio, &Cells::target, &Cells::met};
+  const std::vector<std::string Cells::*> columns{&Cells::figure,   &Cells::median, &Cells::min,    &Cells::max,
+                                                  &Cells::baseline, &Cells::ratio,  &Cells::target, &Cells::met};
   std::ostringstream out;
   for (const auto& c : all) {
     for (const auto column : columns) {

@@ -21,12 +21,12 @@ struct Target {
 };
 
 struct Row {
-  std::string figure;                // "1", "4b": figure number and row within it
-  std::string name;                  // "exporter CPU per probe"
-  std::string unit;                  // "ms", "MiB", "probes/s"
-  std::vector<double> values;        // one per repetition
-  std::vector<double> baselines;     // empty, or one per repetition, measured beside each value
-  std::string baseline_name;         // "crypto floor"
+  std::string figure;             // "1", "4b": figure number and row within it
+  std::string name;               // "exporter CPU per probe"
+  std::string unit;               // "ms", "MiB", "probes/s"
+  std::vector<double> values;     // one per repetition
+  std::vector<double> baselines;  // empty, or one per repetition, measured beside each value
+  std::string baseline_name;      // "crypto floor"
   std::optional<Target> target;
   int decimals = 2;
 };

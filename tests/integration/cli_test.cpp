@@ -23,9 +23,8 @@ TEST_CASE("--version names the version and libssh", "[cli]") {
 }
 
 TEST_CASE("a bad flag or value is one line and a non-zero exit", "[cli]") {
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"--no-such-flag"},
-                                              {"--log.level", "loud"},
-                                              {"--timeout-offset", "soon"}}) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--no-such-flag"}, {"--log.level", "loud"}, {"--timeout-offset", "soon"}}) {
     const auto result = ExporterProcess::run_binary(args);
     INFO(result.output);
     CHECK(result.exit_code != 0);
@@ -41,8 +40,9 @@ TEST_CASE("--config.check accepts a good config and reports every error of a bad
   CHECK(good.output.find("valid") != std::string::npos);
 
   const auto bad_path = dir.path() / "bad.toml";
-  write_file(bad_path, "[modules.a]\nport = 0\ninsecure_ignore_host_key = true\npassword = \"x\"\n"
-                       "[modules.b]\nbogus = 1\npassword = \"y\"\ninsecure_ignore_host_key = true\n");
+  write_file(bad_path,
+             "[modules.a]\nport = 0\ninsecure_ignore_host_key = true\npassword = \"x\"\n"
+             "[modules.b]\nbogus = 1\npassword = \"y\"\ninsecure_ignore_host_key = true\n");
   const auto bad = ExporterProcess::run_binary({"--config.check", "--config.file", bad_path.string()});
   INFO(bad.output);
   CHECK(bad.exit_code == 1);
@@ -56,8 +56,8 @@ TEST_CASE("the exporter refuses to start on a bad config", "[cli]") {
   TempDir dir{"spe-cli"};
   const auto bad_path = dir.path() / "bad.toml";
   write_file(bad_path, "[modules.a]\nport = \"x\"\n");
-  const auto result = ExporterProcess::run_binary({"--config.file", bad_path.string(), "--web.listen-address",
-                                                   "127.0.0.1:0"});
+  const auto result = ExporterProcess::run_binary(
+      {"--config.file", bad_path.string(), "--web.listen-address", "127.0.0.1:0"});
   CHECK(result.exit_code == 1);
   CHECK(result.output.find("modules.a.port") != std::string::npos);
 }

@@ -16,9 +16,9 @@ struct CommandBed {
 
   CommandBed() {
     auto& sshd = TestSshd::shared();
-    const std::string login = "user = " + toml_string(sshd.user()) + "\nprivate_key = " +
-                              toml_string(sshd.key_path()) + "\nknown_hosts = " +
-                              toml_string(sshd.known_hosts_path()) + "\n";
+    const std::string login = "user = " + toml_string(sshd.user()) +
+                              "\nprivate_key = " + toml_string(sshd.key_path()) +
+                              "\nknown_hosts = " + toml_string(sshd.known_hosts_path()) + "\n";
     std::string config;
     config += "[modules.several]\n" + login +
               "[[modules.several.commands]]\nname = \"echo\"\ncommand = \"echo hello\"\nexpect = \"^hello\"\n"
@@ -75,8 +75,8 @@ struct CommandBed {
   // The probe body; asserts it is valid exposition.
   std::string probe(const std::string& module, std::chrono::milliseconds* elapsed = nullptr) {
     const auto start = std::chrono::steady_clock::now();
-    const auto response =
-        http_get(exporter->port(), "/probe?target=" + TestSshd::shared().target() + "&module=" + module);
+    const auto response = http_get(exporter->port(),
+                                   "/probe?target=" + TestSshd::shared().target() + "&module=" + module);
     if (elapsed) {
       *elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     }

@@ -61,8 +61,7 @@ bool old_config_in_force(unsigned short port) {
 
 }  // namespace
 
-TEST_CASE("POST /-/reload: a named file turned into a device, a directory or a FIFO is refused at once",
-          "[fault]") {
+TEST_CASE("POST /-/reload: a named file turned into a device, a directory or a FIFO is refused at once", "[fault]") {
   Files files;
   ExporterProcess exporter(files.config);
   const unsigned short port = exporter.port();
@@ -92,8 +91,7 @@ TEST_CASE("POST /-/reload: a named file turned into a device, a directory or a F
   CHECK(http_get(port, "/-/healthy", {}, 5s).status == 200);
 }
 
-TEST_CASE("auto-reload: a named file turned into a device, a directory or a FIFO is tried once, not read",
-          "[fault]") {
+TEST_CASE("auto-reload: a named file turned into a device, a directory or a FIFO is tried once, not read", "[fault]") {
   Files files;
   ExporterProcess exporter(files.config, {"--config.auto-reload-interval", "100ms"});
   const unsigned short port = exporter.port();
@@ -128,17 +126,17 @@ TEST_CASE("startup and --config.check refuse a FIFO at once, naming it", "[fault
   Files files;
   const fs::path fifo = files.dir.path() / "password";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  write_file(files.config, "[modules.a]\nuser = \"nobody\"\npassword_file = \"password\"\n"
-                           "insecure_ignore_host_key = true\nallowed_targets = [\"127.0.0.1\"]\n");
+  write_file(files.config,
+             "[modules.a]\nuser = \"nobody\"\npassword_file = \"password\"\n"
+             "insecure_ignore_host_key = true\nallowed_targets = [\"127.0.0.1\"]\n");
   const std::string expected = "modules.a.password_file: cannot read \"" + fifo.string() +
                                "\": not a regular file (a FIFO) at " + files.config + ":3:17";
   const auto checked = run_command({ExporterProcess::binary_path(), "--config.check", "--config.file", files.config},
                                    "", 10s);
   CHECK(checked.exit_code == 1);
   CHECK(contains(checked.output, expected));
-  const auto started = run_command({ExporterProcess::binary_path(), "--config.file", files.config,
-                                    "--web.listen-address", "127.0.0.1:0"},
-                                   "", 10s);
+  const auto started = run_command(
+      {ExporterProcess::binary_path(), "--config.file", files.config, "--web.listen-address", "127.0.0.1:0"}, "", 10s);
   CHECK(started.exit_code == 1);
   CHECK(contains(started.output, "cannot load config"));
   CHECK(contains(started.output, "not a regular file (a FIFO)"));
@@ -166,10 +164,11 @@ TEST_CASE("a config with no module is an error at startup, --config.check and re
   TempDir empty_dir{"spe-empty"};
   const std::string empty = (empty_dir.path() / "exporter.toml").string();
   write_file(empty, "# modules to come\n");
-  const std::string expected =
-      "modules: none defined: a config needs at least one [modules.NAME] table at " + empty + ":1:1";
+  const std::string expected = "modules: none defined: a config needs at least one [modules.NAME] table at " + empty +
+                               ":1:1";
 
-  const auto checked = run_command({ExporterProcess::binary_path(), "--config.check", "--config.file", empty}, "", 10s);
+  const auto checked = run_command({ExporterProcess::binary_path(), "--config.check", "--config.file", empty}, "",
+                                   10s);
   CHECK(checked.exit_code == 1);
   CHECK(contains(checked.output, expected));
   const auto started = run_command(
@@ -180,8 +179,8 @@ TEST_CASE("a config with no module is an error at startup, --config.check and re
   write_file(files.config, "# modules to come\n");
   const auto reloaded = http_request(port, "POST", "/-/reload", {}, "", 5s);
   CHECK(reloaded.status == 500);
-  CHECK(contains(reloaded.body,
-                 "modules: none defined: a config needs at least one [modules.NAME] table at " + files.config + ":1:1"));
+  CHECK(contains(reloaded.body, "modules: none defined: a config needs at least one [modules.NAME] table at " +
+                                    files.config + ":1:1"));
   CHECK(reload_successful(port) == 0);
   CHECK(old_config_in_force(port));
 }
@@ -206,11 +205,13 @@ TEST_CASE("warnings at startup and reload: secrets others may read, a password f
   Files files;
   const fs::path password = files.dir.path() / "password";
   write_file(password, "Pr0beS3cretPW!\n", 0644);
-  write_file(files.config, "[modules.a]\nuser = \"nobody\"\npassword_file = \"password\"\n"
-                           "insecure_ignore_host_key = true\n");
+  write_file(files.config,
+             "[modules.a]\nuser = \"nobody\"\npassword_file = \"password\"\n"
+             "insecure_ignore_host_key = true\n");
   ExporterProcess exporter(files.config);
-  const std::string mode = "level=warn msg=\"config warning\" warning=\"modules.a.password_file: permissions 0644 for \\\"" +
-                           password.string() + "\\\" are too open";
+  const std::string mode =
+      "level=warn msg=\"config warning\" warning=\"modules.a.password_file: permissions 0644 for \\\"" +
+      password.string() + "\\\" are too open";
   const std::string anyone = "level=warn msg=\"config warning\" warning=\"modules.a: sends its password to any target";
   CHECK(exporter.wait_for_log(mode, 5s));
   CHECK(exporter.wait_for_log(anyone, 5s));
@@ -229,8 +230,9 @@ TEST_CASE("warnings at startup and reload: secrets others may read, a password f
 
   // Fixed: chmod 600 and allowed_targets, and the next reload says nothing.
   fs::permissions(password, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
-  write_file(files.config, "[modules.a]\nuser = \"nobody\"\npassword_file = \"password\"\n"
-                           "insecure_ignore_host_key = true\nallowed_targets = [\"127.0.0.1\"]\n");
+  write_file(files.config,
+             "[modules.a]\nuser = \"nobody\"\npassword_file = \"password\"\n"
+             "insecure_ignore_host_key = true\nallowed_targets = [\"127.0.0.1\"]\n");
   const auto fixed = exporter.log_size();
   CHECK(http_request(exporter.port(), "POST", "/-/reload", {}, "", 5s).status == 200);
   CHECK(exporter.wait_for_log("msg=\"config reloaded\"", 5s, fixed));
@@ -247,7 +249,8 @@ TEST_CASE("a password file named as known_hosts: the log says which lines were s
   CHECK(exporter.wait_for_log("known_hosts lines skipped", 5s));
   // The probe reaches the host key check (the file knows no host), whose log line has the summary.
   const std::string target = TestSshd::shared().target();
-  const std::string probe = http_get(exporter.port(), "/probe?module=a&target=" + target + "&debug=true", {}, 10s).body;
+  const std::string probe =
+      http_get(exporter.port(), "/probe?module=a&target=" + target + "&debug=true", {}, 10s).body;
   CHECK(contains(exporter.log(), "2 lines skipped (lines 1, 2), the first " +
                                      (files.dir.path() / "known_hosts").string() + ":1: unsupported key type"));
   CHECK(contains(probe, "known_hosts_skipped="));

@@ -249,7 +249,8 @@ std::vector<std::string> dashboard_queries() {
       std::string expr = target.get<std::string>("expr", "");
       for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
                {"$__rate_interval", "1m"}, {"$exporter_job", ".+"}, {"$instance", ".+"}, {"$job", ".+"}}) {
-        for (auto at = expr.find(from); at != std::string::npos; at = expr.find(from)) expr.replace(at, from.size(), to);
+        for (auto at = expr.find(from); at != std::string::npos; at = expr.find(from))
+          expr.replace(at, from.size(), to);
       }
       if (!expr.empty()) out.push_back(expr);
     }
@@ -270,10 +271,11 @@ TEST_CASE("Prometheus scrapes the exporter through the example relabel config an
   const std::string known = toml_string(sshd.known_hosts_path());
   std::string exporter_config;
   for (const std::string name : {"default", "login", "disk"}) {
-    exporter_config += exporter_module(name, {{"user", user}, {"private_key", key}, {"known_hosts", known},
-                                              {"timeout", "\"5s\""}});
+    exporter_config +=
+        exporter_module(name, {{"user", user}, {"private_key", key}, {"known_hosts", known}, {"timeout", "\"5s\""}});
   }
-  exporter_config += exporter_module("changed_host", {{"user", user}, {"private_key", key},
+  exporter_config += exporter_module("changed_host", {{"user", user},
+                                                      {"private_key", key},
                                                       {"known_hosts", toml_string(sshd.wrong_known_hosts_path())}});
   write_file(dir.path() / "exporter.toml", exporter_config);
   ExporterProcess exporter((dir.path() / "exporter.toml").string());
@@ -289,8 +291,10 @@ TEST_CASE("Prometheus scrapes the exporter through the example relabel config an
   fs::create_directories(dir.path() / "alerts");
   write_file(dir.path() / "prometheus" / "prometheus.yml", config);
   write_file(dir.path() / "prometheus" / "targets" / "login.yml",
-             "- targets: [\"" + sshd.target() + "\"]\n  labels: {env: e2e}\n"
-             "- targets: [\"" + sshd.target() + "\"]\n  labels: {env: e2e, __param_module: changed_host}\n");
+             "- targets: [\"" + sshd.target() +
+                 "\"]\n  labels: {env: e2e}\n"
+                 "- targets: [\"" +
+                 sshd.target() + "\"]\n  labels: {env: e2e, __param_module: changed_host}\n");
   write_file(dir.path() / "prometheus" / "targets" / "disk.yml",
              "- targets: [\"" + sshd.target() + "\"]\n  labels: {env: e2e}\n");
   const std::string rules = read_file(kExamples / "alerts" / "ssh_probe.rules.yml");
@@ -307,8 +311,10 @@ TEST_CASE("Prometheus scrapes the exporter through the example relabel config an
       const auto ssh = find_series(success, {{"job", "ssh"}, {"instance", sshd.target()}});
       return ssh && ssh->value == 1;
     });
-    INFO("probe_success:\n" << describe(success) << "prometheus log:\n" << prometheus.log()
-                            << "exporter log:\n" << exporter.log());
+    INFO("probe_success:\n"
+         << describe(success) << "prometheus log:\n"
+         << prometheus.log() << "exporter log:\n"
+         << exporter.log());
     REQUIRE(up);
     std::cout << "e2e: GET /api/v1/query?query=probe_success{job=\"ssh\"} -> "
               << prometheus.query_text("probe_success{job=\"ssh\"}") << "\n";
@@ -318,8 +324,9 @@ TEST_CASE("Prometheus scrapes the exporter through the example relabel config an
 
     std::vector<Series> auth;
     REQUIRE(wait_until([&] {
-      auth = prometheus.query("probe_ssh_duration_seconds{phase=\"auth\",job=\"ssh\"} and on (job, instance) "
-                              "probe_success == 1");
+      auth = prometheus.query(
+          "probe_ssh_duration_seconds{phase=\"auth\",job=\"ssh\"} and on (job, instance) "
+          "probe_success == 1");
       return !auth.empty();
     }));
     INFO("auth phase:\n" << describe(auth));
@@ -421,13 +428,13 @@ TEST_CASE("two exporter replicas share the targets through the example hashmod c
 
   // Targets are bare host names, the module gives the port: "127.0.0.1" and "localhost" hash to shards 0 and 1
   // (md5 of the name mod 2, as Prometheus' hashmod computes it), so each replica gets one of them on every run.
-  const std::string config_text = exporter_module(
-      "default", {{"user", toml_string(sshd.user())},
-                  {"private_key", toml_string(sshd.key_path())},
-                  {"host_key_fingerprints", "[" + toml_string(sshd.host_key_fingerprint()) + "]"},
-                  {"port", std::to_string(sshd.port())},
-                  {"ip_protocol", "\"ip4\""},
-                  {"timeout", "\"5s\""}});
+  const std::string config_text =
+      exporter_module("default", {{"user", toml_string(sshd.user())},
+                                  {"private_key", toml_string(sshd.key_path())},
+                                  {"host_key_fingerprints", "[" + toml_string(sshd.host_key_fingerprint()) + "]"},
+                                  {"port", std::to_string(sshd.port())},
+                                  {"ip_protocol", "\"ip4\""},
+                                  {"timeout", "\"5s\""}});
   write_file(dir.path() / "exporter.toml", config_text);
   ExporterProcess replica0((dir.path() / "exporter.toml").string());
   ExporterProcess replica1((dir.path() / "exporter.toml").string());

@@ -105,8 +105,8 @@ TEST_CASE("the alert rules pass promtool check rules, and their unit tests cover
 
   // Each alert has a case where it fires (exp_alerts with entries) and one where it must not (exp_alerts: []).
   const auto names = alert_names(read_file(rules_file));
-  for (const std::string required : {"SSHTargetDown", "SSHAuthFailing", "SSHHostKeyChanged", "SSHCommandFailing",
-                                     "SSHProbeExporterReloadFailed"}) {
+  for (const std::string required :
+       {"SSHTargetDown", "SSHAuthFailing", "SSHHostKeyChanged", "SSHCommandFailing", "SSHProbeExporterReloadFailed"}) {
     INFO(required);
     CHECK(std::find(names.begin(), names.end(), required) != names.end());
   }
@@ -156,9 +156,9 @@ TEST_CASE("the Grafana dashboard is JSON whose panels query valid PromQL", "[pro
   }
   std::string all;
   for (const auto& expr : exprs) all += expr + "\n";
-  for (const std::string metric : {"probe_success", "probe_ssh_duration_seconds", "probe_ssh_failure",
-                                   "ssh_probe_exporter_probes_total", "ssh_probe_exporter_probes_in_flight",
-                                   "process_cpu_seconds_total", "process_resident_memory_bytes"}) {
+  for (const std::string metric :
+       {"probe_success", "probe_ssh_duration_seconds", "probe_ssh_failure", "ssh_probe_exporter_probes_total",
+        "ssh_probe_exporter_probes_in_flight", "process_cpu_seconds_total", "process_resident_memory_bytes"}) {
     INFO("the dashboard shows " << metric);
     CHECK(all.find(metric) != std::string::npos);
   }
@@ -224,7 +224,6 @@ TEST_CASE("the systemd unit is hardened, and its flags and config are accepted",
     INFO(exec_start << "\n" << result.output);
     CHECK(result.exit_code == 0);
   }
-
 }
 
 // Needs systemd-analyze: ctest's "examples_systemd" test runs it, and reports it as skipped where the program is
@@ -244,8 +243,7 @@ TEST_CASE("the systemd unit passes systemd-analyze verify and security", "[syste
   }
   {
     // Exposure level (0 safe .. 10 exposed) at most 2.0, on systemd's own scale.
-    const auto result =
-        run_command({"systemd-analyze", "security", "--offline=yes", "--threshold=20", copy.string()});
+    const auto result = run_command({"systemd-analyze", "security", "--offline=yes", "--threshold=20", copy.string()});
     INFO(result.output);
     CHECK(result.exit_code == 0);
   }
@@ -269,7 +267,6 @@ TEST_CASE("the Dockerfile builds on Debian 12 and runs the binary as a user", "[
   CHECK(runtime.find("COPY --from=build /build/ssh_probe_exporter ") != std::string::npos);
   CHECK(runtime.find("\nUSER 65532") != std::string::npos);  // not root
   CHECK(runtime.find("build-essential") == std::string::npos);
-
 }
 
 // Needs readelf and dpkg-query: ctest's "examples_dpkg" test runs it, and reports it as skipped where either is
@@ -286,8 +283,7 @@ TEST_CASE("the Dockerfile's runtime stage installs every library the binary link
   for (std::sregex_iterator it(needed.output.begin(), needed.output.end(), needed_line), end; it != end; ++it) {
     const std::string soname = (*it)[1];
     if (soname.starts_with("libasan") || soname.starts_with("libubsan") || soname.starts_with("libtsan")) continue;
-    const std::regex resolved("\\s" + std::regex_replace(soname, std::regex(R"([.+])"), R"(\$&)") +
-                              R"( => (\S+))");
+    const std::regex resolved("\\s" + std::regex_replace(soname, std::regex(R"([.+])"), R"(\$&)") + R"( => (\S+))");
     std::smatch match;
     INFO(soname << " in ldd output:\n" << ldd.output);
     REQUIRE(std::regex_search(ldd.output, match, resolved));
@@ -330,7 +326,8 @@ TEST_CASE("every Kubernetes manifest has apiVersion, kind and metadata, and ever
         }
       }
     }
-    for (const std::string kind : {"Deployment", "Service", "Secret", "ConfigMap", "Probe"}) CHECK(kinds.contains(kind));
+    for (const std::string kind : {"Deployment", "Service", "Secret", "ConfigMap", "Probe"})
+      CHECK(kinds.contains(kind));
   }
 }
 
@@ -341,13 +338,14 @@ TEST_CASE("the Kubernetes manifests parse and fit together", "[pyyaml]") {
   REQUIRE(manifests.size() >= 5);
 
   // Every document, as JSON, from PyYAML.
-  std::vector<std::string> argv{"python3", "-c",
-                                "import json, sys, yaml\n"
-                                "docs = []\n"
-                                "for path in sys.argv[1:]:\n"
-                                "    with open(path) as f:\n"
-                                "        docs += [{'file': path, 'doc': d} for d in yaml.safe_load_all(f) if d is not None]\n"
-                                "print(json.dumps({'docs': docs}))\n"};
+  std::vector<std::string> argv{
+      "python3", "-c",
+      "import json, sys, yaml\n"
+      "docs = []\n"
+      "for path in sys.argv[1:]:\n"
+      "    with open(path) as f:\n"
+      "        docs += [{'file': path, 'doc': d} for d in yaml.safe_load_all(f) if d is not None]\n"
+      "print(json.dumps({'docs': docs}))\n"};
   for (const auto& file : manifests) argv.push_back(file.string());
   const auto converted = run_command(argv, "", std::chrono::seconds{30});
   INFO(converted.output);
@@ -374,8 +372,9 @@ TEST_CASE("the Kubernetes manifests parse and fit together", "[pyyaml]") {
   // The Service selects the Deployment's pods, and exposes the container's port.
   for (const auto& [label, value] : service.get_child("spec.selector")) {
     INFO("selector " << label);
-    CHECK(deployment.get_child("spec.template.metadata.labels").get<std::string>(pt::ptree::path_type(label, '|'), "") ==
-          value.data());
+    CHECK(
+        deployment.get_child("spec.template.metadata.labels").get<std::string>(pt::ptree::path_type(label, '|'), "") ==
+        value.data());
   }
   REQUIRE(!service.get_child("spec.ports").empty());
   const std::string service_port = service.get_child("spec.ports").begin()->second.get<std::string>("port", "");

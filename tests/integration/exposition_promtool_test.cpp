@@ -97,23 +97,18 @@ TEST_CASE("server info labels from a non-UTF-8 banner are made valid UTF-8", "[p
   const auto families = families_from_report(report);
   const std::string text = write_text(families);
 
-  CHECK_THAT(text,
-             Catch::Contains("probe_ssh_server_info{banner=\"SSH-2.0-Evil\xEF\xBF\xBD\xEF\xBF\xBD"
-                             "\xEF\xBF\xBD \\\"quoted\\\"\\\\\\n\",software=\"Evil\xEF\xBF\xBD"
-                             "\xEF\xBF\xBD\xEF\xBF\xBD\",kex="));
+  CHECK_THAT(text, Catch::Contains("probe_ssh_server_info{banner=\"SSH-2.0-Evil\xEF\xBF\xBD\xEF\xBF\xBD"
+                                   "\xEF\xBF\xBD \\\"quoted\\\"\\\\\\n\",software=\"Evil\xEF\xBF\xBD"
+                                   "\xEF\xBF\xBD\xEF\xBF\xBD\",kex="));
   CHECK_THAT(text, Catch::Contains("probe_ssh_host_key_info{type=\"ssh-\xEF\xBF\xBDrsa\""));
   CHECK(text.find('\xFF') == std::string::npos);
   check_promtool_accepts(text);
 }
 
-TEST_CASE("promtool accepts the exposition of a success and of a failure report",
-          "[promtool][metrics]") {
-  SECTION("success") {
-    check_promtool_accepts(write_text(families_from_report(success_report())));
-  }
+TEST_CASE("promtool accepts the exposition of a success and of a failure report", "[promtool][metrics]") {
+  SECTION("success") { check_promtool_accepts(write_text(families_from_report(success_report()))); }
   SECTION("failure in the handshake") {
-    check_promtool_accepts(
-        write_text(families_from_report(failed_report(Phase::handshake, ErrorCode::unavailable))));
+    check_promtool_accepts(write_text(families_from_report(failed_report(Phase::handshake, ErrorCode::unavailable))));
   }
 }
 
@@ -232,8 +227,7 @@ TEST_CASE("Prometheus text of every type passes through, prefixed, timestamps dr
   check_promtool_accepts(text);
 }
 
-TEST_CASE("invalid UTF-8 in label values and HELP becomes U+FFFD",
-          "[promtool][output][prometheus_text]") {
+TEST_CASE("invalid UTF-8 in label values and HELP becomes U+FFFD", "[promtool][output][prometheus_text]") {
   const auto families = parse_ok("# HELP a Bad \xFF help.\na{v=\"x\xC0\xAFy\"} 1\n");
   CHECK(families[0].help == "Bad \xEF\xBF\xBD help.");
   CHECK(families[0].samples[0].labels[0].value == "x\xEF\xBF\xBD\xEF\xBF\xBDy");

@@ -37,7 +37,8 @@ namespace {
 // A module for the silent server: no host key check, a password that never leaves the machine.
 std::string silent_module(const std::string& timeout) {
   return "[modules.silent]\nuser = \"nobody\"\npassword = \"not-a-secret\"\ninsecure_ignore_host_key = true\n"
-         "timeout = \"" + timeout + "\"\n\n";
+         "timeout = \"" +
+         timeout + "\"\n\n";
 }
 
 std::string silent_probe(const AdversarialServer& silent) {
@@ -51,8 +52,7 @@ std::string write_config(const TempDir& dir, const std::string& text) {
 }
 
 double in_flight(const ExporterProcess& exporter) {
-  return metric_value(http_get(exporter.port(), "/metrics").body, "ssh_probe_exporter_probes_in_flight")
-      .value_or(-1);
+  return metric_value(http_get(exporter.port(), "/metrics").body, "ssh_probe_exporter_probes_in_flight").value_or(-1);
 }
 
 // A blocking loopback connection to port; connect() succeeds once the kernel has queued it, accepted or not.
@@ -75,8 +75,7 @@ std::vector<std::string> history_ids(unsigned short port, const std::string& res
 
 }  // namespace
 
-TEST_CASE("at its descriptor limit the exporter fails probes with a reason, does not spin, and recovers",
-          "[fault]") {
+TEST_CASE("at its descriptor limit the exporter fails probes with a reason, does not spin, and recovers", "[fault]") {
   // 64 descriptors leave room for about a dozen probes (three each) beside the exporter's own.
   constexpr unsigned long kFdLimit = 64;
   constexpr std::size_t kProbes = 40;
@@ -146,14 +145,12 @@ TEST_CASE("at its descriptor limit the exporter fails probes with a reason, does
   CHECK(exporter.running());
 }
 
-TEST_CASE("sshd killed in the middle of probes: each probe answers at once with a reason, nothing leaks",
-          "[fault]") {
+TEST_CASE("sshd killed in the middle of probes: each probe answers at once with a reason, nothing leaks", "[fault]") {
   constexpr std::size_t kProbes = 4;
   const auto sshd = TestSshd::start_separate();
   TempDir dir{"spe-fault-sshd"};
-  const std::string config =
-      key_module(*sshd, "slow",
-                 "timeout = \"30s\"\n[[modules.slow.commands]]\nname = \"sleep\"\ncommand = \"sleep 60\"");
+  const std::string config = key_module(
+      *sshd, "slow", "timeout = \"30s\"\n[[modules.slow.commands]]\nname = \"sleep\"\ncommand = \"sleep 60\"");
   ExporterProcess exporter(write_config(dir, config));
   REQUIRE(in_flight(exporter) == 0);
   const std::size_t baseline = exporter.open_fds();
@@ -298,8 +295,7 @@ struct TlsClient {
 
 }  // namespace
 
-TEST_CASE("a TLS client that sends close_notify mid-response cancels the work and frees its connection",
-          "[fault]") {
+TEST_CASE("a TLS client that sends close_notify mid-response cancels the work and frees its connection", "[fault]") {
   HoldingTlsServer server;
   asio::io_context io;
   TlsClient client(io, server.port());

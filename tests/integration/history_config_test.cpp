@@ -40,8 +40,9 @@ unsigned short refusing_port() {
 }  // namespace
 
 TEST_CASE("history: a probe's entry does not keep its config alive after a reload", "[integration]") {
-  const std::string toml = "[modules.m]\nuser = \"nobody\"\npassword = \"not-a-secret\"\n"
-                           "insecure_ignore_host_key = true\ntimeout = \"2s\"\n";
+  const std::string toml =
+      "[modules.m]\nuser = \"nobody\"\npassword = \"not-a-secret\"\n"
+      "insecure_ignore_host_key = true\ntimeout = \"2s\"\n";
   boost::asio::io_context io;
   spe::ConfigStore store(load(toml));
   const std::weak_ptr<const spe::ExporterConfig> first = store.current();
@@ -50,8 +51,9 @@ TEST_CASE("history: a probe's entry does not keep its config alive after a reloa
   std::ostringstream log;
   spe::Logger logger(spe::LogLevel::error, spe::LogFormat::logfmt, log);
   spe::History history({.entries = 10});
-  spe::Reloader no_reload([](const std::string&) -> spe::Reloader::Outcome { return std::unexpected(spe::ConfigErrors{}); },
-                          [] { return false; }, 1s);
+  spe::Reloader no_reload(
+      [](const std::string&) -> spe::Reloader::Outcome { return std::unexpected(spe::ConfigErrors{}); },
+      [] { return false; }, 1s);
   const spe::http::ProbeStarter start_probe = [&io, &resolver](spe::ProbeRequest probe, spe::ProbeCallback done) {
     return spe::start_ssh_probe(io.get_executor(), resolver, std::move(probe), std::move(done));
   };

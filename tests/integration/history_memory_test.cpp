@@ -76,8 +76,7 @@ TEST_CASE("history: parallel probes of a module with many series keep a bounded 
   const std::string command = "awk 'BEGIN { for (i = 0; i < 10000; i++) printf \"many{i=\\\"%d\\\"} %d\\n\", i, i }'";
   write_file(config, key_module(TestSshd::shared().known_hosts_path(),
                                 "timeout = \"5s\"\n[[modules.m.commands]]\nname = \"many\"\ncommand = " +
-                                    toml_string(command) +
-                                    "\nformat = \"prometheus\"\nmax_output_bytes = 4194304\n"));
+                                    toml_string(command) + "\nformat = \"prometheus\"\nmax_output_bytes = 4194304\n"));
   ExporterProcess exporter(config);
   // A probe of this much output now and then stalls in the commands phase until its deadline (a
   // problem of the probe, before the history changed too): a short timeout keeps such a round
@@ -108,7 +107,7 @@ TEST_CASE("history: parallel probes of a module with many series keep a bounded 
                                 << 2 * kRounds << " " << mib(after) << " (peak " << mib(exporter.peak_rss_kb())
                                 << ")");
   WARN(with_series << " of " << 2 * kRounds << " probes got their series; exporter CPU " << exporter.cpu_seconds()
-                     << " s");
+                   << " s");
 #ifndef SPE_SANITIZED
   // The first round leaves the allocator holding what 2 probes in flight needed; a history of
   // whole reports then grows RSS by about 1.7 MB a probe with its series (48 MB for the next 28),

@@ -18,10 +18,10 @@ namespace {
 
 // Names to look up in kMixed and in its hashed copies; lowercase, as ssh forms them.
 const std::vector<std::string> kQueries{
-    "example.com",     "[example.com]:2222", "www.example.org",  "bad.example.org", "192.168.1.5",
-    "192.168.1.50",    "[127.0.0.1]:2222",   "127.0.0.1",        "10.0.0.1",        "mixed.case.net",
-    "[x.wild]:2200",   "sk.example.com",     "host.example.com", "alias",           "only.negated.test",
-    "other.test",      "www.example.com",    "[10.0.0.1]:2222",
+    "example.com",   "[example.com]:2222", "www.example.org",  "bad.example.org", "192.168.1.5",
+    "192.168.1.50",  "[127.0.0.1]:2222",   "127.0.0.1",        "10.0.0.1",        "mixed.case.net",
+    "[x.wild]:2200", "sk.example.com",     "host.example.com", "alias",           "only.negated.test",
+    "other.test",    "www.example.com",    "[10.0.0.1]:2222",
 };
 
 // Runs ssh-keygen with args and returns what it printed; exit status 1 (host not found) is not a failure.
@@ -68,10 +68,10 @@ TEST_CASE("known_hosts: a host's lines are the lines ssh-keygen -F finds", "[int
     CHECK(known.lines_for("example.com") == std::vector<std::size_t>{4, 17, 19});
     CHECK(known.lines_for("www.example.org") == std::vector<std::size_t>{6, 9, 18});
     CHECK(known.lines_for("bad.example.org") == std::vector<std::size_t>{9, 18});  // !bad vetoes line 6
-    CHECK(known.lines_for("192.168.1.50").empty());                                 // ? is one character
+    CHECK(known.lines_for("192.168.1.50").empty());                                // ? is one character
     CHECK(known.lines_for("only.negated.test").empty());
-    CHECK(known.lines_for("MIXED.case.net") == std::vector<std::size_t>{11});      // names are caseless
-    CHECK(known.lines_for("www.example.com") == std::vector<std::size_t>{10});     // CA line only
+    CHECK(known.lines_for("MIXED.case.net") == std::vector<std::size_t>{11});   // names are caseless
+    CHECK(known.lines_for("www.example.com") == std::vector<std::size_t>{10});  // CA line only
   }
   SECTION("every name hashed by ssh-keygen -H") {
     const std::string hashed = dir.write("hashed", kMixed);
@@ -100,8 +100,8 @@ TEST_CASE("known_hosts: ssh-keygen -F lists lines whose key does not decode; the
   // A deliberate difference: ssh-keygen -F does not decode keys, but ssh (hostfile.c
   // load_hostkeys with HKF_WANT_PARSE_KEY) skips such lines, and so does this parser.
   TempDir dir;
-  const std::string file =
-      dir.write("bad_keys", "example.com ssh-ed25519 AAAA!!!!\nexample.com ssh-ed25519 " + kEd25519 + "\n");
+  const std::string file = dir.write("bad_keys",
+                                     "example.com ssh-ed25519 AAAA!!!!\nexample.com ssh-ed25519 " + kEd25519 + "\n");
   CHECK(ssh_keygen_find(file, "example.com") == std::vector<std::size_t>{1, 2});
   CHECK(KnownHosts(file, read_file(file)).lines_for("example.com") == std::vector<std::size_t>{2});
 }

@@ -28,8 +28,7 @@ struct Exporter : ConfiguredExporter {
 
   // The probe of the test sshd with debug=true: its log, then its metrics.
   std::string debug_probe() const {
-    const auto response =
-        http_get(port(), "/probe?target=" + TestSshd::shared().target() + "&module=m&debug=true");
+    const auto response = http_get(port(), "/probe?target=" + TestSshd::shared().target() + "&module=m&debug=true");
     REQUIRE(response.status == 200);
     return response.body;
   }
@@ -93,16 +92,17 @@ TEST_CASE("known_hosts: the target's line among 10,000 others, plain, hashed and
     const std::string n = std::to_string(i);
     text += "*.zone" + n + ".example.org,!skip" + n + ".zone" + n + ".example.org " +
             TestSshd::shared().host_public_key() + "\n";
-    text += "[10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250) + "]:" +
-            std::to_string(1000 + i) + " " + TestSshd::shared().host_public_key() + "\n";
+    text += "[10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250) + "]:" + std::to_string(1000 + i) +
+            " " + TestSshd::shared().host_public_key() + "\n";
   }
   text += "this line is not a known_hosts line\n";  // line 7,501: skipped, and said so
   // An RSA key for the target too: its algorithms are offered first, the sshd has none, and the
   // key exchange falls back to ed25519, which the next line verifies.
-  text += sshd_name() + " ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCzu/TfhGAu+Uz9woqe0DWokfGK+s9fC/FjBQ60cu0bq5qOUQsL7rwI"
-                        "80AQtAHygGC+prEEoFX7RAjykfwt9xBCMLZTqEx6pu5OFQOOI9y5O1ncfcYbjmd229i+AErE6q7bdpsWa5MYmqaBo+e"
-                        "QvZDSdRu+Q16gghSBetf4hZ7C3w==\n";  // line 7,502
-  text += sshd_line();                                          // line 7,503
+  text += sshd_name() +
+          " ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCzu/TfhGAu+Uz9woqe0DWokfGK+s9fC/FjBQ60cu0bq5qOUQsL7rwI"
+          "80AQtAHygGC+prEEoFX7RAjykfwt9xBCMLZTqEx6pu5OFQOOI9y5O1ncfcYbjmd229i+AErE6q7bdpsWa5MYmqaBo+e"
+          "QvZDSdRu+Q16gghSBetf4hZ7C3w==\n";  // line 7,502
+  text += sshd_line();                        // line 7,503
   for (int i = 0; i < 2497; ++i) text += plain.substr(0, plain.find('\n') + 1);
   REQUIRE(std::count(text.begin(), text.end(), '\n') == 10000);
 

@@ -17,11 +17,12 @@ TEST_CASE("1000 concurrent probes of a silent server all time out by the deadlin
   auto& bed = ProbeBed::shared();
   TempDir dir{"spe-load"};
   const auto config = dir.path() / "exporter.toml";
-  write_file(config, "[modules.default]\nuser = \"probe\"\npassword = \"x\"\n"
-                     "insecure_ignore_host_key = true\ntimeout = \"2s\"\n\n"
-                     "[modules.login]\nuser = " + toml_string(bed.sshd().user()) +
-                     "\nprivate_key = " + toml_string(bed.sshd().key_path()) +
-                     "\nknown_hosts = " + toml_string(bed.sshd().known_hosts_path()) + "\n");
+  write_file(config,
+             "[modules.default]\nuser = \"probe\"\npassword = \"x\"\n"
+             "insecure_ignore_host_key = true\ntimeout = \"2s\"\n\n"
+             "[modules.login]\nuser = " +
+                 toml_string(bed.sshd().user()) + "\nprivate_key = " + toml_string(bed.sshd().key_path()) +
+                 "\nknown_hosts = " + toml_string(bed.sshd().known_hosts_path()) + "\n");
   ExporterProcess exporter(config.string());
 
   const auto fds_before = metric_value(http_get(exporter.port(), "/metrics").body, "process_open_fds");
@@ -41,9 +42,9 @@ TEST_CASE("1000 concurrent probes of a silent server all time out by the deadlin
     }
   }
   const long peak_rss = exporter.peak_rss_kb();
-  std::cout << "load: " << ok << "/" << kProbes << " timed out as expected; slowest answer "
-            << slowest.count() << " ms (deadline 2000 ms); exporter peak RSS " << peak_rss / 1024.0
-            << " MiB; silent server saw " << silent.connections() << " connections\n";
+  std::cout << "load: " << ok << "/" << kProbes << " timed out as expected; slowest answer " << slowest.count()
+            << " ms (deadline 2000 ms); exporter peak RSS " << peak_rss / 1024.0 << " MiB; silent server saw "
+            << silent.connections() << " connections\n";
   CHECK(ok == kProbes);
 #ifndef SPE_SANITIZED
   // A sanitized exporter runs several times slower; that build checks for reports, not for speed.

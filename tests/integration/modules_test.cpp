@@ -43,8 +43,8 @@ struct ModulesBed {
   }
 
   std::string probe(const std::string& module) {
-    const auto response =
-        http_get(exporter->port(), "/probe?target=" + TestSshd::shared().target() + "&module=" + module);
+    const auto response = http_get(exporter->port(),
+                                   "/probe?target=" + TestSshd::shared().target() + "&module=" + module);
     INFO(module << ": " << response.error << "\n" << response.body);
     REQUIRE(response.status == 200);
     CHECK(metric_value(response.body, "probe_success") == 1);

@@ -49,11 +49,10 @@ std::vector<std::string> log_links(const std::string& html) {
 
 TEST_CASE("debug=true shows the probe's log, its metrics and the module with secrets masked", "[integration]") {
   auto& sshd = TestSshd::shared();
-  const ConfiguredExporter exporter(key_module("key") +
-                          "[modules.changed]\nuser = " + toml_string(sshd.user()) + "\nprivate_key = " +
-                          toml_string(sshd.encrypted_key_path()) + "\npassphrase = " +
-                          toml_string(sshd.passphrase()) + "\nknown_hosts = " +
-                          toml_string(sshd.wrong_known_hosts_path()) + "\n");
+  const ConfiguredExporter exporter(key_module("key") + "[modules.changed]\nuser = " + toml_string(sshd.user()) +
+                                    "\nprivate_key = " + toml_string(sshd.encrypted_key_path()) +
+                                    "\npassphrase = " + toml_string(sshd.passphrase()) +
+                                    "\nknown_hosts = " + toml_string(sshd.wrong_known_hosts_path()) + "\n");
   {
     const auto response = http_get(exporter.port(), probe_path("key", sshd.target(), "&debug=true"));
     REQUIRE(response.status == 200);
@@ -95,7 +94,7 @@ TEST_CASE("history: the landing page lists recent probes, /logs serves them, fai
   const ConfiguredExporter exporter(key_module("key") + insecure_module("closed"), {"--history.limit", "2"});
   const std::string failed_target = "127.0.0.1:" + std::to_string(closing.port());
   REQUIRE(http_get(exporter.port(), probe_path("closed", failed_target)).status == 200);  // id 1
-  for (int i = 0; i < 3; ++i) {                                                          // ids 2, 3, 4
+  for (int i = 0; i < 3; ++i) {                                                           // ids 2, 3, 4
     REQUIRE(metric_value(http_get(exporter.port(), probe_path("key", sshd.target())).body, "probe_success") == 1);
   }
 
@@ -125,7 +124,8 @@ TEST_CASE("history: the landing page lists recent probes, /logs serves them, fai
 
 TEST_CASE("/config shows the loaded config as TOML", "[integration]") {
   auto& sshd = TestSshd::shared();
-  const ConfiguredExporter exporter(key_module("key", "allowed_targets = [\"127.0.0.0/8:*\"]\n") + insecure_module("other"));
+  const ConfiguredExporter exporter(key_module("key", "allowed_targets = [\"127.0.0.0/8:*\"]\n") +
+                                    insecure_module("other"));
   const auto response = http_get(exporter.port(), "/config");
   REQUIRE(response.status == 200);
   CHECK(response.headers.at("content-type").starts_with("text/plain"));
@@ -138,8 +138,7 @@ TEST_CASE("/config shows the loaded config as TOML", "[integration]") {
   CHECK_FALSE(contains(response.body, "not-a-secret"));
 }
 
-TEST_CASE("POST /-/reload and SIGHUP reload the config; a bad file keeps the old one",
-          "[integration][concurrency]") {
+TEST_CASE("POST /-/reload and SIGHUP reload the config; a bad file keeps the old one", "[integration][concurrency]") {
   AdversarialServer silent(Misbehaviour::silent);
   const std::string silent_target = "127.0.0.1:" + std::to_string(silent.port());
   ConfiguredExporter exporter(insecure_module("slow", "timeout = \"2s\"") + insecure_module("a"));
@@ -155,7 +154,8 @@ TEST_CASE("POST /-/reload and SIGHUP reload the config; a bad file keeps the old
   // A probe in flight during a reload finishes on the config it started with.
   auto in_flight = std::async(std::launch::async, [&] { return http_get(port, probe_path("slow", silent_target)); });
   const auto connected_by = std::chrono::steady_clock::now() + 5s;
-  while (silent.connections() == 0 && std::chrono::steady_clock::now() < connected_by) std::this_thread::sleep_for(10ms);
+  while (silent.connections() == 0 && std::chrono::steady_clock::now() < connected_by)
+    std::this_thread::sleep_for(10ms);
   exporter.rewrite(insecure_module("b"));
   const auto reloaded = http_request(port, "POST", "/-/reload");
   CHECK(reloaded.status == 200);
@@ -242,12 +242,13 @@ TEST_CASE("allowed_targets: a target outside gets 403 before any packet is sent"
   auto& sshd = TestSshd::shared();
   AdversarialServer outside(Misbehaviour::silent);
   const std::string allowed = "127.0.0.1:" + std::to_string(sshd.port());
-  const ConfiguredExporter exporter(key_module("key", "allowed_targets = [" + toml_string(allowed) + ", \"*.example.com\"]"));
+  const ConfiguredExporter exporter(
+      key_module("key", "allowed_targets = [" + toml_string(allowed) + ", \"*.example.com\"]"));
   const unsigned short port = exporter.port();
 
   CHECK(metric_value(http_get(port, probe_path("key", allowed)).body, "probe_success") == 1);
   for (const std::string& target : {"127.0.0.1:" + std::to_string(outside.port()), std::string("127.0.0.1"),
-                                   "localhost:" + std::to_string(sshd.port()), std::string("[::1]:22")}) {
+                                    "localhost:" + std::to_string(sshd.port()), std::string("[::1]:22")}) {
     INFO(target);
     const auto response = http_get(port, probe_path("key", target));
     CHECK(response.status == 403);
@@ -264,15 +265,16 @@ TEST_CASE("allowed_targets: an IPv4 address in another form than a dotted quad i
   // "*" is for names and 127.0.1.0/24 does not hold 127.0.0.1.
   AdversarialServer outside(Misbehaviour::silent);
   const std::string port_text = std::to_string(outside.port());
-  const ConfiguredExporter exporter(key_module("key", "timeout = \"1s\"\nallowed_targets = [\"*:*\", \"127.0.1.0/24:*\"]"));
+  const ConfiguredExporter exporter(
+      key_module("key", "timeout = \"1s\"\nallowed_targets = [\"*:*\", \"127.0.1.0/24:*\"]"));
   const unsigned short port = exporter.port();
   for (const std::string host : {"0x7f.1", "0x7f000001", "2130706433", "127.1", "0177.0.0.1", "0x7f.1."}) {
     const std::string target = host + ":" + port_text;
     INFO(target);
     const auto response = http_get(port, probe_path("key", target));
     CHECK(response.status == 400);
-    CHECK(response.body == "invalid target \"" + target +
-                               "\": an IPv4 address in a form that is ambiguous, write it as 127.0.0.1\n");
+    CHECK(response.body ==
+          "invalid target \"" + target + "\": an IPv4 address in a form that is ambiguous, write it as 127.0.0.1\n");
   }
   CHECK(rejected(port, "bad_target") == 6);
   std::this_thread::sleep_for(100ms);
@@ -315,9 +317,9 @@ TEST_CASE("every rejection reason is counted, all pre-seeded at 0", "[integratio
     INFO(reason);
     CHECK(rejected(port, reason) == 0);
   }
-  CHECK(http_get(port, "/probe?module=m").status == 400);                       // no target
-  CHECK(http_get(port, "/probe?target=a:b:c:d&module=m").status == 400);        // malformed target
-  CHECK(http_get(port, "/probe?target=h&target=h&module=m").status == 400);     // repeated target
+  CHECK(http_get(port, "/probe?module=m").status == 400);                    // no target
+  CHECK(http_get(port, "/probe?target=a:b:c:d&module=m").status == 400);     // malformed target
+  CHECK(http_get(port, "/probe?target=h&target=h&module=m").status == 400);  // repeated target
   CHECK(http_get(port, "/probe?target=127.0.0.1&module=m&debug=maybe").status == 400);
   CHECK(http_get(port, "/probe?target=127.0.0.1&module=m", {{"X-Prometheus-Scrape-Timeout-Seconds", "x"}}).status ==
         400);
@@ -327,8 +329,7 @@ TEST_CASE("every rejection reason is counted, all pre-seeded at 0", "[integratio
   CHECK(rejected(port, "unknown_module") == 1);
 }
 
-TEST_CASE("own metrics: reload gauges, event loop lag, probe duration histogram; promtool passes",
-          "[integration]") {
+TEST_CASE("own metrics: reload gauges, event loop lag, probe duration histogram; promtool passes", "[integration]") {
   AdversarialServer closing(Misbehaviour::close_at_once);
   const ConfiguredExporter exporter(insecure_module("m"));
   http_get(exporter.port(), probe_path("m", "127.0.0.1:" + std::to_string(closing.port())));
@@ -359,8 +360,8 @@ TEST_CASE("logs: one line per probe, failures at info with the reason; --log.for
     REQUIRE(exporter.process->wait_for_log("msg=\"probe failed\"", 2s, offset));
     const std::string log = exporter.process->log_since(offset);
     INFO(log);
-    CHECK(contains(log, "level=debug msg=\"probe succeeded\" module=key target=" + sshd.target() +
-                            " duration_seconds="));
+    CHECK(contains(log,
+                   "level=debug msg=\"probe succeeded\" module=key target=" + sshd.target() + " duration_seconds="));
     CHECK(contains(log, "level=info msg=\"probe failed\" module=m target=" + closed +
                             " phase=handshake reason=handshake duration_seconds="));
   }
@@ -400,10 +401,9 @@ TEST_CASE("no output ever shows a password or a passphrase", "[integration]") {
   const std::string config =
       "[modules.password]\nuser = " + user + "\npassword = " + toml_string(password) + "\nknown_hosts = " + known +
       "\n\n[modules.wrong_host]\nuser = " + user + "\npassword = " + toml_string(password) +
-      "\nknown_hosts = " + toml_string(sshd.wrong_known_hosts_path()) +
-      "\n\n[modules.encrypted]\nuser = " + user + "\nprivate_key = " + toml_string(sshd.encrypted_key_path()) +
-      "\npassphrase = " + toml_string(passphrase) + "\nknown_hosts = " + known +
-      "\n\n[modules.insecure]\nuser = " + user + "\npassword = " + toml_string(password) +
+      "\nknown_hosts = " + toml_string(sshd.wrong_known_hosts_path()) + "\n\n[modules.encrypted]\nuser = " + user +
+      "\nprivate_key = " + toml_string(sshd.encrypted_key_path()) + "\npassphrase = " + toml_string(passphrase) +
+      "\nknown_hosts = " + known + "\n\n[modules.insecure]\nuser = " + user + "\npassword = " + toml_string(password) +
       "\ninsecure_ignore_host_key = true\n";
   ConfiguredExporter exporter(config);
   const unsigned short port = exporter.port();
@@ -421,7 +421,8 @@ TEST_CASE("no output ever shows a password or a passphrase", "[integration]") {
   const std::string landing = http_get(port, "/").body;
   outputs.emplace_back("/", landing);
   CHECK(log_links(landing).size() == 16);
-  for (const auto& id : log_links(landing)) outputs.emplace_back("/logs?id=" + id, http_get(port, "/logs?id=" + id).body);
+  for (const auto& id : log_links(landing))
+    outputs.emplace_back("/logs?id=" + id, http_get(port, "/logs?id=" + id).body);
   outputs.emplace_back("/config", http_get(port, "/config").body);
   outputs.emplace_back("/metrics", http_get(port, "/metrics").body);
 
@@ -432,8 +433,8 @@ TEST_CASE("no output ever shows a password or a passphrase", "[integration]") {
            "[modules.x]\npassword = \"" + password + "\n",
            "[modules.x]\npassword = [" + toml_string(password) + "]\n",
            "[modules.x]\npassword = " + toml_string(password) + "\npassword = " + toml_string(password) + "\n",
-           "[modules.x]\nprivate_key = " + toml_string(sshd.encrypted_key_path()) + "\npassphrase = " +
-               toml_string(passphrase + "-wrong") + "\ninsecure_ignore_host_key = true\n",
+           "[modules.x]\nprivate_key = " + toml_string(sshd.encrypted_key_path()) +
+               "\npassphrase = " + toml_string(passphrase + "-wrong") + "\ninsecure_ignore_host_key = true\n",
            "[modules.x]\npassphrase = " + toml_string(passphrase) + "\npassword = " + toml_string(password) + "\n",
        }) {
     exporter.rewrite(bad);

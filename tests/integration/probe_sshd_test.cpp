@@ -114,7 +114,8 @@ TEST_CASE("an unknown or changed host key fails with host_key and no credential 
     const std::size_t offset = settled_log_size();
     require_failure(module, "host_key");
     // The connection reached sshd (so its log is being read), but no authentication was tried.
-    const std::string log = ProbeBed::shared().sshd().log_after(offset, {"Disconnected from"}, std::chrono::seconds{3});
+    const std::string log = ProbeBed::shared().sshd().log_after(offset, {"Disconnected from"},
+                                                                std::chrono::seconds{3});
     CHECK(log.find("Connection from 127.0.0.1") != std::string::npos);
     CHECK_FALSE(log_has_auth_attempt(log));
   }

@@ -35,8 +35,8 @@ TEST_CASE("probe and metrics bodies pass promtool check metrics", "[promtool]") 
 }
 
 TEST_CASE("the example Prometheus config passes promtool check config", "[promtool]") {
-  const auto result = run_command({"promtool", "check", "config", std::string(SPE_SOURCE_DIR) +
-                                                                      "/examples/prometheus/prometheus.yml"});
+  const auto result = run_command(
+      {"promtool", "check", "config", std::string(SPE_SOURCE_DIR) + "/examples/prometheus/prometheus.yml"});
   INFO(result.output);
   CHECK(result.exit_code == 0);
 }

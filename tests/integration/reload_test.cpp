@@ -67,8 +67,9 @@ class SlowConfig {
   std::string host_key() const { return sshd_.host_public_key(); }
   std::string module(const std::string& name) const {
     return "[modules." + name + "]\nuser = " + toml_string(sshd_.user()) +
-           "\nprivate_key = " + toml_string(sshd_.encrypted_key_path()) + "\npassphrase = " +
-           toml_string(sshd_.passphrase()) + "\nknown_hosts = " + toml_string(known_hosts_) + "\ntimeout = \"5s\"\n";
+           "\nprivate_key = " + toml_string(sshd_.encrypted_key_path()) +
+           "\npassphrase = " + toml_string(sshd_.passphrase()) + "\nknown_hosts = " + toml_string(known_hosts_) +
+           "\ntimeout = \"5s\"\n";
   }
 
   TestSshd& sshd_ = TestSshd::shared();
@@ -150,7 +151,8 @@ TEST_CASE("reload: rounds of 100 parallel POST /-/reload and SIGHUPs leave concu
     CHECK(ok_posts == kPostsPerRound);
     for (const auto& answer : probes) {
       INFO("probe answered " << answer.response.status << " " << answer.response.error << " after "
-                             << answer.elapsed.count() << " ms:\n" << answer.response.body);
+                             << answer.elapsed.count() << " ms:\n"
+                             << answer.response.body);
       CHECK(answer.response.status == 200);
       CHECK(failure_reason_of(answer.response.body).empty());
       CHECK(answer.elapsed < kProbeBound);
@@ -183,8 +185,8 @@ TEST_CASE("reload: a POST made after an edit is answered by a load that read the
   // after the change: the second must report the new file, whichever load the first one got.
   for (std::size_t modules = 2; modules <= 5; ++modules) {
     CAPTURE(modules);
-    auto earlier =
-        std::async(std::launch::async, [port] { return http_request(port, "POST", "/-/reload", {}, "", 60s); });
+    auto earlier = std::async(std::launch::async,
+                              [port] { return http_request(port, "POST", "/-/reload", {}, "", 60s); });
     std::this_thread::sleep_for(std::chrono::milliseconds(20 * modules));
     config.write(modules);
     const auto later = http_request(port, "POST", "/-/reload", {}, "", 60s);

@@ -41,11 +41,11 @@ TEST_CASE("every answer says X-Content-Type-Options: nosniff, the echoing errors
 TEST_CASE("a scrape timeout below one millisecond is refused with the reason", "[integration]") {
   const unsigned short port = ProbeBed::shared().exporter().port();
   const double bad_request_before = rejected(port, "bad_request");
-  const auto response =
-      http_get(port, "/probe?target=" + ProbeBed::shared().sshd().target() + "&module=key",
-               {{"X-Prometheus-Scrape-Timeout-Seconds", "0.0001"}});
+  const auto response = http_get(port, "/probe?target=" + ProbeBed::shared().sshd().target() + "&module=key",
+                                 {{"X-Prometheus-Scrape-Timeout-Seconds", "0.0001"}});
   CHECK(response.status == 400);
-  CHECK(response.body == "invalid X-Prometheus-Scrape-Timeout-Seconds \"0.0001\": below the 1 ms resolution of "
-                         "probe timeouts (expected at least 0.001)\n");
+  CHECK(response.body ==
+        "invalid X-Prometheus-Scrape-Timeout-Seconds \"0.0001\": below the 1 ms resolution of "
+        "probe timeouts (expected at least 0.001)\n");
   CHECK(rejected(port, "bad_request") == bad_request_before + 1);
 }

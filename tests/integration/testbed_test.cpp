@@ -31,9 +31,21 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 std::vector<std::string> ssh_argv(const TestSshd& sshd, const std::string& known_hosts, bool batch = true) {
-  return {"ssh", "-F", "/dev/null", "-o", batch ? "BatchMode=yes" : "BatchMode=no", "-o",
-          "UserKnownHostsFile=" + known_hosts, "-o", "GlobalKnownHostsFile=/dev/null", "-o",
-          "StrictHostKeyChecking=yes", "-o", "ConnectTimeout=10", "-p", std::to_string(sshd.port())};
+  return {"ssh",
+          "-F",
+          "/dev/null",
+          "-o",
+          batch ? "BatchMode=yes" : "BatchMode=no",
+          "-o",
+          "UserKnownHostsFile=" + known_hosts,
+          "-o",
+          "GlobalKnownHostsFile=/dev/null",
+          "-o",
+          "StrictHostKeyChecking=yes",
+          "-o",
+          "ConnectTimeout=10",
+          "-p",
+          std::to_string(sshd.port())};
 }
 
 CommandResult ssh_run(std::vector<std::string> argv, const TestSshd& sshd, const std::string& command) {
@@ -48,8 +60,8 @@ CommandResult ssh_with_askpass(const TestSshd& sshd, const TempDir& dir, const s
   const auto askpass = dir.path() / "askpass.sh";
   write_file(dir.path() / "secret", secret + "\n", 0600);
   write_file(askpass, "#!/bin/sh\ncat '" + (dir.path() / "secret").string() + "'\n", 0700);
-  std::vector<std::string> argv{"env", "SSH_ASKPASS=" + askpass.string(), "SSH_ASKPASS_REQUIRE=force",
-                                "DISPLAY=:0", "setsid", "-w"};
+  std::vector<std::string> argv{
+      "env", "SSH_ASKPASS=" + askpass.string(), "SSH_ASKPASS_REQUIRE=force", "DISPLAY=:0", "setsid", "-w"};
   const auto ssh = ssh_argv(sshd, sshd.known_hosts_path(), false);
   argv.insert(argv.end(), ssh.begin(), ssh.end());
   argv.insert(argv.end(), options.begin(), options.end());
@@ -113,8 +125,8 @@ TEST_CASE("test sshd host key is the one in known_hosts, and the wrong file is r
   auto& sshd = TestSshd::shared();
 
   SECTION("the fingerprint matches what the server presents") {
-    const auto scan = run_command({"ssh-keyscan", "-t", "ed25519", "-p", std::to_string(sshd.port()), "127.0.0.1"},
-                                  "", 30s);
+    const auto scan = run_command({"ssh-keyscan", "-t", "ed25519", "-p", std::to_string(sshd.port()), "127.0.0.1"}, "",
+                                  30s);
     REQUIRE(scan.exit_code == 0);
     const auto fingerprint = run_command({"ssh-keygen", "-lf", "-"}, scan.output, 30s);
     INFO(scan.output << fingerprint.output);
@@ -159,8 +171,8 @@ TEST_CASE("test sshd accepts the password and keyboard-interactive, and refuses 
     DYNAMIC_SECTION(method) {
       const auto offset = sshd.log_size();
       const auto result = ssh_with_askpass(sshd, dir, sshd.password(),
-                                           {"-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
-                                            "-o", "PreferredAuthentications=" + method});
+                                           {"-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o",
+                                            "PreferredAuthentications=" + method});
       INFO(result.output);
       CHECK(result.exit_code == 0);
       CHECK(result.output.find("logged-in-as-" + sshd.user()) != std::string::npos);
@@ -169,8 +181,8 @@ TEST_CASE("test sshd accepts the password and keyboard-interactive, and refuses 
   }
   SECTION("a wrong password is refused") {
     const auto result = ssh_with_askpass(sshd, dir, sshd.password() + "x",
-                                         {"-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
-                                          "-o", "PreferredAuthentications=password"});
+                                         {"-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o",
+                                          "PreferredAuthentications=password"});
     CHECK(result.exit_code == 255);
   }
 }
@@ -211,8 +223,9 @@ TEST_CASE("metric_text finds samples by exact label set and parses special value
   CHECK(label_value(text, "probe_ssh_server_info", "banner") == "SSH-2.0-a \"b\" \\ c\nd");
   CHECK_FALSE(label_value(text, "probe_ssh_server_info", "kex").has_value());
 
-  const auto clean = promtool_check_metrics("# HELP probe_success Whether it worked.\n# TYPE probe_success gauge\n"
-                                            "probe_success 1\n");
+  const auto clean = promtool_check_metrics(
+      "# HELP probe_success Whether it worked.\n# TYPE probe_success gauge\n"
+      "probe_success 1\n");
   INFO(clean.output);
   CHECK(clean.exit_code == 0);
   CHECK(promtool_check_metrics(text).exit_code == 3);  // lint: no help text
@@ -232,8 +245,7 @@ TEST_CASE("run_command captures output and exit status and enforces its timeout"
   CHECK(run_command({"spe-no-such-program"}).exit_code == -1);
 }
 
-TEST_CASE("http client reports transport errors and times out every request from a common start",
-          "[integration]") {
+TEST_CASE("http client reports transport errors and times out every request from a common start", "[integration]") {
   const auto refused = http_get(free_loopback_port(), "/", {}, 2s);
   CHECK(refused.status == 0);
   CHECK(refused.error.starts_with("connect: "));
@@ -283,7 +295,6 @@ class RawClient {
  private:
   int fd_;
 };
-
 
 }  // namespace
 

@@ -79,7 +79,8 @@ class HeldResponses {
 };
 
 // A blocking loopback socket whose reads give up after `timeout`.
-std::unique_ptr<tcp::socket> connect_raw(asio::io_context& io, unsigned short port, std::chrono::seconds timeout = 5s) {
+std::unique_ptr<tcp::socket> connect_raw(asio::io_context& io, unsigned short port,
+                                         std::chrono::seconds timeout = 5s) {
   auto socket = std::make_unique<tcp::socket>(io);
   socket->connect({asio::ip::make_address("127.0.0.1"), port});
   timeval tv{static_cast<time_t>(timeout.count()), 0};
@@ -150,10 +151,10 @@ struct TestPki {
 
 struct CurlResult {
   int exit_code = -1;
-  int status = 0;        // 0 when no HTTP response came
-  std::string headers;   // as received, lower-cased
+  int status = 0;       // 0 when no HTTP response came
+  std::string headers;  // as received, lower-cased
   std::string body;
-  std::string output;    // curl's messages
+  std::string output;  // curl's messages
 };
 
 CurlResult curl(const TempDir& dir, std::vector<std::string> args, const std::string& url) {
@@ -161,14 +162,15 @@ CurlResult curl(const TempDir& dir, std::vector<std::string> args, const std::st
   const auto headers = dir.path() / "curl.headers";
   std::filesystem::remove(body);
   std::filesystem::remove(headers);
-  std::vector<std::string> argv{"curl", "-sS", "--max-time", "10", "-o", body.string(), "-D", headers.string(),
-                                "-w", "\nstatus=%{http_code}\n"};
+  std::vector<std::string> argv{"curl",        "-sS", "--max-time",     "10", "-o",
+                                body.string(), "-D",  headers.string(), "-w", "\nstatus=%{http_code}\n"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back(url);
   const auto run = run_command(argv, "", 20s);
   CurlResult out{run.exit_code, 0, read_file(headers), read_file(body), run.output};
   for (char& c : out.headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (const auto at = run.output.rfind("status="); at != std::string::npos) out.status = std::atoi(run.output.c_str() + at + 7);
+  if (const auto at = run.output.rfind("status="); at != std::string::npos)
+    out.status = std::atoi(run.output.c_str() + at + 7);
   return out;
 }
 
@@ -340,7 +342,8 @@ TEST_CASE("a TLS client that does not finish its handshake within read_timeout i
     CHECK(Clock::now() - start < 3s);
   }
   // And the same server completes a real handshake.
-  const auto ok = curl(dir, {"--cacert", pki("ca.crt")}, "https://127.0.0.1:" + std::to_string(server.port()) + "/tls");
+  const auto ok = curl(dir, {"--cacert", pki("ca.crt")},
+                       "https://127.0.0.1:" + std::to_string(server.port()) + "/tls");
   INFO(ok.output);
   CHECK(ok.status == 200);
   CHECK(ok.body == "path /tls\n");
@@ -576,8 +579,8 @@ TEST_CASE("large bodies are gzipped for clients that accept it, with Vary", "[in
 // --- The real binary --------------------------------------------------------------------------------
 
 TEST_CASE("an overlong request line to the exporter is 414", "[integration]") {
-  const auto response =
-      http_get(ProbeBed::shared().exporter().port(), "/probe?target=" + std::string(20000, 'a') + "&module=key");
+  const auto response = http_get(ProbeBed::shared().exporter().port(),
+                                 "/probe?target=" + std::string(20000, 'a') + "&module=key");
   CHECK(response.status == 414);
 }
 
@@ -693,9 +696,10 @@ TEST_CASE("TLS with client certificates and basic auth, tested with curl", "[int
   TempDir dir{"spe-web-tls"};
   const TestPki pki(dir.path());
   write_file(dir.path() / "exporter.toml", minimal_config());
-  write_file(dir.path() / "web.toml", "[tls]\ncert_file = \"server.crt\"\nkey_file = \"server.key\"\n"
-                                      "client_ca_file = \"ca.crt\"\n\n[basic_auth_users]\nprometheus = \"" +
-                                          std::string(kPrometheusHash) + "\"\n");
+  write_file(dir.path() / "web.toml",
+             "[tls]\ncert_file = \"server.crt\"\nkey_file = \"server.key\"\n"
+             "client_ca_file = \"ca.crt\"\n\n[basic_auth_users]\nprometheus = \"" +
+                 std::string(kPrometheusHash) + "\"\n");
   ExporterProcess exporter((dir.path() / "exporter.toml").string(),
                            {"--web.config.file", (dir.path() / "web.toml").string()});
   const std::string url = "https://127.0.0.1:" + std::to_string(exporter.port()) + "/metrics";
@@ -734,8 +738,8 @@ TEST_CASE("TLS with client certificates and basic auth, tested with curl", "[int
     INFO(none.output);
     CHECK(none.exit_code != 0);
     CHECK(none.status == 0);
-    const auto rogue = curl(dir, with(with(trusted, {"--cert", pki("rogue.crt"), "--key", pki("rogue.key")}), good_user),
-                            url);
+    const auto rogue =
+        curl(dir, with(with(trusted, {"--cert", pki("rogue.crt"), "--key", pki("rogue.key")}), good_user), url);
     INFO(rogue.output);
     CHECK(rogue.exit_code != 0);
     CHECK(rogue.status == 0);
@@ -853,7 +857,8 @@ TEST_CASE("a flood of wrong passwords: fresh logins still get in, cached ones do
     const auto wrong = basic_authorization("prometheus:waiting " + std::to_string(i));
     waiting.push_back(connect_raw(io, exporter.port(), 10s));
     asio::write(*waiting.back(), asio::buffer("GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                                              "Authorization: " + wrong + "\r\n\r\n"));
+                                              "Authorization: " +
+                                              wrong + "\r\n\r\n"));
   }
   int fast = 0;
   for (int i = 0; i < 10; ++i) {
@@ -930,12 +935,13 @@ TEST_CASE("a bad web config stops startup with the key and file:line:column", "[
        "tls.ca_file: unknown key at WEB:4:1"},
       // A key that exists but belongs to another certificate.
       {"[tls]\ncert_file = \"server.crt\"\nkey_file = \"client.key\"\n", "tls.key_file: cannot use private key"},
-      {"[tls]\ncert_file = \"server.key\"\nkey_file = \"server.key\"\n", "tls.cert_file: cannot load certificate chain"},
+      {"[tls]\ncert_file = \"server.key\"\nkey_file = \"server.key\"\n",
+       "tls.cert_file: cannot load certificate chain"},
       {"[basic_auth_users]\nprometheus = \"correct horse\"\n", "basic_auth_users.prometheus: must be a bcrypt hash"},
   }));
   write_file(web, text);
-  const auto result = ExporterProcess::run_binary({"--config.file", config, "--web.config.file", web,
-                                                   "--web.listen-address", "127.0.0.1:0"});
+  const auto result = ExporterProcess::run_binary(
+      {"--config.file", config, "--web.config.file", web, "--web.listen-address", "127.0.0.1:0"});
   INFO(result.output);
   CHECK(result.exit_code == 1);
   std::string wanted = expected;

@@ -32,8 +32,8 @@ const std::string kGarbage =
     "Content-Type: text/html\r\n"
     "Connection: keep-alive\r\n"
     "\r\n"
-    "<html><head><title>400 Bad Request</title></head><body><p>" + std::string(300, '-') +
-    "</p></body></html>\r\n";
+    "<html><head><title>400 Bad Request</title></head><body><p>" +
+    std::string(300, '-') + "</p></body></html>\r\n";
 
 std::vector<unsigned char> random_bytes(std::size_t size) {
   std::mt19937_64 engine{std::random_device{}()};
@@ -52,13 +52,15 @@ std::string banner_and_kexinit() {
   constexpr unsigned char kMsgKexinit = 20;
   const std::vector<std::string_view> name_lists{
       "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256",  // kex
-      "ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-256",                        // host key
-      "chacha20-poly1305@openssh.com,aes128-ctr",                            // ciphers, client to server
-      "chacha20-poly1305@openssh.com,aes128-ctr",                            // ciphers, server to client
-      "hmac-sha2-256",                                                       // MACs, client to server
-      "hmac-sha2-256",                                                       // MACs, server to client
-      "none", "none",                                                        // compression
-      "", "",                                                                // languages
+      "ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-256",                       // host key
+      "chacha20-poly1305@openssh.com,aes128-ctr",                           // ciphers, client to server
+      "chacha20-poly1305@openssh.com,aes128-ctr",                           // ciphers, server to client
+      "hmac-sha2-256",                                                      // MACs, client to server
+      "hmac-sha2-256",                                                      // MACs, server to client
+      "none",
+      "none",  // compression
+      "",
+      "",  // languages
   };
   std::string payload(1, static_cast<char>(kMsgKexinit));
   for (const unsigned char byte : random_bytes(16)) payload += static_cast<char>(byte);  // cookie
@@ -66,7 +68,7 @@ std::string banner_and_kexinit() {
     put_uint32(payload, static_cast<std::uint32_t>(list.size()));
     payload += list;
   }
-  payload += '\0';       // first_kex_packet_follows: false
+  payload += '\0';         // first_kex_packet_follows: false
   put_uint32(payload, 0);  // reserved
   // packet_length, padding_length, payload, padding: the whole a multiple of 8, with 4 to 11 bytes of padding.
   std::size_t padding = 8 - (5 + payload.size()) % 8;

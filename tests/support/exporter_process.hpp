@@ -31,19 +31,19 @@ class ExporterProcess {
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
 
-  std::string log() const;        // everything it wrote to stdout and stderr so far
-  std::size_t log_size() const;   // for log_since / wait_for_log offsets
+  std::string log() const;       // everything it wrote to stdout and stderr so far
+  std::size_t log_size() const;  // for log_since / wait_for_log offsets
   std::string log_since(std::size_t offset) const;
   // True once text appears in the log after offset; false if it did not within timeout.
   bool wait_for_log(std::string_view text, std::chrono::milliseconds timeout, std::size_t offset = 0) const;
 
-  bool running();                        // false once it has exited (it is reaped then)
+  bool running();                          // false once it has exited (it is reaped then)
   std::optional<int> exit_status() const;  // set once reaped: exit code, or 128 + signal
-  long peak_rss_kb() const;              // VmHWM from /proc/PID/status; -1 if unavailable
-  long rss_kb() const;                   // VmRSS
-  std::size_t open_fds() const;          // entries of /proc/PID/fd
-  double cpu_seconds() const;            // user + system CPU time so far, from /proc/PID/stat; -1 if unavailable
-  void reload();                         // SIGHUP
+  long peak_rss_kb() const;                // VmHWM from /proc/PID/status; -1 if unavailable
+  long rss_kb() const;                     // VmRSS
+  std::size_t open_fds() const;            // entries of /proc/PID/fd
+  double cpu_seconds() const;              // user + system CPU time so far, from /proc/PID/stat; -1 if unavailable
+  void reload();                           // SIGHUP
   // SIGTERM, then waits up to grace (SIGKILL after it); returns the exit status. Idempotent.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds{10});
 

@@ -28,9 +28,8 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-http::request<http::string_body> make_request(unsigned short port, std::string_view method,
-                                              std::string_view target, const HttpHeaders& headers,
-                                              std::string_view body) {
+http::request<http::string_body> make_request(unsigned short port, std::string_view method, std::string_view target,
+                                              const HttpHeaders& headers, std::string_view body) {
   http::request<http::string_body> request;
   request.method_string(method);
   request.target(target);
@@ -57,9 +56,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void start() {
     const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), port_);
-    stream_.async_connect(endpoint, [self = shared_from_this()](const beast::error_code& ec) {
-      self->on_connect(ec);
-    });
+    stream_.async_connect(endpoint,
+                          [self = shared_from_this()](const beast::error_code& ec) { self->on_connect(ec); });
   }
 
  private:
@@ -137,8 +135,8 @@ std::vector<TimedResponse> http_get_concurrent(unsigned short port, const std::v
   std::vector<TimedResponse> results(targets.size());
   const auto start = Clock::now();
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    std::make_shared<Exchange>(io, port, make_request(port, "GET", targets[i], headers, ""), start,
-                               start + timeout, results[i])
+    std::make_shared<Exchange>(io, port, make_request(port, "GET", targets[i], headers, ""), start, start + timeout,
+                               results[i])
         ->start();
   }
   io.run();

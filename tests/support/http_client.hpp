@@ -39,7 +39,6 @@ struct TimedResponse {
 // GETs every target at once: all connections are opened together on one io_context thread, each with the same
 // deadline (start + timeout). Results are in the order of targets. Raises RLIMIT_NOFILE to the hard limit.
 std::vector<TimedResponse> http_get_concurrent(unsigned short port, const std::vector<std::string>& targets,
-                                               std::chrono::milliseconds timeout,
-                                               const HttpHeaders& headers = {});
+                                               std::chrono::milliseconds timeout, const HttpHeaders& headers = {});
 
 }  // namespace spe::test

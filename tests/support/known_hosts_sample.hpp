@@ -37,24 +37,55 @@ inline const std::string kSkEcdsa =
 
 // A file of every kind of line OpenSSH reads. Line numbers matter: tests name them.
 inline const std::string kMixed =
-    "# a comment, then a blank line and one of blanks\n"          // 1
-    "\n"                                                          // 2
-    " \t \n"                                                      // 3
-    "example.com ssh-ed25519 " + kEd25519 + " plain name\n"       // 4
-    "[example.com]:2222 ssh-ed25519 " + kEd25519Other + "\n"      // 5
-    "*.example.org,!bad.example.org ecdsa-sha2-nistp256 " + kEcdsa256 + "\n"  // 6
-    "192.168.1.? ssh-rsa " + kRsa + "\n"                          // 7
-    "[127.0.0.1]:2222,10.0.0.1 ssh-ed25519 " + kEd25519 + "\n"    // 8
-    "@revoked *.example.org ssh-ed25519 " + kEd25519Other + "\n"  // 9
-    "@cert-authority *.example.com ssh-ed25519 " + kEd25519Other + "\n"  // 10
-    "Mixed.Case.NET ssh-dss " + kDsa + "\n"                       // 11
-    "[*.wild]:* ssh-ed25519 " + kEd25519 + "\n"                   // 12
-    "sk.example.com sk-ssh-ed25519@openssh.com " + kSkEd25519 + "\n"  // 13
-    "sk.example.com sk-ecdsa-sha2-nistp256@openssh.com " + kSkEcdsa + "\n"  // 14
-    "h?st.example.com,alias ecdsa-sha2-nistp384 " + kEcdsa384 + "\n"  // 15
-    "!only.negated.test ssh-ed25519 " + kEd25519 + "\n"           // 16
-    "\texample.com\tecdsa-sha2-nistp521\t" + kEcdsa521 + "\t# tabs\n"  // 17
-    "*.example.org ssh-ed25519 " + kEd25519 + "\n"                // 18
-    "example.com ssh-ed25519 " + kEd25519Other + "\r\n";          // 19
+    "# a comment, then a blank line and one of blanks\n"  // 1
+    "\n"                                                  // 2
+    " \t \n"                                              // 3
+    "example.com ssh-ed25519 " +
+    kEd25519 +
+    " plain name\n"  // 4
+    "[example.com]:2222 ssh-ed25519 " +
+    kEd25519Other +
+    "\n"  // 5
+    "*.example.org,!bad.example.org ecdsa-sha2-nistp256 " +
+    kEcdsa256 +
+    "\n"  // 6
+    "192.168.1.? ssh-rsa " +
+    kRsa +
+    "\n"  // 7
+    "[127.0.0.1]:2222,10.0.0.1 ssh-ed25519 " +
+    kEd25519 +
+    "\n"  // 8
+    "@revoked *.example.org ssh-ed25519 " +
+    kEd25519Other +
+    "\n"  // 9
+    "@cert-authority *.example.com ssh-ed25519 " +
+    kEd25519Other +
+    "\n"  // 10
+    "Mixed.Case.NET ssh-dss " +
+    kDsa +
+    "\n"  // 11
+    "[*.wild]:* ssh-ed25519 " +
+    kEd25519 +
+    "\n"  // 12
+    "sk.example.com sk-ssh-ed25519@openssh.com " +
+    kSkEd25519 +
+    "\n"  // 13
+    "sk.example.com sk-ecdsa-sha2-nistp256@openssh.com " +
+    kSkEcdsa +
+    "\n"  // 14
+    "h?st.example.com,alias ecdsa-sha2-nistp384 " +
+    kEcdsa384 +
+    "\n"  // 15
+    "!only.negated.test ssh-ed25519 " +
+    kEd25519 +
+    "\n"  // 16
+    "\texample.com\tecdsa-sha2-nistp521\t" +
+    kEcdsa521 +
+    "\t# tabs\n"  // 17
+    "*.example.org ssh-ed25519 " +
+    kEd25519 +
+    "\n"  // 18
+    "example.com ssh-ed25519 " +
+    kEd25519Other + "\r\n";  // 19
 
 }  // namespace spe::test

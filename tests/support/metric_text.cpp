@@ -147,7 +147,8 @@ CommandResult promtool_parse_openmetrics(std::string_view text) {
   TempDir dir{"spe-om"};
   std::ostringstream stamped;
   std::istringstream lines{std::string(text)};
-  for (std::string line; std::getline(lines, line);) stamped << line << (line.starts_with("#") ? "" : " 1700000000") << '\n';
+  for (std::string line; std::getline(lines, line);)
+    stamped << line << (line.starts_with("#") ? "" : " 1700000000") << '\n';
   write_file(dir.path() / "input.om", stamped.str());
   return run_command({"promtool", "tsdb", "create-blocks-from", "openmetrics", (dir.path() / "input.om").string(),
                       (dir.path() / "blocks").string()});

@@ -196,7 +196,8 @@ class OpenMetricsChecker {
     if (family.type != "histogram") return;
     if (suffix == "_bucket") {
       const auto le = labels.find("le");
-      if (le == labels.end() || !canonical_number(le->second)) return problem("bucket without a canonical le: " + line);
+      if (le == labels.end() || !canonical_number(le->second))
+        return problem("bucket without a canonical le: " + line);
       double bound = kInf;
       if (le->second != "+Inf") std::from_chars(le->second.data(), le->second.data() + le->second.size(), bound);
       const std::string key = others(labels, "le");

@@ -37,28 +37,35 @@ std::string bed_config(TestSshd& sshd, const TempDir& dir) {
                                  {"private_key", toml_string(sshd.cert_key_path())},
                                  {"certificate", toml_string(sshd.cert_path())},
                                  {"known_hosts", known}});
-  text += module("pinned", {{"user", user}, {"private_key", key},
+  text += module("pinned", {{"user", user},
+                            {"private_key", key},
                             {"host_key_fingerprints", "[" + toml_string(sshd.host_key_fingerprint()) + "]"}});
-  text += module("pinned_wrong", {{"user", user}, {"private_key", key},
+  text += module("pinned_wrong", {{"user", user},
+                                  {"private_key", key},
                                   {"host_key_fingerprints", "[\"SHA256:" + std::string(43, 'A') + "\"]"}});
   text += module("insecure", {{"user", user}, {"private_key", key}, {"insecure_ignore_host_key", "true"}});
   text += module("unknown_host", {{"user", user}, {"private_key", key}, {"known_hosts", empty_known}});
-  text += module("ip4_first", {{"user", user}, {"private_key", key}, {"known_hosts", known},
-                               {"ip_protocol", "\"ip4\""}});
+  text += module("ip4_first",
+                 {{"user", user}, {"private_key", key}, {"known_hosts", known}, {"ip_protocol", "\"ip4\""}});
   // Not authorized: the key of the certificate, without the certificate.
-  text += module("key_denied", {{"user", user}, {"private_key", toml_string(sshd.cert_key_path())},
-                                {"known_hosts", known}});
+  text += module("key_denied",
+                 {{"user", user}, {"private_key", toml_string(sshd.cert_key_path())}, {"known_hosts", known}});
   if (sshd.has_password()) {
     const std::string password = toml_string(sshd.password());
     text += module("password", {{"user", user}, {"password", password}, {"known_hosts", known}});
     // known_hosts names the host by port, so the second port of the same sshd is pinned instead.
-    text += module("password_any_host", {{"user", user}, {"password", password},
-                                         {"host_key_fingerprints", "[" + toml_string(sshd.host_key_fingerprint()) + "]"}});
+    text += module("password_any_host",
+                   {{"user", user},
+                    {"password", password},
+                    {"host_key_fingerprints", "[" + toml_string(sshd.host_key_fingerprint()) + "]"}});
     text += module("wrong_password", {{"user", user}, {"password", "\"not-the-password\""}, {"known_hosts", known}});
-    text += module("changed_host", {{"user", user}, {"password", password}, {"private_key", key},
+    text += module("changed_host", {{"user", user},
+                                    {"password", password},
+                                    {"private_key", key},
                                     {"known_hosts", toml_string(sshd.wrong_known_hosts_path())}});
   } else {
-    text += module("changed_host", {{"user", user}, {"private_key", key},
+    text += module("changed_host", {{"user", user},
+                                    {"private_key", key},
                                     {"known_hosts", toml_string(sshd.wrong_known_hosts_path())}});
   }
   return text;
@@ -93,9 +100,9 @@ double rejected(unsigned short port, const std::string& reason) {
 }
 
 std::string key_module(const TestSshd& sshd, const std::string& name, const std::string& extra) {
-  return "[modules." + name + "]\nuser = " + toml_string(sshd.user()) + "\nprivate_key = " +
-         toml_string(sshd.key_path()) + "\nknown_hosts = " + toml_string(sshd.known_hosts_path()) + "\n" + extra +
-         "\n";
+  return "[modules." + name + "]\nuser = " + toml_string(sshd.user()) +
+         "\nprivate_key = " + toml_string(sshd.key_path()) +
+         "\nknown_hosts = " + toml_string(sshd.known_hosts_path()) + "\n" + extra + "\n";
 }
 
 std::string failure_reason_of(const std::string& body) {

@@ -22,11 +22,9 @@ ProbeReport success_report() {
   report.set_phase_duration(Phase::host_key, 500us);
   report.set_phase_duration(Phase::auth, 100ms);
   report.set_phase_duration(Phase::commands, 300ms);
-  report.server =
-      ServerInfo{"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", "OpenSSH_9.2p1", "curve25519-sha256",
-                 "chacha20-poly1305@openssh.com", "umac-128-etm@openssh.com"};
-  report.host_key =
-      HostKeyInfo{"ssh-ed25519", "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"};
+  report.server = ServerInfo{"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", "OpenSSH_9.2p1", "curve25519-sha256",
+                             "chacha20-poly1305@openssh.com", "umac-128-etm@openssh.com"};
+  report.host_key = HostKeyInfo{"ssh-ed25519", "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"};
   report.certificate_expiry = 1700000000;
   return report;
 }

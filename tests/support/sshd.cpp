@@ -49,8 +49,7 @@ std::string trim(std::string text) {
 }
 
 std::string random_password() {
-  static constexpr std::string_view kAlphabet =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::random_device device;
   std::uniform_int_distribution<std::size_t> pick(0, kAlphabet.size() - 1);
   std::string password;
@@ -278,8 +277,8 @@ void TestSshd::generate_keys() {
             utc_stamp(now - std::chrono::minutes{5}) + ":" + utc_stamp(cert_valid_before_),
             dir() + "/id_ed25519_cert.pub"});
 
-  write_file(dir() + "/authorized_keys",
-             read_file(key_path() + ".pub") + read_file(encrypted_key_path() + ".pub"), 0644);
+  write_file(dir() + "/authorized_keys", read_file(key_path() + ".pub") + read_file(encrypted_key_path() + ".pub"),
+             0644);
   const std::string host_pub = read_file(dir() + "/ssh_host_ed25519_key.pub");
   host_public_key_ = host_pub.substr(0, host_pub.find(' ', host_pub.find(' ') + 1));
   std::istringstream fields(must_run({"ssh-keygen", "-lf", dir() + "/ssh_host_ed25519_key.pub"}));
@@ -291,7 +290,8 @@ void TestSshd::write_config(bool use_pam) const {
   const std::string wrong_pub = read_file(dir() + "/wrong_host_ed25519_key.pub");
   const std::string name = "[127.0.0.1]:" + std::to_string(port_) + " ";
   write_file(known_hosts_path(), name + host_public_key_ + "\n");
-  write_file(wrong_known_hosts_path(), name + wrong_pub.substr(0, wrong_pub.find(' ', wrong_pub.find(' ') + 1)) + "\n");
+  write_file(wrong_known_hosts_path(),
+             name + wrong_pub.substr(0, wrong_pub.find(' ', wrong_pub.find(' ') + 1)) + "\n");
 
   std::ostringstream config;
   config << "ListenAddress 127.0.0.1\n"

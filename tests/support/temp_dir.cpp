@@ -92,8 +92,8 @@ int decode_status(int status) {
 }
 
 // Runs in the forked child: only async-signal-safe calls until execv.
-[[noreturn]] void exec_child(const char* program, char* const* argv, const std::array<int, 3>& stdio,
-                             int error_fd, pid_t parent) {
+[[noreturn]] void exec_child(const char* program, char* const* argv, const std::array<int, 3>& stdio, int error_fd,
+                             pid_t parent) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);

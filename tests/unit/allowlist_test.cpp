@@ -115,17 +115,22 @@ TEST_CASE("allowlist: bad patterns are errors that quote the pattern", "[unit][a
       {"10.1.2.3/8", "invalid pattern \"10.1.2.3/8\": address has bits set beyond the prefix length"},
       {"10.0.0.256/24", "invalid pattern \"10.0.0.256/24\": not a valid IP address before '/'"},
       {"2001:db8::zz", "invalid pattern \"2001:db8::zz\": not a valid IP address"},
-      {"10.0.0.*", "invalid pattern \"10.0.0.*\": host patterns match names only; write addresses as a CIDR "
-                   "such as 10.0.0.0/24"},
-      {"1.2.3", "invalid pattern \"1.2.3\": host patterns match names only; write addresses as a CIDR such as "
-                "10.0.0.0/24"},
+      {"10.0.0.*",
+       "invalid pattern \"10.0.0.*\": host patterns match names only; write addresses as a CIDR "
+       "such as 10.0.0.0/24"},
+      {"1.2.3",
+       "invalid pattern \"1.2.3\": host patterns match names only; write addresses as a CIDR such as "
+       "10.0.0.0/24"},
       {"0x7f.1", "invalid pattern \"0x7f.1\": an IPv4 address in a form that is ambiguous, write it as 127.0.0.1"},
-      {"0x0a000001:*", "invalid pattern \"0x0a000001:*\": an IPv4 address in a form that is ambiguous, write "
-                       "it as 10.0.0.1"},
-      {"db 1", "invalid pattern \"db 1\": a host pattern may hold letters, digits, '-', '.', '_', '*' and '?' "
-               "only"},
-      {"user@db1", "invalid pattern \"user@db1\": a host pattern may hold letters, digits, '-', '.', '_', '*' "
-                   "and '?' only"},
+      {"0x0a000001:*",
+       "invalid pattern \"0x0a000001:*\": an IPv4 address in a form that is ambiguous, write "
+       "it as 10.0.0.1"},
+      {"db 1",
+       "invalid pattern \"db 1\": a host pattern may hold letters, digits, '-', '.', '_', '*' and '?' "
+       "only"},
+      {"user@db1",
+       "invalid pattern \"user@db1\": a host pattern may hold letters, digits, '-', '.', '_', '*' "
+       "and '?' only"},
       {"db1:0", "invalid pattern \"db1:0\": port must be from 1 to 65535 or *"},
       {"db1:65536", "invalid pattern \"db1:65536\": port must be from 1 to 65535 or *"},
       {"db1:", "invalid pattern \"db1:\": port must be from 1 to 65535 or *"},
@@ -157,8 +162,8 @@ TEST_CASE("allowed_targets is compiled at load; a bad pattern is an error at fil
           "[unit][allowlist][config]") {
   const std::string head = "[modules.m]\npassword = \"x\"\ninsecure_ignore_host_key = true\n";
   {
-    const auto config =
-        spe::load_config_text(head + "allowed_targets = [\"10.0.0.0/8\", \"*.example.com:*\"]\n", "x.toml");
+    const auto config = spe::load_config_text(head + "allowed_targets = [\"10.0.0.0/8\", \"*.example.com:*\"]\n",
+                                              "x.toml");
     REQUIRE(config.has_value());
     const spe::Module& module = config->modules.at("m");
     CHECK(module.allowed_targets == std::vector<std::string>{"10.0.0.0/8", "*.example.com:*"});
@@ -172,8 +177,8 @@ TEST_CASE("allowed_targets is compiled at load; a bad pattern is an error at fil
     CHECK(config->modules.at("m").allowlist == nullptr);
   }
   {
-    const auto config =
-        spe::load_config_text(head + "allowed_targets = [\"10.0.0.0/8\", \"10.0.0.0/33\"]\n", "x.toml");
+    const auto config = spe::load_config_text(head + "allowed_targets = [\"10.0.0.0/8\", \"10.0.0.0/33\"]\n",
+                                              "x.toml");
     REQUIRE_FALSE(config.has_value());
     CHECK(config.error().to_string() ==
           "modules.m.allowed_targets[1]: invalid pattern \"10.0.0.0/33\": prefix length must be from 0 to 32 "

@@ -12,7 +12,9 @@ using namespace spe;
 
 namespace {
 
-std::shared_ptr<const RE2> regex(const std::string& pattern) { return std::make_shared<const RE2>(pattern, RE2::Quiet); }
+std::shared_ptr<const RE2> regex(const std::string& pattern) {
+  return std::make_shared<const RE2>(pattern, RE2::Quiet);
+}
 
 Command command(std::string name = "check") {
   Command c;
@@ -112,11 +114,10 @@ std::vector<CommandVerdict> run_all(const std::vector<std::pair<Command, std::st
 
 }  // namespace
 
-TEST_CASE("a series a later command produces again fails that command with command_output",
-          "[unit][command]") {
+TEST_CASE("a series a later command produces again fails that command with command_output", "[unit][command]") {
   using Row = std::tuple<std::string, std::vector<std::pair<Command, std::string>>, std::string>;
-  const auto [why, runs, detail] = GENERATE(table<std::string, std::vector<std::pair<Command, std::string>>,
-                                                  std::string>({
+  const auto [why, runs,
+              detail] = GENERATE(table<std::string, std::vector<std::pair<Command, std::string>>, std::string>({
       Row{"two passthrough commands, one series",
           {{passthrough("a"), "foo 1\n"}, {passthrough("b"), "foo 2\n"}},
           "output of \"b\": series foo came from command \"a\" already"},
@@ -128,7 +129,8 @@ TEST_CASE("a series a later command produces again fails that command with comma
            {text_gauge("b", "up", R"((?P<host>\w+) (?P<value>\d))"), "y 1\nx 0\n"}},
           "output of \"b\": series up{host=\"x\"} came from command \"a\" already"},
       Row{"counter foo, then gauge foo_total (one OpenMetrics line name)",
-          {{passthrough("a"), "# TYPE foo counter\nfoo 1\n"}, {passthrough("b"), "# TYPE foo_total gauge\nfoo_total 2\n"}},
+          {{passthrough("a"), "# TYPE foo counter\nfoo 1\n"},
+           {passthrough("b"), "# TYPE foo_total gauge\nfoo_total 2\n"}},
           "output of \"b\": family foo_total writes foo_total, as family foo from command \"a\" does"},
       Row{"histogram h, then gauge h_count",
           {{passthrough("a"), "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n"},

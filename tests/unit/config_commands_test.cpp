@@ -92,8 +92,7 @@ TEST_CASE("every command key loads into the model", "[unit][config][commands]") 
   CHECK(used.where.column == 3);
   const spe::GaugeRule& state = df.gauges[1];
   CHECK(state.value_group == "value");
-  CHECK(state.map ==
-        std::map<std::string, double>{{"active", 1}, {"inactive", 0}, {"failing", -0.5}});
+  CHECK(state.map == std::map<std::string, double>{{"active", 1}, {"inactive", 0}, {"failing", -0.5}});
   CHECK(state.scale == 1);
   CHECK(state.match == spe::MatchMode::each);
   CHECK(state.help.empty());
@@ -119,8 +118,7 @@ TEST_CASE("loaded rules derive what they say", "[unit][config][commands]") {
                               "  regex = '^(?P<kind>Mem\\w+):\\s+(?P<value>\\d+) kB$'\n"
                               "  scale = 1024\n");
   const spe::Command& command = config.modules.at("web").commands.at(0);
-  const auto families =
-      spe::derive_gauges(command, "MemTotal:  2 kB\nMemFree:  1 kB\nSwapTotal: 5 kB\n");
+  const auto families = spe::derive_gauges(command, "MemTotal:  2 kB\nMemFree:  1 kB\nSwapTotal: 5 kB\n");
   REQUIRE(families.has_value());
   REQUIRE(families->size() == 1);
   REQUIRE((*families)[0].samples.size() == 2);
@@ -133,8 +131,7 @@ TEST_CASE("commands = [] is a module without commands", "[unit][config][commands
   CHECK(load_ok(kHead).modules.at("web").commands.empty());
 }
 
-TEST_CASE("each bad command key is reported with its key path and position",
-          "[unit][config][commands]") {
+TEST_CASE("each bad command key is reported with its key path and position", "[unit][config][commands]") {
   using Row = std::tuple<std::string, std::string>;
   const std::string c = "[[modules.web.commands]]\nname = \"a\"\ncommand = \"true\"\n";  // 4-6
   const std::string g = c + "[[modules.web.commands.gauges]]\nname = \"g\"\n";           // 7-8
@@ -142,19 +139,15 @@ TEST_CASE("each bad command key is reported with its key path and position",
       Row{"command = \"uptime\"\ncommands = []\n",
           "modules.web.command: cannot be used together with commands at $F:4:11"},
       Row{"command_expect = \"up\"\n", "modules.web.command_expect: needs command at $F:4:18"},
-      Row{"command = \"uptime\"\ncommand_expect = \"(\"\n",
-          "modules.web.command_expect: missing ): ( at $F:5:18"},
+      Row{"command = \"uptime\"\ncommand_expect = \"(\"\n", "modules.web.command_expect: missing ): ( at $F:5:18"},
       Row{"command = 5\n", "modules.web.command: must be a string at $F:4:11"},
       Row{"command = \"\"\n", "modules.web.command: must not be empty at $F:4:11"},
-      Row{"command = \"a\\u0000b\"\n",
-          "modules.web.command: must not contain a NUL character at $F:4:11"},
+      Row{"command = \"a\\u0000b\"\n", "modules.web.command: must not contain a NUL character at $F:4:11"},
       Row{"commands = \"df\"\n",
           "modules.web.commands: must be an array of tables ([[modules.web.commands]]) at $F:4:12"},
       Row{"commands = [1]\n", "modules.web.commands[0]: must be a table at $F:4:13"},
-      Row{"[[modules.web.commands]]\ncommand = \"true\"\n",
-          "modules.web.commands[0]: name is required at $F:4:1"},
-      Row{"[[modules.web.commands]]\nname = \"a\"\n",
-          "modules.web.commands[0]: command is required at $F:4:1"},
+      Row{"[[modules.web.commands]]\ncommand = \"true\"\n", "modules.web.commands[0]: name is required at $F:4:1"},
+      Row{"[[modules.web.commands]]\nname = \"a\"\n", "modules.web.commands[0]: command is required at $F:4:1"},
       Row{"[[modules.web.commands]]\nname = \"a b\"\ncommand = \"true\"\n",
           "modules.web.commands[0].name: command name must match [A-Za-z0-9_.-]+ at $F:5:8"},
       Row{c + "[[modules.web.commands]]\nname = \"a\"\ncommand = \"true\"\n",
@@ -166,8 +159,7 @@ TEST_CASE("each bad command key is reported with its key path and position",
           "$F:7:11"},
       Row{c + "timeout = 5\n",
           "modules.web.commands[0].timeout: must be a duration string such as \"10s\" at $F:7:11"},
-      Row{c + "timeout = \"0s\"\n",
-          "modules.web.commands[0].timeout: must be greater than 0 at $F:7:11"},
+      Row{c + "timeout = \"0s\"\n", "modules.web.commands[0].timeout: must be greater than 0 at $F:7:11"},
       Row{c + "timeout = \"11s\"\n",
           "modules.web.commands[0].timeout: must not be longer than the module's timeout (10s) at "
           "$F:7:11"},
@@ -176,8 +168,7 @@ TEST_CASE("each bad command key is reported with its key path and position",
       Row{c + "exit_status = \"0\"\n",
           "modules.web.commands[0].exit_status: must be an integer from 0 to 255 at $F:7:15"},
       Row{c + "expect = \"(\"\n", "modules.web.commands[0].expect: missing ): ( at $F:7:10"},
-      Row{c + "expect_not = \"[a\"\n",
-          "modules.web.commands[0].expect_not: missing ]: [a at $F:7:14"},
+      Row{c + "expect_not = \"[a\"\n", "modules.web.commands[0].expect_not: missing ]: [a at $F:7:14"},
       Row{c + "expect = '\\pL{1000}'\n",
           "modules.web.commands[0].expect: pattern too large - compile failed at $F:7:10"},
       Row{c + "max_output_bytes = 0\n",
@@ -186,10 +177,8 @@ TEST_CASE("each bad command key is reported with its key path and position",
       Row{c + "max_output_bytes = 16777217\n",
           "modules.web.commands[0].max_output_bytes: must be an integer from 1 to 16777216 at "
           "$F:7:20"},
-      Row{c + "format = \"json\"\n",
-          "modules.web.commands[0].format: must be \"text\" or \"prometheus\" at $F:7:10"},
-      Row{c + "prefix = \"node_\"\n",
-          "modules.web.commands[0].prefix: needs format = \"prometheus\" at $F:7:10"},
+      Row{c + "format = \"json\"\n", "modules.web.commands[0].format: must be \"text\" or \"prometheus\" at $F:7:10"},
+      Row{c + "prefix = \"node_\"\n", "modules.web.commands[0].prefix: needs format = \"prometheus\" at $F:7:10"},
       Row{c + "format = \"prometheus\"\nprefix = \"1x_\"\n",
           "modules.web.commands[0].prefix: \"1x_\" cannot begin a metric name (names are "
           "[a-zA-Z_:][a-zA-Z0-9_:]*, not starting with __) at $F:8:10"},
@@ -273,21 +262,18 @@ TEST_CASE("each bad command key is reported with its key path and position",
   CHECK(errors.errors.size() == 1);
 }
 
-TEST_CASE("rules of one gauge may repeat across commands with the same labels",
-          "[unit][config][commands]") {
-  const auto config =
-      load_ok(kHead +
-              "[[modules.web.commands]]\nname = \"a\"\ncommand = \"true\"\n"
-              "  [[modules.web.commands.gauges]]\n  name = \"g\"\n"
-              "  regex = '(?P<x>\\w) (?P<value>\\d+)'\n"
-              "[[modules.web.commands]]\nname = \"b\"\ncommand = \"true\"\n"
-              "  [[modules.web.commands.gauges]]\n  name = \"g\"\n"
-              "  regex = '(?P<n>\\d+)'\n  value = \"n\"\n  labels = { x = \"b\" }\n");
+TEST_CASE("rules of one gauge may repeat across commands with the same labels", "[unit][config][commands]") {
+  const auto config = load_ok(kHead +
+                              "[[modules.web.commands]]\nname = \"a\"\ncommand = \"true\"\n"
+                              "  [[modules.web.commands.gauges]]\n  name = \"g\"\n"
+                              "  regex = '(?P<x>\\w) (?P<value>\\d+)'\n"
+                              "[[modules.web.commands]]\nname = \"b\"\ncommand = \"true\"\n"
+                              "  [[modules.web.commands.gauges]]\n  name = \"g\"\n"
+                              "  regex = '(?P<n>\\d+)'\n  value = \"n\"\n  labels = { x = \"b\" }\n");
   CHECK(config.modules.at("web").commands.size() == 2);
 }
 
-TEST_CASE("included files add modules; errors name the file they are in",
-          "[unit][config][include]") {
+TEST_CASE("included files add modules; errors name the file they are in", "[unit][config][include]") {
   SECTION("globs, an explicit file and the main file itself, each loaded once") {
     const auto result = spe::load_config_file(kData + "/config/include/main.toml");
     INFO((result ? std::string() : result.error().to_string()));
@@ -310,8 +296,7 @@ TEST_CASE("included files add modules; errors name the file they are in",
   SECTION("a module defined twice names both places") {
     dir.write("modules/one.toml", "\n[modules.web]\n" + kModuleOk);
     dir.write("modules/two.toml", "[modules.web]\n" + kModuleOk);
-    const auto errors =
-        errors_of("include = [\"modules/*.toml\"]\n[modules.web]\n" + kModuleOk, main);
+    const auto errors = errors_of("include = [\"modules/*.toml\"]\n[modules.web]\n" + kModuleOk, main);
     CHECK(errors.to_string() == "modules.web: module also defined at " + main + ":2:1 at " +
                                     (dir.path() / "modules/one.toml").string() + ":2:1\n" +
                                     "modules.web: module also defined at " + main + ":2:1 at " +
@@ -322,9 +307,8 @@ TEST_CASE("included files add modules; errors name the file they are in",
     const auto errors = errors_of("include = [\"modules/*.toml\"]\ncolour = 1\n", main);
     const std::string bad = (dir.path() / "modules/bad.toml").string();
     CHECK(errors.to_string() == "colour: unknown key at " + main + ":2:1\n" +
-                                    "modules.bad.port: must be an integer from 1 to 65535 at " +
-                                    bad + ":4:8\n" + "modules.bad.command: must be a string at " +
-                                    bad + ":5:11");
+                                    "modules.bad.port: must be an integer from 1 to 65535 at " + bad + ":4:8\n" +
+                                    "modules.bad.command: must be a string at " + bad + ":5:11");
   }
   SECTION("an included file may not include") {
     dir.write("modules/nested.toml", "include = [\"*.toml\"]\n");
@@ -340,8 +324,7 @@ TEST_CASE("included files add modules; errors name the file they are in",
   }
   SECTION("a file named without wildcards must exist; a glob may match nothing") {
     const auto errors = errors_of("include = [\"none/*.toml\", \"missing.toml\"]\n", main);
-    CHECK(errors.to_string() == "include[1]: cannot read \"" +
-                                    (dir.path() / "missing.toml").string() +
+    CHECK(errors.to_string() == "include[1]: cannot read \"" + (dir.path() / "missing.toml").string() +
                                     "\": No such file or directory at " + main + ":1:27");
     CHECK(load_ok("include = [\"none/*.toml\"]\n" + kHead, main).modules.size() == 1);
     // With no module anywhere, the config is an error.
@@ -351,14 +334,12 @@ TEST_CASE("included files add modules; errors name the file they are in",
   SECTION("a directory matched by a glob cannot be read") {
     fs::create_directories(dir.path() / "modules/dir.toml");
     const auto errors = errors_of("include = [\"modules/*.toml\"]\n", main);
-    CHECK(errors.to_string() == "include[0]: cannot read \"" +
-                                    (dir.path() / "modules/dir.toml").string() +
+    CHECK(errors.to_string() == "include[0]: cannot read \"" + (dir.path() / "modules/dir.toml").string() +
                                     "\": not a regular file (a directory) at " + main + ":1:12");
   }
   SECTION("include must be an array of non-empty strings") {
     CHECK(errors_of("include = \"modules/*.toml\"\n", main).to_string() ==
-          "include: must be an array of strings (globs such as \"modules/*.toml\") at " + main +
-              ":1:11");
+          "include: must be an array of strings (globs such as \"modules/*.toml\") at " + main + ":1:11");
     CHECK(errors_of("include = [\"\", 3]\n", main).to_string() ==
           "include[0]: must be a non-empty string at " + main + ":1:12\n" +
               "include[1]: must be a non-empty string at " + main + ":1:16");
@@ -409,14 +390,10 @@ TEST_CASE("exporter.toml and every module in modules/ load, each file one module
       {"login", {}},
       {"uptime", {{"uptime", {"host_uptime_seconds", "host_load1", "host_load5", "host_load15"}}}},
       {"memory", {{"meminfo", {"host_memory_bytes"}}}},
-      {"disk",
-       {{"df",
-         {"host_filesystem_size_bytes", "host_filesystem_used_bytes",
-          "host_filesystem_avail_bytes"}}}},
+      {"disk", {{"df", {"host_filesystem_size_bytes", "host_filesystem_used_bytes", "host_filesystem_avail_bytes"}}}},
       {"readonly_fs", {{"mounts", {"host_readonly_filesystems", "host_filesystem_readonly"}}}},
       {"systemd_failed",
-       {{"failed_units",
-         {"host_systemd_booted", "host_systemd_failed_units", "host_systemd_unit_failed"}}}},
+       {{"failed_units", {"host_systemd_booted", "host_systemd_failed_units", "host_systemd_unit_failed"}}}},
       {"time_sync", {{"clock", {"host_time_seconds", "host_time_synchronized"}}}},
       {"reboot_required", {{"reboot_required", {"host_reboot_required"}}}},
       {"process_count", {{"processes", {"host_processes"}}}},
@@ -432,7 +409,6 @@ TEST_CASE("exporter.toml and every module in modules/ load, each file one module
     }
     CHECK(found == shape);
   }
-  CHECK(result->modules.at("node_prometheus").commands.at(0).format ==
-        spe::OutputFormat::prometheus);
+  CHECK(result->modules.at("node_prometheus").commands.at(0).format == spe::OutputFormat::prometheus);
   CHECK(result->modules.at("node_prometheus").commands.at(0).prefix == "host_");
 }

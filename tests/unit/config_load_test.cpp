@@ -68,8 +68,7 @@ TEST_CASE("a config using every key loads into the model with absolute paths", "
   CHECK(key->where.line == 3);
   CHECK(key->where.column == 1);
   CHECK(key->host_key.known_hosts == kData + "/keys/known_hosts");
-  CHECK(key->host_key.fingerprints ==
-        std::vector<std::string>{"SHA256:NNiO3i6J7vqAK/7kXUxSJHX03qs28+GYPbxHwkS4Eqc"});
+  CHECK(key->host_key.fingerprints == std::vector<std::string>{"SHA256:NNiO3i6J7vqAK/7kXUxSJHX03qs28+GYPbxHwkS4Eqc"});
   CHECK(key->host_key.algorithms == std::vector<std::string>{"ssh-ed25519", "rsa-sha2-512"});
   CHECK_FALSE(key->host_key.insecure_ignore);
   REQUIRE(key->auth.key.has_value());
@@ -108,8 +107,8 @@ TEST_CASE("a config using every key loads into the model with absolute paths", "
 }
 
 TEST_CASE("a module without the optional keys gets the documented defaults", "[unit][config]") {
-  const auto result = spe::load_config_text(
-      "[modules.default]\npassword = \"pw\"\ninsecure_ignore_host_key = true\n", kFile);
+  const auto result = spe::load_config_text("[modules.default]\npassword = \"pw\"\ninsecure_ignore_host_key = true\n",
+                                            kFile);
   REQUIRE(result.has_value());
   const spe::Module& module = result->modules.at("default");
   CHECK(module.port == 22);
@@ -125,8 +124,8 @@ TEST_CASE("a module without the optional keys gets the documented defaults", "[u
 TEST_CASE("a config with no module is an error, however empty", "[unit][config]") {
   const std::string text = GENERATE(as<std::string>{}, "", "# nothing yet\n", "[modules]\n");
   CAPTURE(text);
-  CHECK(errors_of(text).to_string() == "modules: none defined: a config needs at least one [modules.NAME] table at " +
-                                           kFile + ":1:1");
+  CHECK(errors_of(text).to_string() ==
+        "modules: none defined: a config needs at least one [modules.NAME] table at " + kFile + ":1:1");
   // Already wrong for another reason: that reason alone.
   CHECK(errors_of("modules = 1\n").to_string() == "modules: must be a table at " + kFile + ":1:11");
 }
@@ -140,8 +139,7 @@ TEST_CASE("a key nested deeper than the parser can take is an error naming the p
         "TOML nesting: keys, tables and arrays nested more than 64 levels deep at " + kFile + ":4:124");
 }
 
-TEST_CASE("secret files group or others may read load with a warning naming the file and its mode",
-          "[unit][config]") {
+TEST_CASE("secret files group or others may read load with a warning naming the file and its mode", "[unit][config]") {
   const spe::test::TempDir scratch{"spe-modes"};
   const std::filesystem::path& dir = scratch.path();
   const std::string file = (dir / "exporter.toml").string();
@@ -150,7 +148,8 @@ TEST_CASE("secret files group or others may read load with a warning naming the 
   std::ofstream(dir / "passphrase") << "unused\n";
   const std::string text =
       "[modules.a]\nprivate_key = \"key\"\ninsecure_ignore_host_key = true\nallowed_targets = [\"127.0.0.1\"]\n"
-      "[modules.b]\npassword_file = \"password\"\ninsecure_ignore_host_key = true\nallowed_targets = [\"127.0.0.1\"]\n";
+      "[modules.b]\npassword_file = \"password\"\ninsecure_ignore_host_key = true\nallowed_targets = "
+      "[\"127.0.0.1\"]\n";
   const auto warnings = [&] { return warnings_of(text, file); };
   const auto chmod = [&](const char* name, std::filesystem::perms perms) {
     std::filesystem::permissions(dir / name, perms, std::filesystem::perm_options::replace);
@@ -175,7 +174,8 @@ TEST_CASE("a module that sends its password to any host is loaded with a warning
   CHECK(warnings_of("[modules.open]\n" + anyone) ==
         std::vector<std::string>{"modules.open: sends its password to any target without checking the host key "
                                  "(insecure_ignore_host_key = true and no allowed_targets): set allowed_targets, or "
-                                 "known_hosts or host_key_fingerprints at " + kFile + ":1:1"});
+                                 "known_hosts or host_key_fingerprints at " +
+                                 kFile + ":1:1"});
   // Any of the three makes it safe: a list of targets, a verified host key, or no password.
   CHECK(warnings_of("[modules.listed]\n" + anyone + "allowed_targets = [\"127.0.0.1\"]\n").empty());
   CHECK(warnings_of("[modules.verified]\npassword = \"pw\"\nknown_hosts = \"../keys/known_hosts\"\n").empty());
@@ -183,8 +183,7 @@ TEST_CASE("a module that sends its password to any host is loaded with a warning
 
 TEST_CASE("secret files lose exactly one trailing newline", "[unit][config]") {
   const auto result = spe::load_config_text(
-      "[modules.a]\npassword_file = \"password_crlf.txt\"\ninsecure_ignore_host_key = true\n",
-      kFile);
+      "[modules.a]\npassword_file = \"password_crlf.txt\"\ninsecure_ignore_host_key = true\n", kFile);
   REQUIRE(result.has_value());
   CHECK(result->modules.at("a").auth.password->reveal() == "crlf-password");
 }
@@ -317,14 +316,14 @@ TEST_CASE("every problem in a config is reported, in file order", "[unit][config
       "colour = \"blue\"\n"
       "insecure_ignore_host_key = true\n"
       "known_hosts = \"../keys/known_hosts\"\n");
-  CHECK(errors.to_string() == expand(
-      "modules.b: no host key verification: set known_hosts or host_key_fingerprints (or "
-      "insecure_ignore_host_key = true to skip it) at $F:1:1\n"
-      "modules.b: no credentials: set private_key, password or password_file at $F:1:1\n"
-      "modules.b.port: must be an integer from 1 to 65535 at $F:2:8\n"
-      "modules.b.timeout: invalid duration \"fast\": expected a number at \"fast\" at $F:3:11\n"
-      "modules.a.colour: unknown key at $F:6:1\n"
-      "modules.a.insecure_ignore_host_key: true contradicts known_hosts at $F:7:28"));
+  CHECK(errors.to_string() ==
+        expand("modules.b: no host key verification: set known_hosts or host_key_fingerprints (or "
+               "insecure_ignore_host_key = true to skip it) at $F:1:1\n"
+               "modules.b: no credentials: set private_key, password or password_file at $F:1:1\n"
+               "modules.b.port: must be an integer from 1 to 65535 at $F:2:8\n"
+               "modules.b.timeout: invalid duration \"fast\": expected a number at \"fast\" at $F:3:11\n"
+               "modules.a.colour: unknown key at $F:6:1\n"
+               "modules.a.insecure_ignore_host_key: true contradicts known_hosts at $F:7:28"));
   CHECK(errors.errors.size() == 6);
   for (const spe::Error& error : errors.errors) {
     REQUIRE(error.where.has_value());
@@ -334,17 +333,17 @@ TEST_CASE("every problem in a config is reported, in file order", "[unit][config
 
 TEST_CASE("config errors never contain a password or passphrase", "[unit][config]") {
   const std::string secret = "Tr0ub4dor-and-3";
-  const auto text = GENERATE_COPY(
-      std::string("[modules.web]\npassword = 31415926535\ninsecure_ignore_host_key = true\n"),
-      "[modules.web]\npassword = [\"" + secret + "\"]\ninsecure_ignore_host_key = true\n",
-      "[modules.web]\npassword = { value = \"" + secret + "\" }\n",
-      "[modules.web]\npassword = \"" + secret + "\"\npassword_file = \"password.txt\"\n",
-      "[modules.web]\nprivate_key = \"../keys/id_ed25519_encrypted\"\npassphrase = \"" + secret +
-          "\"\ninsecure_ignore_host_key = true\n",
-      "[modules.web]\npassphrase = \"" + secret + "\"\ninsecure_ignore_host_key = true\n",
-      "[modules.web]\npassphrase = 31415926535\n",
-      "[modules.web]\npassword = \"" + secret + "\ninsecure_ignore_host_key = true\n",
-      "[modules.web]\npassword = " + secret + "\n");
+  const auto text =
+      GENERATE_COPY(std::string("[modules.web]\npassword = 31415926535\ninsecure_ignore_host_key = true\n"),
+                    "[modules.web]\npassword = [\"" + secret + "\"]\ninsecure_ignore_host_key = true\n",
+                    "[modules.web]\npassword = { value = \"" + secret + "\" }\n",
+                    "[modules.web]\npassword = \"" + secret + "\"\npassword_file = \"password.txt\"\n",
+                    "[modules.web]\nprivate_key = \"../keys/id_ed25519_encrypted\"\npassphrase = \"" + secret +
+                        "\"\ninsecure_ignore_host_key = true\n",
+                    "[modules.web]\npassphrase = \"" + secret + "\"\ninsecure_ignore_host_key = true\n",
+                    "[modules.web]\npassphrase = 31415926535\n",
+                    "[modules.web]\npassword = \"" + secret + "\ninsecure_ignore_host_key = true\n",
+                    "[modules.web]\npassword = " + secret + "\n");
   CAPTURE(text);
   const std::string message = errors_of(text).to_string();
   CAPTURE(message);

@@ -21,16 +21,16 @@ TEST_CASE("the timeout is header minus offset, or the header when that is not po
       {10000, "5", 500, 4500},
       {10000, "9.5", 500, 9000},
       {10000, "10", 0, 10000},
-      {10000, "15", 500, 10000},       // capped by the module
-      {10000, "10.5", 500, 10000},     // exactly the module timeout
-      {10000, "0.5", 500, 500},        // header - offset = 0: the header itself
-      {10000, "0.3", 500, 300},        // header - offset < 0: the header itself
-      {200, "0.3", 500, 200},          // ... still capped by the module
-      {10000, "1.2349", 0, 1234},      // rounded down to milliseconds
+      {10000, "15", 500, 10000},    // capped by the module
+      {10000, "10.5", 500, 10000},  // exactly the module timeout
+      {10000, "0.5", 500, 500},     // header - offset = 0: the header itself
+      {10000, "0.3", 500, 300},     // header - offset < 0: the header itself
+      {200, "0.3", 500, 200},       // ... still capped by the module
+      {10000, "1.2349", 0, 1234},   // rounded down to milliseconds
       {10000, ".25", 0, 250},
       {10000, "3.", 0, 3000},
       {10000, "007", 0, 7000},
-      {10000, " 5 ", 0, 5000},         // optional whitespace around a header value
+      {10000, " 5 ", 0, 5000},  // optional whitespace around a header value
       {10000, "99999999999999999999999", 500, 10000},
   }));
   CAPTURE(module_ms, header, offset_ms);
@@ -41,8 +41,8 @@ TEST_CASE("the timeout is header minus offset, or the header when that is not po
 }
 
 TEST_CASE("a scrape-timeout header that is not a positive decimal is invalid_argument", "[unit][deadline]") {
-  const auto header = GENERATE(as<std::string>{}, "", "0", "0.000", "-5", "+5", "abc", "5s", "1e3", "inf",
-                               "nan", ".", "1.2.3", "0x10", "5,5");
+  const auto header = GENERATE(as<std::string>{}, "", "0", "0.000", "-5", "+5", "abc", "5s", "1e3", "inf", "nan", ".",
+                               "1.2.3", "0x10", "5,5");
   CAPTURE(header);
   const auto timeout = effective_timeout(10s, header, 500ms);
   REQUIRE_FALSE(timeout.has_value());

@@ -26,7 +26,7 @@ TEST_CASE("the process limit is named with its value and the remedy", "[unit][de
 }
 
 TEST_CASE("the system-wide limit is named as fs.file-max; other errors are strerror alone", "[unit][descriptors]") {
-  CHECK(descriptor_shortage(ENFILE) == std::string(std::strerror(ENFILE)) +
-                                           " (the system-wide limit fs.file-max is reached)");
+  CHECK(descriptor_shortage(ENFILE) ==
+        std::string(std::strerror(ENFILE)) + " (the system-wide limit fs.file-max is reached)");
   CHECK(descriptor_shortage(ECONNREFUSED) == std::strerror(ECONNREFUSED));
 }

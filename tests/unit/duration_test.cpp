@@ -22,8 +22,7 @@ TEST_CASE("durations in the Prometheus spelling parse to milliseconds", "[unit][
       {"1d", 86'400'000},
       {"1w", 604'800'000},
       {"1y", 31'536'000'000},
-      {"1y2w3d4h5m6s7ms", 31'536'000'000 + 1'209'600'000 + 259'200'000 + 14'400'000 + 300'000 +
-                              6'000 + 7},
+      {"1y2w3d4h5m6s7ms", 31'536'000'000 + 1'209'600'000 + 259'200'000 + 14'400'000 + 300'000 + 6'000 + 7},
       {"0s", 0},
       {"0", 0},
       {"007s", 7'000},
@@ -35,8 +34,7 @@ TEST_CASE("durations in the Prometheus spelling parse to milliseconds", "[unit][
   CHECK(parsed->count() == expected_ms);
 }
 
-TEST_CASE("malformed durations are rejected with a message quoting the input",
-          "[unit][duration]") {
+TEST_CASE("malformed durations are rejected with a message quoting the input", "[unit][duration]") {
   const auto [text, expected] = GENERATE(table<std::string, std::string>({
       {"", "invalid duration \"\": empty"},
       {"5x", "invalid duration \"5x\": unknown unit \"x\""},
@@ -49,10 +47,8 @@ TEST_CASE("malformed durations are rejected with a message quoting the input",
       {"5s ", "invalid duration \"5s \": expected a number at \" \""},
       {".5s", "invalid duration \".5s\": expected a number at \".5s\""},
       {"1.s", "invalid duration \"1.s\": expected digits after the decimal point"},
-      {"30s1m",
-       "invalid duration \"30s1m\": units must go from largest to smallest, each at most once"},
-      {"1s1s",
-       "invalid duration \"1s1s\": units must go from largest to smallest, each at most once"},
+      {"30s1m", "invalid duration \"30s1m\": units must go from largest to smallest, each at most once"},
+      {"1s1s", "invalid duration \"1s1s\": units must go from largest to smallest, each at most once"},
       {"0.5ms", "invalid duration \"0.5ms\": finer than a millisecond"},
       {"1.0001s", "invalid duration \"1.0001s\": finer than a millisecond"},
       {"0.0000000000000001y", "invalid duration \"0.0000000000000001y\": finer than a millisecond"},
@@ -86,8 +82,8 @@ TEST_CASE("durations format in the Prometheus spelling", "[unit][duration]") {
 }
 
 TEST_CASE("a formatted duration parses back to the same value", "[unit][duration]") {
-  const std::int64_t ms = GENERATE(as<std::int64_t>{}, 1, 999, 1'000, 59'999, 60'000, 3'599'000,
-                                   93'784'005, 1'209'600'000, 31'536'000'000 * 3);
+  const std::int64_t ms = GENERATE(as<std::int64_t>{}, 1, 999, 1'000, 59'999, 60'000, 3'599'000, 93'784'005,
+                                   1'209'600'000, 31'536'000'000 * 3);
   const std::string text = spe::format_duration(milliseconds(ms));
   CAPTURE(ms, text);
   const auto parsed = spe::parse_duration(text);

@@ -22,8 +22,7 @@ using spe::test::find_family;
 
 namespace {
 
-std::optional<double> single_value(const std::vector<MetricFamily>& families,
-                                   std::string_view name) {
+std::optional<double> single_value(const std::vector<MetricFamily>& families, std::string_view name) {
   const MetricFamily* family = find_family(families, name);
   if (family == nullptr || family->samples.size() != 1) return std::nullopt;
   return family->samples[0].value;
@@ -49,8 +48,7 @@ constexpr std::string_view kRejectedHeader =
 
 }  // namespace
 
-TEST_CASE("a fresh instance reports build info, zero in flight and pre-seeded rejections",
-          "[unit][metrics]") {
+TEST_CASE("a fresh instance reports build info, zero in flight and pre-seeded rejections", "[unit][metrics]") {
   const ExporterMetrics metrics = make_metrics();
   const auto families = metrics.families();
   REQUIRE(families.size() == 8);
@@ -87,8 +85,7 @@ TEST_CASE("a fresh instance reports build info, zero in flight and pre-seeded re
             "ssh_probe_exporter_event_loop_lag_seconds 0\n");
 }
 
-TEST_CASE("finished probes count by module and result, both results shown once a module is seen",
-          "[unit][metrics]") {
+TEST_CASE("finished probes count by module and result, both results shown once a module is seen", "[unit][metrics]") {
   ExporterMetrics metrics = make_metrics();
   for (int i = 0; i < 3; ++i) metrics.probe_started();
   metrics.probe_finished("web", true, 0.2);
@@ -115,8 +112,7 @@ TEST_CASE("probes in flight rise on start and fall on finish", "[unit][metrics]"
   CHECK(single_value(metrics.families(), "ssh_probe_exporter_probes_in_flight") == 1.0);
 }
 
-TEST_CASE("the duration histogram has cumulative buckets with Prometheus le spelling",
-          "[unit][metrics]") {
+TEST_CASE("the duration histogram has cumulative buckets with Prometheus le spelling", "[unit][metrics]") {
   ExporterMetrics metrics = make_metrics();
   // 0.005 sits on a bound (le is inclusive), 0.3 between bounds, 100 past the last one.
   for (const double seconds : {0.005, 0.3, 100.0}) {
@@ -124,26 +120,25 @@ TEST_CASE("the duration histogram has cumulative buckets with Prometheus le spel
     metrics.probe_finished("default", true, seconds);
   }
   const auto families = metrics.families();
-  CHECK(
-      write_text({families[3]}) ==
-      "# HELP ssh_probe_exporter_probe_duration_seconds Duration of completed probes in seconds.\n"
-      "# TYPE ssh_probe_exporter_probe_duration_seconds histogram\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.005\"} 1\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.01\"} 1\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.025\"} 1\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.05\"} 1\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.1\"} 1\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.25\"} 1\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.5\"} 2\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"1\"} 2\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"2.5\"} 2\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"5\"} 2\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"10\"} 2\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"30\"} 2\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"60\"} 2\n"
-      "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"+Inf\"} 3\n"
-      "ssh_probe_exporter_probe_duration_seconds_sum{module=\"default\"} 100.305\n"
-      "ssh_probe_exporter_probe_duration_seconds_count{module=\"default\"} 3\n");
+  CHECK(write_text({families[3]}) ==
+        "# HELP ssh_probe_exporter_probe_duration_seconds Duration of completed probes in seconds.\n"
+        "# TYPE ssh_probe_exporter_probe_duration_seconds histogram\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.005\"} 1\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.01\"} 1\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.025\"} 1\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.05\"} 1\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.1\"} 1\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.25\"} 1\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"0.5\"} 2\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"1\"} 2\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"2.5\"} 2\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"5\"} 2\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"10\"} 2\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"30\"} 2\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"60\"} 2\n"
+        "ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"+Inf\"} 3\n"
+        "ssh_probe_exporter_probe_duration_seconds_sum{module=\"default\"} 100.305\n"
+        "ssh_probe_exporter_probe_duration_seconds_count{module=\"default\"} 3\n");
 }
 
 TEST_CASE("histograms of several modules are sorted by module", "[unit][metrics]") {
@@ -169,8 +164,7 @@ TEST_CASE("a negative or NaN duration is observed as 0", "[unit][metrics]") {
   CHECK(samples[samples.size() - 2].value == 0);
 }
 
-TEST_CASE("rejected requests count by reason, sorted, every reason pre-seeded",
-          "[unit][metrics]") {
+TEST_CASE("rejected requests count by reason, sorted, every reason pre-seeded", "[unit][metrics]") {
   ExporterMetrics metrics = make_metrics();
   metrics.request_rejected(spe::metrics::RejectReason::unknown_module);
   metrics.request_rejected(spe::metrics::RejectReason::unknown_module);
@@ -298,21 +292,18 @@ TEST_CASE("boot time comes from the btime line of /proc/stat", "[unit][metrics]"
   CHECK_FALSE(parse_boot_time("btime x\n"));
 }
 
-TEST_CASE("process families describe this process with the client libraries' names",
-          "[unit][metrics]") {
+TEST_CASE("process families describe this process with the client libraries' names", "[unit][metrics]") {
   const auto families = process_families();
   std::vector<std::string> names;
   for (const MetricFamily& family : families) names.push_back(family.name);
-  CHECK(names == std::vector<std::string>{"process_cpu_seconds_total",
-                                          "process_resident_memory_bytes",
-                                          "process_virtual_memory_bytes", "process_open_fds",
-                                          "process_max_fds", "process_start_time_seconds"});
+  CHECK(names == std::vector<std::string>{"process_cpu_seconds_total", "process_resident_memory_bytes",
+                                          "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+                                          "process_start_time_seconds"});
   CHECK(find_family(families, "process_cpu_seconds_total")->type == MetricType::counter);
   CHECK(find_family(families, "process_cpu_seconds_total")->help ==
         "Total user and system CPU time spent in seconds.");
 
-  const double now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const auto start = single_value(families, "process_start_time_seconds");
   REQUIRE(start);
   CHECK(*start <= now + 1);

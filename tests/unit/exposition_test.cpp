@@ -19,8 +19,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 MetricFamily one_sample(std::string name, std::string help, Labels labels, double value) {
-  return MetricFamily{
-      std::move(name), std::move(help), MetricType::gauge, {Sample{std::move(labels), value, {}}}};
+  return MetricFamily{std::move(name), std::move(help), MetricType::gauge, {Sample{std::move(labels), value, {}}}};
 }
 
 // A numpunct that would turn 1234567.5 into "1.234.567,5" if any formatting consulted it.
@@ -39,10 +38,8 @@ struct GlobalLocaleGuard {
 
 TEST_CASE("families are written as HELP, TYPE and samples, in the order given", "[unit][metrics]") {
   const std::vector<MetricFamily> families = {
-      MetricFamily{"zeta_seconds",
-                   "Last one alphabetically, written first.",
-                   MetricType::gauge,
-                   {Sample{{}, 1.5, {}}}},
+      MetricFamily{
+          "zeta_seconds", "Last one alphabetically, written first.", MetricType::gauge, {Sample{{}, 1.5, {}}}},
       MetricFamily{"alpha_total",
                    "A counter.",
                    MetricType::counter,
@@ -94,8 +91,7 @@ TEST_CASE("label values escape quote, backslash and newline", "[unit][metrics]")
       {"", R"(m{l=""} 1)"},
   }));
   CAPTURE(value);
-  CHECK(write_text({one_sample("m", "h", {{"l", value}}, 1)}) ==
-        "# HELP m h\n# TYPE m gauge\n" + expected + "\n");
+  CHECK(write_text({one_sample("m", "h", {{"l", value}}, 1)}) == "# HELP m h\n# TYPE m gauge\n" + expected + "\n");
 }
 
 TEST_CASE("HELP escapes backslash and newline but keeps quotes", "[unit][metrics]") {
@@ -109,8 +105,7 @@ TEST_CASE("HELP escapes backslash and newline but keeps quotes", "[unit][metrics
   CHECK(write_text({one_sample("m", help, {}, 1)}) == expected + "\n# TYPE m gauge\nm 1\n");
 }
 
-TEST_CASE("values are NaN, +Inf, -Inf, exact integers or shortest round-trip decimals",
-          "[unit][metrics]") {
+TEST_CASE("values are NaN, +Inf, -Inf, exact integers or shortest round-trip decimals", "[unit][metrics]") {
   const auto [value, expected] = GENERATE(table<double, std::string>({
       {kNaN, "NaN"},
       {kInf, "+Inf"},
@@ -138,8 +133,7 @@ TEST_CASE("values are NaN, +Inf, -Inf, exact integers or shortest round-trip dec
   }));
   CAPTURE(value);
   CHECK(format_value(value) == expected);
-  CHECK(write_text({one_sample("m", "h", {}, value)}) ==
-        "# HELP m h\n# TYPE m gauge\nm " + expected + "\n");
+  CHECK(write_text({one_sample("m", "h", {}, value)}) == "# HELP m h\n# TYPE m gauge\nm " + expected + "\n");
 }
 
 TEST_CASE("formatted values parse back to the same double", "[unit][metrics]") {
@@ -160,8 +154,7 @@ TEST_CASE("number formatting ignores the global locale", "[unit][metrics]") {
   CHECK(write_text({one_sample("m", "h", {}, 0.25)}) == "# HELP m h\n# TYPE m gauge\nm 0.25\n");
 }
 
-TEST_CASE("sanitize_utf8 keeps valid UTF-8 and replaces each ill-formed subpart with U+FFFD",
-          "[unit][metrics]") {
+TEST_CASE("sanitize_utf8 keeps valid UTF-8 and replaces each ill-formed subpart with U+FFFD", "[unit][metrics]") {
   const std::string r = "\xEF\xBF\xBD";
   const auto [input, expected] = GENERATE_REF(table<std::string, std::string>({
       {"", ""},
@@ -188,12 +181,12 @@ TEST_CASE("sanitize_utf8 keeps valid UTF-8 and replaces each ill-formed subpart 
 }
 
 TEST_CASE("a summary is written with its quantile, _sum and _count lines", "[unit][metrics]") {
-  const std::vector<MetricFamily> families = {MetricFamily{
-      "rpc_seconds",
-      "A summary.",
-      MetricType::summary,
-      {Sample{{{"quantile", "0.5"}}, 0.25, {}}, Sample{{{"quantile", "0.99"}}, kNaN, {}},
-       Sample{{}, 12.5, "_sum"}, Sample{{}, 40, "_count"}}}};
+  const std::vector<MetricFamily> families = {
+      MetricFamily{"rpc_seconds",
+                   "A summary.",
+                   MetricType::summary,
+                   {Sample{{{"quantile", "0.5"}}, 0.25, {}}, Sample{{{"quantile", "0.99"}}, kNaN, {}},
+                    Sample{{}, 12.5, "_sum"}, Sample{{}, 40, "_count"}}}};
   CHECK(write_text(families) ==
         "# HELP rpc_seconds A summary.\n"
         "# TYPE rpc_seconds summary\n"

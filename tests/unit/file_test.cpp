@@ -57,6 +57,7 @@ TEST_CASE("file: anything but a regular file is refused, naming what it is", "[u
   const fs::path fifo = dir / "fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   std::string fifo_error;
-  CHECK(spe::test::finishes_within(std::chrono::seconds(5), [&] { fifo_error = error_of(fifo.string()); }, fifo));
+  CHECK(spe::test::finishes_within(
+      std::chrono::seconds(5), [&] { fifo_error = error_of(fifo.string()); }, fifo));
   CHECK(fifo_error == "not a regular file (a FIFO)");
 }

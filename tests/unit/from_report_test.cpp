@@ -43,16 +43,14 @@ std::vector<std::string> names_of(const std::vector<MetricFamily>& families) {
   return names;
 }
 
-const std::vector<std::string> kAlwaysFamilies = {
-    "probe_success",         "probe_duration_seconds",
-    "probe_timeout_seconds", "probe_dns_lookup_time_seconds",
-    "probe_ip_protocol",     "probe_ssh_duration_seconds",
-    "probe_ssh_failure"};
+const std::vector<std::string> kAlwaysFamilies = {"probe_success",         "probe_duration_seconds",
+                                                  "probe_timeout_seconds", "probe_dns_lookup_time_seconds",
+                                                  "probe_ip_protocol",     "probe_ssh_duration_seconds",
+                                                  "probe_ssh_failure"};
 
 double failure_sum(const std::vector<MetricFamily>& families) {
   double sum = 0;
-  for (const Sample& sample : find_family(families, "probe_ssh_failure")->samples)
-    sum += sample.value;
+  for (const Sample& sample : find_family(families, "probe_ssh_failure")->samples) sum += sample.value;
   return sum;
 }
 
@@ -115,8 +113,7 @@ TEST_CASE("a successful report gives every standard family with exact values", "
         "probe_ssh_certificate_expiry_timestamp_seconds 1700000000\n");
 }
 
-TEST_CASE("a failure in each phase sets exactly that reason and zeroes unreached phases",
-          "[unit][metrics]") {
+TEST_CASE("a failure in each phase sets exactly that reason and zeroes unreached phases", "[unit][metrics]") {
   const auto [phase, code, reason] = GENERATE(table<Phase, ErrorCode, std::string>({
       {Phase::resolve, ErrorCode::not_found, "resolve"},
       {Phase::connect, ErrorCode::unavailable, "connect"},
@@ -134,12 +131,10 @@ TEST_CASE("a failure in each phase sets exactly that reason and zeroes unreached
   CHECK(failure_sum(families) == 1.0);
   for (const Phase p : kAllPhases) {
     CAPTURE(to_string(p));
-    CHECK(value_of(families, "probe_ssh_duration_seconds", "phase", to_string(p)) ==
-          (p <= phase ? 0.01 : 0.0));
+    CHECK(value_of(families, "probe_ssh_duration_seconds", "phase", to_string(p)) == (p <= phase ? 0.01 : 0.0));
   }
   CHECK((find_family(families, "probe_ssh_server_info") != nullptr) == (phase > Phase::handshake));
-  CHECK(value_of(families, "probe_dns_lookup_time_seconds") ==
-        (phase > Phase::resolve ? 0.003 : 0.0));
+  CHECK(value_of(families, "probe_dns_lookup_time_seconds") == (phase > Phase::resolve ? 0.003 : 0.0));
   CHECK(value_of(families, "probe_ip_protocol") == (phase > Phase::resolve ? 6.0 : 0.0));
 }
 
@@ -184,8 +179,7 @@ TEST_CASE("a failed report without a reason counts as internal", "[unit][metrics
   CHECK(failure_sum(families) == 1.0);
 }
 
-TEST_CASE("a successful report sets no failure reason, even if one is filled in",
-          "[unit][metrics]") {
+TEST_CASE("a successful report sets no failure reason, even if one is filled in", "[unit][metrics]") {
   ProbeReport report = success_report();
   report.failure = FailureReason::auth;
   const auto families = families_from_report(report);
@@ -194,11 +188,9 @@ TEST_CASE("a successful report sets no failure reason, even if one is filled in"
   CHECK(find_family(families, "probe_ssh_failure")->samples.size() == kFailureReasonCount);
 }
 
-TEST_CASE("the standard families come first and in a fixed order on every path",
-          "[unit][metrics]") {
+TEST_CASE("the standard families come first and in a fixed order on every path", "[unit][metrics]") {
   SECTION("failure before the handshake has only the standard families") {
-    CHECK(names_of(families_from_report(failed_report(Phase::connect, ErrorCode::unavailable))) ==
-          kAlwaysFamilies);
+    CHECK(names_of(families_from_report(failed_report(Phase::connect, ErrorCode::unavailable))) == kAlwaysFamilies);
   }
   SECTION("an empty report still has every standard family") {
     const auto families = families_from_report(ProbeReport{});
@@ -215,8 +207,7 @@ TEST_CASE("the standard families come first and in a fixed order on every path",
 }
 
 TEST_CASE("ip protocol is 4 or 6, anything else is 0", "[unit][metrics]") {
-  const auto [protocol, expected] =
-      GENERATE(table<int, double>({{4, 4}, {6, 6}, {0, 0}, {5, 0}, {-1, 0}}));
+  const auto [protocol, expected] = GENERATE(table<int, double>({{4, 4}, {6, 6}, {0, 0}, {5, 0}, {-1, 0}}));
   ProbeReport report = success_report();
   report.ip_protocol = protocol;
   CHECK(value_of(families_from_report(report), "probe_ip_protocol") == expected);
@@ -226,8 +217,7 @@ TEST_CASE("certificate expiry is reported only when a certificate was used", "[u
   ProbeReport report = success_report();
   SECTION("present") {
     report.certificate_expiry = 4102444800;
-    CHECK(value_of(families_from_report(report),
-                   "probe_ssh_certificate_expiry_timestamp_seconds") == 4102444800.0);
+    CHECK(value_of(families_from_report(report), "probe_ssh_certificate_expiry_timestamp_seconds") == 4102444800.0);
     CHECK_THAT(write_text(families_from_report(report)),
                Catch::Contains("\nprobe_ssh_certificate_expiry_timestamp_seconds 4102444800\n"));
   }
@@ -240,9 +230,8 @@ TEST_CASE("certificate expiry is reported only when a certificate was used", "[u
 }
 
 TEST_CASE("collector output is accepted by the registry on every path", "[unit][metrics]") {
-  const ProbeReport report =
-      GENERATE(success_report(), failed_report(Phase::resolve, ErrorCode::not_found),
-               failed_report(Phase::auth, ErrorCode::unauthenticated), ProbeReport{});
+  const ProbeReport report = GENERATE(success_report(), failed_report(Phase::resolve, ErrorCode::not_found),
+                                      failed_report(Phase::auth, ErrorCode::unauthenticated), ProbeReport{});
   Registry registry;
   for (MetricFamily& family : families_from_report(report)) {
     const auto added = registry.add(std::move(family));

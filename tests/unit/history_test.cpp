@@ -57,7 +57,6 @@ std::size_t bytes_listed(const spe::History& history) {
   return bytes;
 }
 
-
 std::vector<std::string> targets(const std::vector<std::shared_ptr<const spe::HistoryEntry>>& entries) {
   std::vector<std::string> out;
   for (const auto& entry : entries) out.push_back(entry->target);
@@ -66,8 +65,7 @@ std::vector<std::string> targets(const std::vector<std::shared_ptr<const spe::Hi
 
 }  // namespace
 
-TEST_CASE("history: entries get increasing ids, start times from the clock, newest listed first",
-          "[unit][history]") {
+TEST_CASE("history: entries get increasing ids, start times from the clock, newest listed first", "[unit][history]") {
   FakeClock clock;
   spe::History history({.entries = 3}, clock.function());
   CHECK(history.add(record("a", true)) == 1);
@@ -97,8 +95,7 @@ TEST_CASE("history: entries get increasing ids, start times from the clock, newe
   CHECK(history.get(0) == nullptr);
 }
 
-TEST_CASE("history: the last `limit` probes are kept, and failures survive a flood of successes",
-          "[unit][history]") {
+TEST_CASE("history: the last `limit` probes are kept, and failures survive a flood of successes", "[unit][history]") {
   FakeClock clock;
   spe::History history({.entries = 3}, clock.function());
   history.add(record("fail1", false));
@@ -152,8 +149,7 @@ TEST_CASE("history: concurrent adds and reads keep ids unique and rings bounded"
   CHECK(entries.front()->id == 2000);
 }
 
-TEST_CASE("debug output: log lines as logfmt with elapsed time, then metrics, then the module",
-          "[unit][history]") {
+TEST_CASE("debug output: log lines as logfmt with elapsed time, then metrics, then the module", "[unit][history]") {
   spe::DebugParts parts;
   parts.log.push_back({2ms, "debug", {{"msg", "resolved"}, {"addresses", "127.0.0.1"}}});
   parts.log.push_back({1234567us, "info", {{"msg", "host key rejected"}, {"fingerprint", "SHA256:x y"}}});
@@ -179,12 +175,13 @@ TEST_CASE("debug output: an empty log and metrics without a final newline", "[un
   spe::DebugParts parts;
   parts.metrics = shared("probe_success 1");
   const std::string text = spe::debug_output(parts);
-  CHECK(text == "Logs for the probe:\n\nMetrics that would have been returned:\nprobe_success 1\n\nModule configuration:\n");
+  CHECK(text ==
+        "Logs for the probe:\n\nMetrics that would have been returned:\nprobe_success 1\n\nModule configuration:\n");
 }
 
 TEST_CASE("debug output: field values are escaped as logfmt", "[unit][history]") {
-  const std::string text = spe::format_probe_log({{0ns, "debug", {{"msg", "banner"}, {"banner", "a\"b\nc"}}},
-                                                  {0ns, "warn", {{"other", "x"}}}});
+  const std::string text = spe::format_probe_log(
+      {{0ns, "debug", {{"msg", "banner"}, {"banner", "a\"b\nc"}}}, {0ns, "warn", {{"other", "x"}}}});
   CHECK(text ==
         "elapsed_seconds=0.000000 level=debug msg=banner banner=\"a\\\"b\\nc\"\n"
         "elapsed_seconds=0.000000 level=warn msg=\"\" other=x\n");
@@ -214,8 +211,9 @@ TEST_CASE("debug parts: the biggest part is cut first, to whole lines, and says 
   CHECK(parts.metrics_bytes_cut == metrics.size() - kept.size());
 
   const std::string text = spe::debug_output(parts);
-  CHECK(contains(text, kept + "[truncated: " + std::to_string(parts.metrics_bytes_cut) + " bytes more]\n\n"
-                                 "Module configuration:\n[modules.m]\nport = 22\n"));
+  CHECK(contains(text, kept + "[truncated: " + std::to_string(parts.metrics_bytes_cut) +
+                           " bytes more]\n\n"
+                           "Module configuration:\n[modules.m]\nport = 22\n"));
 }
 
 TEST_CASE("debug parts: a long log loses its last lines, a long module its last lines, each said so",

@@ -82,9 +82,14 @@ TEST_CASE("insecure_ignore_host_key accepts any key; no policy accepts none", "[
 TEST_CASE("host key algorithms: those known_hosts knows for the host first, as libssh orders them",
           "[unit][host_key]") {
   using Names = std::vector<std::string>;
-  const Names defaults{"ssh-ed25519",         "ecdsa-sha2-nistp521",        "ecdsa-sha2-nistp384",
-                       "ecdsa-sha2-nistp256", "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
-                       "rsa-sha2-512",        "rsa-sha2-256"};
+  const Names defaults{"ssh-ed25519",
+                       "ecdsa-sha2-nistp521",
+                       "ecdsa-sha2-nistp384",
+                       "ecdsa-sha2-nistp256",
+                       "sk-ssh-ed25519@openssh.com",
+                       "sk-ecdsa-sha2-nistp256@openssh.com",
+                       "rsa-sha2-512",
+                       "rsa-sha2-256"};
   // Nothing known, nothing configured: libssh's defaults stand (no option is set).
   CHECK(host_key_algorithms_for({}, {}).empty());
   CHECK(host_key_algorithms_for({"ssh-ed25519"}, {}) == defaults);

@@ -26,8 +26,7 @@ std::string blob_of(const std::string& path) {
   std::string type;
   std::string base64;
   fields >> type >> base64;
-  static const std::string kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   unsigned bits = 0;
   int count = 0;
@@ -63,35 +62,31 @@ TEST_CASE("an encrypted key loads with the right passphrase", "[unit][keys]") {
   CHECK(ssh_key_is_private(material->key.get()) == 1);
 }
 
-TEST_CASE("an encrypted key with a wrong or missing passphrase is a decrypt error",
-          "[unit][keys]") {
+TEST_CASE("an encrypted key with a wrong or missing passphrase is a decrypt error", "[unit][keys]") {
   const spe::Secret wrong("not-the-passphrase");
   const spe::Secret* passphrase = GENERATE_REF(as<const spe::Secret*>{}, &wrong, nullptr);
   const auto material = spe::load_key_material(kKeys + "id_ed25519_encrypted", passphrase, "");
   REQUIRE_FALSE(material.has_value());
   CHECK(material.error().code == spe::ErrorCode::invalid_argument);
-  CHECK(material.error().message == "cannot decrypt private key \"" + kKeys +
-                                        "id_ed25519_encrypted\" (wrong or missing passphrase?)");
+  CHECK(material.error().message ==
+        "cannot decrypt private key \"" + kKeys + "id_ed25519_encrypted\" (wrong or missing passphrase?)");
 }
 
 TEST_CASE("a missing key file is a read error, distinct from a decrypt error", "[unit][keys]") {
   const auto material = spe::load_key_material(kKeys + "no_such_key", nullptr, "");
   REQUIRE_FALSE(material.has_value());
   CHECK(material.error().code == spe::ErrorCode::not_found);
-  CHECK(material.error().message ==
-        "cannot read private key \"" + kKeys + "no_such_key\": No such file or directory");
+  CHECK(material.error().message == "cannot read private key \"" + kKeys + "no_such_key\": No such file or directory");
 }
 
 TEST_CASE("a file that is not a private key is named as such", "[unit][keys]") {
   const auto material = spe::load_key_material(kKeys + "id_ed25519.pub", nullptr, "");
   REQUIRE_FALSE(material.has_value());
-  CHECK(material.error().message ==
-        "private key \"" + kKeys + "id_ed25519.pub\" is not in OpenSSH or PEM format");
+  CHECK(material.error().message == "private key \"" + kKeys + "id_ed25519.pub\" is not in OpenSSH or PEM format");
 }
 
 TEST_CASE("a certificate attaches to its key and gives its exact expiry", "[unit][keys]") {
-  const auto material =
-      spe::load_key_material(kKeys + "id_ed25519", nullptr, kKeys + "id_ed25519-cert.pub");
+  const auto material = spe::load_key_material(kKeys + "id_ed25519", nullptr, kKeys + "id_ed25519-cert.pub");
   REQUIRE(material.has_value());
   CHECK(material->key != nullptr);
   CHECK(material->certificate_path == kKeys + "id_ed25519-cert.pub");
@@ -109,17 +104,15 @@ TEST_CASE("a certificate valid forever has no expiry", "[unit][keys]") {
 }
 
 TEST_CASE("a certificate for another key is refused", "[unit][keys]") {
-  const auto material = spe::load_key_material(kKeys + "id_ed25519", nullptr,
-                                               kKeys + "id_ed25519_encrypted-cert.pub");
+  const auto material = spe::load_key_material(kKeys + "id_ed25519", nullptr, kKeys + "id_ed25519_encrypted-cert.pub");
   REQUIRE_FALSE(material.has_value());
   CHECK(material.error().message == "certificate \"" + kKeys +
-                                        "id_ed25519_encrypted-cert.pub\" is not for private key \"" +
-                                        kKeys + "id_ed25519\"");
+                                        "id_ed25519_encrypted-cert.pub\" is not for private key \"" + kKeys +
+                                        "id_ed25519\"");
 }
 
 TEST_CASE("a public key given as certificate is refused", "[unit][keys]") {
-  const auto material =
-      spe::load_key_material(kKeys + "id_ed25519", nullptr, kKeys + "id_ed25519.pub");
+  const auto material = spe::load_key_material(kKeys + "id_ed25519", nullptr, kKeys + "id_ed25519.pub");
   REQUIRE_FALSE(material.has_value());
   CHECK(material.error().message == "certificate \"" + kKeys +
                                         "id_ed25519.pub\": unsupported certificate type "
@@ -139,8 +132,7 @@ TEST_CASE("valid_before is read from ed25519, RSA and ECDSA certificates", "[uni
 }
 
 TEST_CASE("a certificate valid forever reads as no expiry", "[unit][keys]") {
-  const auto valid_before =
-      spe::certificate_valid_before(blob_of(kKeys + "id_ed25519_encrypted-cert.pub"));
+  const auto valid_before = spe::certificate_valid_before(blob_of(kKeys + "id_ed25519_encrypted-cert.pub"));
   REQUIRE(valid_before.has_value());
   CHECK_FALSE(valid_before->has_value());
 }
@@ -161,8 +153,7 @@ TEST_CASE("an unknown certificate type is an error naming the type", "[unit][key
   const std::string blob = std::string("\0\0\0\x1c", 4) + type + std::string(64, '\0');
   const auto valid_before = spe::certificate_valid_before(blob);
   REQUIRE_FALSE(valid_before.has_value());
-  CHECK(valid_before.error().message ==
-        "unsupported certificate type \"ssh-foo-cert-v01@openssh.com\"");
+  CHECK(valid_before.error().message == "unsupported certificate type \"ssh-foo-cert-v01@openssh.com\"");
 }
 
 TEST_CASE("an encrypted PEM key loads with its passphrase and not without", "[unit][keys]") {
@@ -173,6 +164,6 @@ TEST_CASE("an encrypted PEM key loads with its passphrase and not without", "[un
 
   const auto refused = spe::load_key_material(kKeys + "ecdsa_pem_encrypted", nullptr, "");
   REQUIRE_FALSE(refused.has_value());
-  CHECK(refused.error().message == "cannot decrypt private key \"" + kKeys +
-                                       "ecdsa_pem_encrypted\" (wrong or missing passphrase?)");
+  CHECK(refused.error().message ==
+        "cannot decrypt private key \"" + kKeys + "ecdsa_pem_encrypted\" (wrong or missing passphrase?)");
 }

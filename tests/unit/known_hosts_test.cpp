@@ -36,21 +36,33 @@ std::string blob(const std::string& base64) {
 
 }  // namespace
 
-TEST_CASE("known_hosts: lines OpenSSH would skip are skipped and reported with their line",
-          "[unit][known_hosts]") {
+TEST_CASE("known_hosts: lines OpenSSH would skip are skipped and reported with their line", "[unit][known_hosts]") {
   const std::string text =
-      "@revoked\n"                                                       // 1
-      "@unknown example.com ssh-ed25519 " + kEd25519 + "\n"             // 2
-      "@revoked @cert-authority example.com ssh-ed25519 " + kEd25519 + "\n"  // 3
-      "example.com\n"                                                    // 4
-      "example.com ssh-ed25519\n"                                        // 5
-      "example.com ssh-ed25519 # no key\n"                               // 6
-      "example.com ssh-foo " + kEd25519 + "\n"                           // 7
-      "example.com ssh-ed25519 not*base64\n"                             // 8
-      "example.com ecdsa-sha2-nistp256 " + kEd25519 + "\n"               // 9
-      "|1|bm90IDIwIGJ5dGVz|AAAA ssh-ed25519 " + kEd25519 + "\n"          // 10
-      "|2|salt|hash ssh-ed25519 " + kEd25519 + "\n"                      // 11
-      "example.com ssh-ed25519 " + kEd25519 + "\n";                      // 12: the one good line
+      "@revoked\n"  // 1
+      "@unknown example.com ssh-ed25519 " +
+      kEd25519 +
+      "\n"  // 2
+      "@revoked @cert-authority example.com ssh-ed25519 " +
+      kEd25519 +
+      "\n"                                  // 3
+      "example.com\n"                       // 4
+      "example.com ssh-ed25519\n"           // 5
+      "example.com ssh-ed25519 # no key\n"  // 6
+      "example.com ssh-foo " +
+      kEd25519 +
+      "\n"                                    // 7
+      "example.com ssh-ed25519 not*base64\n"  // 8
+      "example.com ecdsa-sha2-nistp256 " +
+      kEd25519 +
+      "\n"  // 9
+      "|1|bm90IDIwIGJ5dGVz|AAAA ssh-ed25519 " +
+      kEd25519 +
+      "\n"  // 10
+      "|2|salt|hash ssh-ed25519 " +
+      kEd25519 +
+      "\n"  // 11
+      "example.com ssh-ed25519 " +
+      kEd25519 + "\n";  // 12: the one good line
   const KnownHosts known("/etc/ssh/known", text);
   CHECK(known.size() == 1);
   CHECK(known.skipped_count() == 11);
@@ -74,18 +86,31 @@ TEST_CASE("known_hosts: lines OpenSSH would skip are skipped and reported with t
 TEST_CASE("known_hosts: what is said of skipped lines holds no word of the file", "[unit][known_hosts]") {
   // Another file named as known_hosts by mistake: every word of it is somebody's secret.
   const std::string secret = "Pr0beS3cretPW!";
-  const std::string text = secret + "\n"                          // 1: no key
-                           "host " + secret + "\n"                 // 2: unsupported key type
-                           "host ssh-ed25519 " + secret + "\n"     // 3: not base64
-                           "@" + secret + " host ssh-ed25519 " + kEd25519 + "\n"  // 4: unknown marker
-                           "@" + secret + "\n"                     // 5: nothing after the marker
-                           "|1|" + secret + "|x ssh-ed25519 " + kEd25519 + "\n"   // 6: bad hash
-                           "host ecdsa-sha2-nistp256 " + kEd25519 + "\n";         // 7: key of another type
+  const std::string text = secret +
+                           "\n"  // 1: no key
+                           "host " +
+                           secret +
+                           "\n"  // 2: unsupported key type
+                           "host ssh-ed25519 " +
+                           secret +
+                           "\n"  // 3: not base64
+                           "@" +
+                           secret + " host ssh-ed25519 " + kEd25519 +
+                           "\n"  // 4: unknown marker
+                           "@" +
+                           secret +
+                           "\n"  // 5: nothing after the marker
+                           "|1|" +
+                           secret + "|x ssh-ed25519 " + kEd25519 +
+                           "\n"  // 6: bad hash
+                           "host ecdsa-sha2-nistp256 " +
+                           kEd25519 + "\n";  // 7: key of another type
   const KnownHosts known("/etc/passwords", text);
   CHECK(known.skipped_count() == 7);
   const std::string summary = known.skipped_summary();
-  CHECK(summary == "7 lines skipped (lines 1, 2, 3, 4, 5, 6, 7), the first /etc/passwords:1: no key after the "
-                   "host names");
+  CHECK(summary ==
+        "7 lines skipped (lines 1, 2, 3, 4, 5, 6, 7), the first /etc/passwords:1: no key after the "
+        "host names");
   for (const auto& skip : known.skipped()) {
     CAPTURE(skip.reason);
     CHECK(skip.reason.find(secret) == std::string::npos);
@@ -144,8 +169,7 @@ TEST_CASE("known_hosts: the verdict on a server key, with the line that decided 
   }
 }
 
-TEST_CASE("known_hosts: the key types a host is known by, for ordering host key algorithms",
-          "[unit][known_hosts]") {
+TEST_CASE("known_hosts: the key types a host is known by, for ordering host key algorithms", "[unit][known_hosts]") {
   const KnownHosts known("f", kMixed);
   CHECK(known.key_types("example.com") == std::vector<std::string>{"ssh-ed25519", "ecdsa-sha2-nistp521"});
   CHECK(known.key_types("192.168.1.1") == std::vector<std::string>{"ssh-rsa"});
@@ -167,7 +191,7 @@ TEST_CASE("known_hosts: repeated and concurrent lookups agree with the first", "
     text += "*.pattern" + std::to_string(i) + ".test ssh-ed25519 " + kEd25519Other + "\n";
   }
   text += "[127.0.0.1]:2222 ssh-ed25519 " + kEd25519 + "\n";  // line 4001
-  text += "*.test,!plain7.test ssh-rsa " + kRsa + "\n";        // line 4002
+  text += "*.test,!plain7.test ssh-rsa " + kRsa + "\n";       // line 4002
   const KnownHosts known("f", text);
   const auto first = known.check("[127.0.0.1]:2222", blob(kEd25519));
   CHECK(first.state == KnownHostsState::ok);

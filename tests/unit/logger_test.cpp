@@ -97,8 +97,7 @@ TEST_CASE("json lines are one object with ts, level, msg and the fields", "[unit
         "{\"ts\":\"2026-11-21T22:29:51.123Z\",\"level\":\"warn\",\"msg\":\"no fields\"}\n");
 }
 
-TEST_CASE("json strings escape quotes, backslashes and control characters and replace invalid UTF-8",
-          "[unit][log]") {
+TEST_CASE("json strings escape quotes, backslashes and control characters and replace invalid UTF-8", "[unit][log]") {
   const auto [value, written] = GENERATE(table<std::string, std::string>({
       {"plain", "\"plain\""},
       {"say \"hi\"", "\"say \\\"hi\\\"\""},
@@ -131,8 +130,9 @@ TEST_CASE("lines below the minimum level are dropped and enabled says so", "[uni
   logger.warn("w");
   logger.error("e");
   logger.log(LogLevel::info, "i2", {{"k", "v"}});
-  CHECK(sink.str() == "ts=2026-11-21T22:29:51.123Z level=warn msg=w\n"
-                      "ts=2026-11-21T22:29:51.123Z level=error msg=e\n");
+  CHECK(sink.str() ==
+        "ts=2026-11-21T22:29:51.123Z level=warn msg=w\n"
+        "ts=2026-11-21T22:29:51.123Z level=error msg=e\n");
 }
 
 TEST_CASE("fields assembled at run time are logged through the span overload", "[unit][log]") {
@@ -153,8 +153,7 @@ TEST_CASE("timestamps are UTC with milliseconds", "[unit][log]") {
       {1'704'067'199'999, "2023-12-31T23:59:59.999Z"},
   }));
   const std::chrono::system_clock::time_point time{std::chrono::milliseconds(millis)};
-  CHECK(spe::format_log_line(LogFormat::logfmt, time, LogLevel::info, "m", {}) ==
-        "ts=" + ts + " level=info msg=m");
+  CHECK(spe::format_log_line(LogFormat::logfmt, time, LogLevel::info, "m", {}) == "ts=" + ts + " level=info msg=m");
 }
 
 TEST_CASE("without a clock the logger stamps the current time", "[unit][log]") {

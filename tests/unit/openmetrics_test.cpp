@@ -71,11 +71,11 @@ TEST_CASE("an exposition without families is just # EOF", "[unit][openmetrics]")
 TEST_CASE("canonical numbers follow the specification's examples", "[unit][openmetrics]") {
   // "Considerations: Canonical Numbers" in the OpenMetrics 1.0 specification.
   const auto [value, expected] = GENERATE(table<double, std::string>({
-      {0.0, "0.0"},       {0.001, "0.001"},   {0.002, "0.002"},   {0.01, "0.01"},     {0.1, "0.1"},
-      {0.9, "0.9"},       {0.95, "0.95"},     {0.99, "0.99"},     {0.999, "0.999"},   {1.0, "1.0"},
-      {1.7, "1.7"},       {10.0, "10.0"},     {1e-10, "1e-10"},   {1e-09, "1e-09"},   {1e-05, "1e-05"},
-      {0.0001, "0.0001"}, {100000.0, "100000.0"}, {1e+06, "1e+06"}, {1e+10, "1e+10"}, {1e+23, "1e+23"},
-      {1.1e+23, "1.1e+23"}, {2.5, "2.5"},     {60.0, "60.0"},     {kInf, "+Inf"},     {-kInf, "-Inf"},
+      {0.0, "0.0"},         {0.001, "0.001"},       {0.002, "0.002"}, {0.01, "0.01"},   {0.1, "0.1"},
+      {0.9, "0.9"},         {0.95, "0.95"},         {0.99, "0.99"},   {0.999, "0.999"}, {1.0, "1.0"},
+      {1.7, "1.7"},         {10.0, "10.0"},         {1e-10, "1e-10"}, {1e-09, "1e-09"}, {1e-05, "1e-05"},
+      {0.0001, "0.0001"},   {100000.0, "100000.0"}, {1e+06, "1e+06"}, {1e+10, "1e+10"}, {1e+23, "1e+23"},
+      {1.1e+23, "1.1e+23"}, {2.5, "2.5"},           {60.0, "60.0"},   {kInf, "+Inf"},   {-kInf, "-Inf"},
       {-1.0, "-1.0"},
   }));
   CAPTURE(value);
@@ -84,9 +84,9 @@ TEST_CASE("canonical numbers follow the specification's examples", "[unit][openm
 
 TEST_CASE("the specification checker finds what the rules forbid", "[unit][openmetrics]") {
   CHECK(openmetrics_problems("# TYPE a gauge\na 1\n# EOF\n").empty());
-  CHECK_FALSE(openmetrics_problems("# TYPE a gauge\na 1\n").empty());                                // no EOF
-  CHECK_FALSE(openmetrics_problems("# TYPE a counter\na 1\n# EOF\n").empty());                       // no _total
-  CHECK_FALSE(openmetrics_problems("# TYPE a gauge\n# HELP a say \"x\"\na 1\n# EOF\n").empty());    // raw quote
+  CHECK_FALSE(openmetrics_problems("# TYPE a gauge\na 1\n").empty());                             // no EOF
+  CHECK_FALSE(openmetrics_problems("# TYPE a counter\na 1\n# EOF\n").empty());                    // no _total
+  CHECK_FALSE(openmetrics_problems("# TYPE a gauge\n# HELP a say \"x\"\na 1\n# EOF\n").empty());  // raw quote
   CHECK_FALSE(openmetrics_problems("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\n"
                                    "h_count 1\n# EOF\n")
                   .empty());  // le not canonical
@@ -110,7 +110,8 @@ TEST_CASE("OpenMetrics output of every kind of family keeps the specification's 
     const std::string text = write_openmetrics(families);
     CHECK(openmetrics_problems(text) == std::vector<std::string>{});
     CHECK(text.find("# TYPE ssh_probe_exporter_probes counter\n") != std::string::npos);
-    CHECK(text.find("ssh_probe_exporter_probes_total{module=\"default\",result=\"success\"} 1\n") != std::string::npos);
+    CHECK(text.find("ssh_probe_exporter_probes_total{module=\"default\",result=\"success\"} 1\n") !=
+          std::string::npos);
     CHECK(text.find("ssh_probe_exporter_probe_duration_seconds_bucket{module=\"default\",le=\"1.0\"} 1\n") !=
           std::string::npos);
     CHECK(text.find("# TYPE process_cpu_seconds counter\n# UNIT process_cpu_seconds seconds\n") != std::string::npos);

@@ -91,10 +91,10 @@ TEST_CASE("help text has the usage line and every flag with its default", "[unit
   REQUIRE(options.has_value());
   const std::string& help = options->help_text;
   CHECK(help.starts_with("usage: ssh_probe_exporter [options]\n"));
-  for (const char* expected : {"--config.file FILE (=exporter.toml)", "--config.check",
-                               "--web.listen-address ADDR (=:10025)", "--timeout-offset DURATION (=0.5s)",
-                               "--log.level LEVEL (=info)", "--log.format FORMAT (=logfmt)", "--version",
-                               "-h [ --help ]"}) {
+  for (const char* expected :
+       {"--config.file FILE (=exporter.toml)", "--config.check", "--web.listen-address ADDR (=:10025)",
+        "--timeout-offset DURATION (=0.5s)", "--log.level LEVEL (=info)", "--log.format FORMAT (=logfmt)", "--version",
+        "-h [ --help ]"}) {
     CAPTURE(expected);
     CHECK(help.find(expected) != std::string::npos);
   }
@@ -131,8 +131,9 @@ TEST_CASE("bad listen addresses say what is missing or wrong", "[unit][cli]") {
       {"::1:9", "an IPv6 address needs brackets: \"[::1]:port\""},
       {"host:65536", "invalid port \"65536\" in \"host:65536\" (expected 0-65535)"},
       {"host:-1", "invalid port \"-1\" in \"host:-1\" (expected 0-65535)"},
-      {"host:99999999999999999999", "invalid port \"99999999999999999999\" in \"host:99999999999999999999\" "
-                                    "(expected 0-65535)"},
+      {"host:99999999999999999999",
+       "invalid port \"99999999999999999999\" in \"host:99999999999999999999\" "
+       "(expected 0-65535)"},
       {"a b:9", "invalid host \"a b\" in \"a b:9\": invalid character ' ' in host name"},
   }));
   CAPTURE(input);
@@ -198,8 +199,8 @@ TEST_CASE("history byte caps: a bad size names the flag", "[unit][cli]") {
   CAPTURE(flag, text);
   const auto options = parse_cli({flag + "=" + text});
   REQUIRE_FALSE(options.has_value());
-  CHECK(options.error().message == flag + ": invalid size \"" + text +
-                                       "\" (expected a whole number of B, KiB, MiB or GiB, up to 1TiB)");
+  CHECK(options.error().message ==
+        flag + ": invalid size \"" + text + "\" (expected a whole number of B, KiB, MiB or GiB, up to 1TiB)");
 }
 
 TEST_CASE("operations flags: bad values name the flag", "[unit][cli]") {
@@ -228,9 +229,9 @@ TEST_CASE("operations flags: bad values name the flag", "[unit][cli]") {
 TEST_CASE("--help lists the operations flags", "[unit][cli]") {
   const auto options = parse_cli({});
   REQUIRE(options.has_value());
-  for (const char* flag : {"--web.config.file", "--history.limit", "--probe.max-concurrent",
-                           "--config.auto-reload-interval", "--web.max-connections",
-                           "--web.max-connections-per-source"}) {
+  for (const char* flag :
+       {"--web.config.file", "--history.limit", "--probe.max-concurrent", "--config.auto-reload-interval",
+        "--web.max-connections", "--web.max-connections-per-source"}) {
     INFO(flag);
     CHECK(options->help_text.find(flag) != std::string::npos);
   }

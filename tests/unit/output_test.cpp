@@ -54,13 +54,11 @@ constexpr std::string_view kDf =
     "tmpfs               65536        0     65536       0% /dev\n"
     "/dev/sda1       102626232 41234567  56135220      43% /etc/hosts\n";
 
-constexpr std::string_view kDfRegex =
-    R"(^(?P<device>\S+)\s+\d+\s+(?P<value>\d+)\s+\d+\s+\d+%\s+(?P<mount>/.*)$)";
+constexpr std::string_view kDfRegex = R"(^(?P<device>\S+)\s+\d+\s+(?P<value>\d+)\s+\d+\s+\d+%\s+(?P<mount>/.*)$)";
 
 }  // namespace
 
-TEST_CASE("a regex with named groups gives one labelled series per matching line",
-          "[unit][output]") {
+TEST_CASE("a regex with named groups gives one labelled series per matching line", "[unit][output]") {
   GaugeRule used = rule("disk_used_bytes", std::string(kDfRegex));
   used.help = "Bytes used per mount.";
   used.scale = 1024;
@@ -93,8 +91,7 @@ TEST_CASE("constant labels join group labels, all sorted by name", "[unit][outpu
   load.labels = {{"source", "proc"}, {"a_first", "x"}};
   const auto families = derive_ok(command_with({load}), "load 0.25 1m\nload 0.5 5m\n");
   REQUIRE(families[0].samples.size() == 2);
-  CHECK(families[0].samples[0].labels ==
-        Labels{{"a_first", "x"}, {"source", "proc"}, {"window", "1m"}});
+  CHECK(families[0].samples[0].labels == Labels{{"a_first", "x"}, {"source", "proc"}, {"window", "1m"}});
   CHECK(families[0].samples[1].value == 0.5);
 }
 
@@ -103,8 +100,7 @@ TEST_CASE("a custom value group, words through map, and scale", "[unit][output]"
   state.value_group = "state";
   state.map = {{"active", 1}, {"inactive", 0}, {"failed", -1}};
   state.scale = 2;
-  const auto families =
-      derive_ok(command_with({state}), "ssh.service active\ncron.service failed\nx.service 3\n");
+  const auto families = derive_ok(command_with({state}), "ssh.service active\ncron.service failed\nx.service 3\n");
   REQUIRE(families[0].samples.size() == 3);
   CHECK(families[0].samples[0].labels == Labels{{"unit", "ssh.service"}});
   CHECK(families[0].samples[0].value == 2);
@@ -115,9 +111,8 @@ TEST_CASE("a custom value group, words through map, and scale", "[unit][output]"
 TEST_CASE("a value that is neither a number nor mapped fails the command", "[unit][output]") {
   GaugeRule state = rule("unit_active", R"(^(?P<unit>\S+) (?P<value>\w+)$)");
   state.map = {{"active", 1}};
-  CHECK(
-      derive_error(command_with({state}), "a active\nb activating\n") ==
-      "gauge unit_active, line 2: value \"activating\" is neither a number nor a word of its map");
+  CHECK(derive_error(command_with({state}), "a active\nb activating\n") ==
+        "gauge unit_active, line 2: value \"activating\" is neither a number nor a word of its map");
 }
 
 TEST_CASE("values read as Prometheus reads them", "[unit][output]") {
@@ -162,8 +157,7 @@ TEST_CASE("two matches with the same labels are a duplicate series", "[unit][out
         "gauge temp_celsius, line 3: duplicate series temp_celsius{sensor=\"cpu\"}");
 }
 
-TEST_CASE("rules with one name make one family; across rules a repeat is a duplicate",
-          "[unit][output]") {
+TEST_CASE("rules with one name make one family; across rules a repeat is a duplicate", "[unit][output]") {
   GaugeRule free = rule("mem_bytes", R"(^MemFree:\s+(?P<value>\d+) kB$)");
   free.labels = {{"kind", "free"}};
   free.scale = 1024;

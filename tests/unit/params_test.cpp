@@ -41,20 +41,20 @@ TEST_CASE("url_decode refuses incomplete and non-hex escapes", "[unit][params]")
 }
 
 TEST_CASE("probe params give target, module (default \"default\") and debug", "[unit][params]") {
-  const auto [query, target_text, host, port, module, debug] =
-      GENERATE(table<std::string, std::string, std::string, int, std::string, bool>({
-          {"target=db1", "db1", "db1", 0, "default", false},
-          {"target=db1%3A2222&module=disk", "db1:2222", "db1", 2222, "disk", false},
-          {"module=disk&target=db1&debug=true", "db1", "db1", 0, "disk", true},
-          {"target=db1&debug=false", "db1", "db1", 0, "default", false},
-          {"target=db1&debug=1", "db1", "db1", 0, "default", true},
-          {"target=db1&debug=0", "db1", "db1", 0, "default", false},
-          {"target=%5B2001%3Adb8%3A%3A1%5D%3A22", "[2001:db8::1]:22", "2001:db8::1", 22, "default", false},
-          {"target=[::1]:22", "[::1]:22", "::1", 22, "default", false},
-          {"&&target=db1&", "db1", "db1", 0, "default", false},
-          {"target=db1&foo=1&foo=2&bare", "db1", "db1", 0, "default", false},
-          {"target=db1&module=a+b", "db1", "db1", 0, "a b", false},
-      }));
+  const auto [query, target_text, host, port, module,
+              debug] = GENERATE(table<std::string, std::string, std::string, int, std::string, bool>({
+      {"target=db1", "db1", "db1", 0, "default", false},
+      {"target=db1%3A2222&module=disk", "db1:2222", "db1", 2222, "disk", false},
+      {"module=disk&target=db1&debug=true", "db1", "db1", 0, "disk", true},
+      {"target=db1&debug=false", "db1", "db1", 0, "default", false},
+      {"target=db1&debug=1", "db1", "db1", 0, "default", true},
+      {"target=db1&debug=0", "db1", "db1", 0, "default", false},
+      {"target=%5B2001%3Adb8%3A%3A1%5D%3A22", "[2001:db8::1]:22", "2001:db8::1", 22, "default", false},
+      {"target=[::1]:22", "[::1]:22", "::1", 22, "default", false},
+      {"&&target=db1&", "db1", "db1", 0, "default", false},
+      {"target=db1&foo=1&foo=2&bare", "db1", "db1", 0, "default", false},
+      {"target=db1&module=a+b", "db1", "db1", 0, "a b", false},
+  }));
   CAPTURE(query);
   const auto params = parse_probe_params(query);
   REQUIRE(params.has_value());
@@ -73,8 +73,9 @@ TEST_CASE("bad probe params are invalid_argument with a one-line reason", "[unit
       {"target", "missing parameter \"target\""},
       {"target=a+b", "invalid target \"a b\": invalid character ' ' in host name"},
       {"target=host%3A0", "invalid target \"host:0\": invalid port \"0\": out of range 1-65535"},
-      {"target=root%40db1", "invalid target \"root@db1\": a user name is not allowed in the target; the user "
-                            "comes from the module"},
+      {"target=root%40db1",
+       "invalid target \"root@db1\": a user name is not allowed in the target; the user "
+       "comes from the module"},
       {"target=db1&target=db2", "repeated parameter \"target\""},
       {"target=db1&module=a&module=b", "repeated parameter \"module\""},
       {"target=db1&debug=true&debug=true", "repeated parameter \"debug\""},

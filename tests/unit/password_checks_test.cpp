@@ -22,12 +22,18 @@ constexpr const char* kSlowHash = "$2b$12$hpXMOa0KsZggin3MV5BVEulELq0eYuYp4iByEr
 
 // "Basic " + base64 of "alice:<password>", as `printf %s alice:PASSWORD | base64` prints it.
 const std::map<std::string, std::string> kBasic = {
-    {"pa:ss wörd", "Basic YWxpY2U6cGE6c3Mgd8O2cmQ="}, {"wrong", "Basic YWxpY2U6d3Jvbmc="},
-    {"one", "Basic YWxpY2U6b25l"},       {"two", "Basic YWxpY2U6dHdv"},
-    {"three", "Basic YWxpY2U6dGhyZWU="}, {"same", "Basic YWxpY2U6c2FtZQ=="},
-    {"first", "Basic YWxpY2U6Zmlyc3Q="}, {"abandoned", "Basic YWxpY2U6YWJhbmRvbmVk"},
-    {"last", "Basic YWxpY2U6bGFzdA=="},  {"a", "Basic YWxpY2U6YQ=="},
-    {"b", "Basic YWxpY2U6Yg=="},         {"c", "Basic YWxpY2U6Yw=="},
+    {"pa:ss wörd", "Basic YWxpY2U6cGE6c3Mgd8O2cmQ="},
+    {"wrong", "Basic YWxpY2U6d3Jvbmc="},
+    {"one", "Basic YWxpY2U6b25l"},
+    {"two", "Basic YWxpY2U6dHdv"},
+    {"three", "Basic YWxpY2U6dGhyZWU="},
+    {"same", "Basic YWxpY2U6c2FtZQ=="},
+    {"first", "Basic YWxpY2U6Zmlyc3Q="},
+    {"abandoned", "Basic YWxpY2U6YWJhbmRvbmVk"},
+    {"last", "Basic YWxpY2U6bGFzdA=="},
+    {"a", "Basic YWxpY2U6YQ=="},
+    {"b", "Basic YWxpY2U6Yg=="},
+    {"c", "Basic YWxpY2U6Yw=="},
 };
 
 std::string basic(const std::string& user_colon_password) {

@@ -28,8 +28,7 @@ std::string parse_error(std::string_view text, std::string_view prefix = "") {
 
 }  // namespace
 
-TEST_CASE("samples of one family split by another are gathered into it",
-          "[unit][output][prometheus_text]") {
+TEST_CASE("samples of one family split by another are gathered into it", "[unit][output][prometheus_text]") {
   const auto families = parse_ok("a{x=\"1\"} 1\nb 2\na{x=\"2\"} 3\n");
   REQUIRE(families.size() == 2);
   CHECK(families[0].name == "a");
@@ -43,14 +42,12 @@ TEST_CASE("HELP or TYPE without samples declares nothing", "[unit][output][prome
   CHECK(parse_ok("\n\n   \n# only comments\n").empty());
 }
 
-TEST_CASE("an unknown escape in a label value is kept as written",
-          "[unit][output][prometheus_text]") {
+TEST_CASE("an unknown escape in a label value is kept as written", "[unit][output][prometheus_text]") {
   const auto families = parse_ok("a{p=\"C:\\temp\"} 1\n");
   CHECK(families[0].samples[0].labels[0].value == "C:\\temp");
 }
 
-TEST_CASE("each kind of invalid Prometheus text is refused with its line",
-          "[unit][output][prometheus_text]") {
+TEST_CASE("each kind of invalid Prometheus text is refused with its line", "[unit][output][prometheus_text]") {
   using Row = std::tuple<std::string, std::string>;
   const auto [text, expected] = GENERATE(table<std::string, std::string>({
       Row{"# HELP a x\n# HELP a y\na 1\n", "line 2: second HELP line for a"},
@@ -62,15 +59,12 @@ TEST_CASE("each kind of invalid Prometheus text is refused with its line",
           "line 1: unknown type \"gauge\" for a (counter, gauge, histogram, summary or untyped)"},
       Row{"# HELP\n", "line 1: HELP needs a metric name, not \"\""},
       Row{"# TYPE 1a gauge\n", "line 1: TYPE needs a metric name, not \"1a gauge\""},
-      Row{"# TYPE h histogram\nh 1\n",
-          "line 2: histogram h has a sample without _bucket, _sum or _count"},
+      Row{"# TYPE h histogram\nh 1\n", "line 2: histogram h has a sample without _bucket, _sum or _count"},
       Row{"# TYPE h histogram\nh_bucket{le=\"x\"} 1\n", "line 2: le=\"x\" of h is not a number"},
       Row{"# TYPE h histogram\nh_bucket 1\n", "histogram bucket without \"le\": h_bucket"},
-      Row{"# TYPE h histogram\nh_sum{le=\"1\"} 1\n",
-          "label \"le\" is only for buckets: h_sum{le=\"1\"}"},
+      Row{"# TYPE h histogram\nh_sum{le=\"1\"} 1\n", "label \"le\" is only for buckets: h_sum{le=\"1\"}"},
       Row{"# TYPE s summary\ns 1\n", "summary quantile without \"quantile\": s"},
-      Row{"# TYPE s summary\ns{quantile=\"high\"} 1\n",
-          "line 2: quantile=\"high\" of s is not a number"},
+      Row{"# TYPE s summary\ns{quantile=\"high\"} 1\n", "line 2: quantile=\"high\" of s is not a number"},
       Row{"# TYPE s summary\ns_count{quantile=\"0.5\"} 1\n",
           "label \"quantile\" is only for quantiles: s_count{quantile=\"0.5\"}"},
       Row{"a{le=\"1\"} 1\n", "label \"le\" is reserved for histograms: a{le=\"1\"}"},
@@ -91,8 +85,7 @@ TEST_CASE("each kind of invalid Prometheus text is refused with its line",
       Row{"1abc 1\n", "line 1: expected a metric name, not \"1abc 1\""},
       Row{"a{__b=\"1\"} 1\n", "invalid label name \"__b\" in a{__b=\"1\"}"},
       Row{"__a 1\n", "invalid metric name \"__a\""},
-      Row{"probe_success 1\n",
-          "metric probe_success: probe_* and ssh_probe_exporter_* are the exporter's own names"},
+      Row{"probe_success 1\n", "metric probe_success: probe_* and ssh_probe_exporter_* are the exporter's own names"},
       Row{"ssh_probe_exporter_up 1\n",
           "metric ssh_probe_exporter_up: probe_* and ssh_probe_exporter_* are the exporter's own "
           "names"},
@@ -141,7 +134,8 @@ TEST_CASE("text that OpenMetrics forbids is refused, so both answer formats carr
       Row{"# TYPE s summary\ns{quantile=\"2\"} 1\n", "s{quantile=\"2\"} 1: \"quantile\" must be a number from 0 to 1"},
       Row{"# TYPE s summary\ns{quantile=\"-0.5\"} 1\n",
           "s{quantile=\"-0.5\"} 1: \"quantile\" must be a number from 0 to 1"},
-      Row{"# TYPE s summary\ns{quantile=\"NaN\"} 1\n", "s{quantile=\"NaN\"} 1: \"quantile\" must be a number from 0 to 1"},
+      Row{"# TYPE s summary\ns{quantile=\"NaN\"} 1\n",
+          "s{quantile=\"NaN\"} 1: \"quantile\" must be a number from 0 to 1"},
       Row{"# TYPE s summary\ns_sum -1\n", "s_sum -1: a counter is never NaN or negative"},
       Row{"# TYPE s summary\ns_count 0.5\n", "s_count 0.5: a count is a whole number"},
   }));
@@ -207,8 +201,7 @@ TEST_CASE("hostile Prometheus text is an error within bounds", "[unit][output][p
   }
   SECTION("arbitrary bytes never crash") {
     std::uint32_t state = 12345;
-    const std::string alphabet =
-        std::string("ab_:{}=\",# \n\\\t01.e+-\xFF") + '\0' + "HELPTYPEhistogramsummary";
+    const std::string alphabet = std::string("ab_:{}=\",# \n\\\t01.e+-\xFF") + '\0' + "HELPTYPEhistogramsummary";
     for (int round = 0; round < 300; ++round) {
       std::string text;
       for (int i = 0; i < 400; ++i) {

@@ -20,7 +20,8 @@ TEST_CASE("a write wait on a socket that is not writable waits in the reactor", 
   ReadinessPolicy policy;
   CHECK(policy.write_wanted(false) == SocketWait::writable);
   // A reactor wait does not use up the run of immediate writes.
-  for (int i = 0; i < ReadinessPolicy::kMaxImmediateWrites; ++i) REQUIRE(policy.write_wanted(true) == SocketWait::none);
+  for (int i = 0; i < ReadinessPolicy::kMaxImmediateWrites; ++i)
+    REQUIRE(policy.write_wanted(true) == SocketWait::none);
   CHECK(policy.write_wanted(true) == SocketWait::writable);
 }
 
@@ -32,7 +33,8 @@ TEST_CASE("a read wait goes on at once when bytes are buffered, else waits reada
 
 TEST_CASE("every read wait starts a new run of immediate writes", "[unit][readiness]") {
   ReadinessPolicy policy;
-  for (int i = 0; i < ReadinessPolicy::kMaxImmediateWrites; ++i) REQUIRE(policy.write_wanted(true) == SocketWait::none);
+  for (int i = 0; i < ReadinessPolicy::kMaxImmediateWrites; ++i)
+    REQUIRE(policy.write_wanted(true) == SocketWait::none);
   REQUIRE_FALSE(policy.may_skip_write_wait());
   CHECK(policy.read_wanted(false) == SocketWait::readable);
   CHECK(policy.may_skip_write_wait());

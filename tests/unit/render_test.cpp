@@ -19,7 +19,6 @@ spe::ExporterConfig load(const std::string& text, const std::string& file = kDat
   return std::move(*config);
 }
 
-
 }  // namespace
 
 TEST_CASE("render: every key of a module, defaults included, paths absolute", "[unit][render]") {
@@ -31,12 +30,17 @@ TEST_CASE("render: every key of a module, defaults included, paths absolute", "[
         "user = \"probe\"\n"
         "timeout = \"2500ms\"\n"
         "ip_protocol = \"ip4\"\n"
-        "known_hosts = \"" + kData + "/keys/known_hosts\"\n"
-        "host_key_fingerprints = [\"SHA256:NNiO3i6J7vqAK/7kXUxSJHX03qs28+GYPbxHwkS4Eqc\"]\n"
-        "host_key_algorithms = [\"ssh-ed25519\", \"rsa-sha2-512\"]\n"
-        "insecure_ignore_host_key = false\n"
-        "private_key = \"" + kData + "/keys/id_ed25519\"\n"
-        "certificate = \"" + kData + "/keys/id_ed25519-cert.pub\"\n");
+        "known_hosts = \"" +
+            kData +
+            "/keys/known_hosts\"\n"
+            "host_key_fingerprints = [\"SHA256:NNiO3i6J7vqAK/7kXUxSJHX03qs28+GYPbxHwkS4Eqc\"]\n"
+            "host_key_algorithms = [\"ssh-ed25519\", \"rsa-sha2-512\"]\n"
+            "insecure_ignore_host_key = false\n"
+            "private_key = \"" +
+            kData +
+            "/keys/id_ed25519\"\n"
+            "certificate = \"" +
+            kData + "/keys/id_ed25519-cert.pub\"\n");
 }
 
 TEST_CASE("render: secrets are <secret>, secret files are shown by path only", "[unit][render]") {

@@ -27,9 +27,9 @@
 namespace {
 
 using namespace std::chrono_literals;
+using Catch::Matchers::Contains;
 using spe::http::Request;
 using spe::http::Response;
-using Catch::Matchers::Contains;
 
 constexpr const char* kConfig =
     "[modules.m]\nuser = \"nobody\"\npassword = \"not-a-secret\"\ninsecure_ignore_host_key = true\n"
@@ -90,7 +90,8 @@ spe::Reloader::Outcome no_load(const std::string&) { return std::unexpected(spe:
 struct Fixture {
   explicit Fixture(std::size_t max_concurrent = 0, std::chrono::milliseconds reload_bound = 1s,
                    spe::Reloader::Load reload = no_load)
-      : reloader(std::move(reload), [] { return false; }, reload_bound),
+      : reloader(
+            std::move(reload), [] { return false; }, reload_bound),
         routes(spe::http::RoutesContext{prober.starter(), store, metrics, logger, history, reloader, 500ms,
                                         max_concurrent}) {}
 
@@ -133,11 +134,10 @@ std::optional<std::string> header(const Response& response, const std::string& n
 
 }  // namespace
 
-TEST_CASE("routes: bad parameters are 400 with a one-line reason, counted by reason, never probed",
-          "[unit][routes]") {
+TEST_CASE("routes: bad parameters are 400 with a one-line reason, counted by reason, never probed", "[unit][routes]") {
   Fixture fixture;
-  for (const char* reason : {"bad_target", "bad_request", "unknown_module", "not_allowed", "overload",
-                             "auth_overload"}) {
+  for (const char* reason :
+       {"bad_target", "bad_request", "unknown_module", "not_allowed", "overload", "auth_overload"}) {
     INFO(reason);
     CHECK(fixture.rejected(reason) == 0);
   }
@@ -148,8 +148,8 @@ TEST_CASE("routes: bad parameters are 400 with a one-line reason, counted by rea
   CHECK(fixture.get("/probe", "target=h&target=h&module=m").body == "repeated parameter \"target\"\n");
   CHECK(fixture.get("/probe", "target=127.0.0.1&module=m&debug=maybe").body ==
         "invalid debug \"maybe\": expected true or false\n");
-  const auto bad_header =
-      fixture.get("/probe", "target=127.0.0.1&module=m", {{"x-prometheus-scrape-timeout-seconds", "soon"}});
+  const auto bad_header = fixture.get("/probe", "target=127.0.0.1&module=m",
+                                      {{"x-prometheus-scrape-timeout-seconds", "soon"}});
   CHECK(bad_header.status == 400);
   CHECK(bad_header.content_type == "text/plain; charset=utf-8");
   const auto unknown = fixture.get("/probe", "target=127.0.0.1&module=nope");
@@ -244,8 +244,9 @@ TEST_CASE("routes: a reload still running at the bound is 503 with Retry-After",
   REQUIRE(answer.has_value());
   CHECK(answer->status == 503);
   CHECK(header(*answer, "Retry-After") == "1");
-  CHECK(answer->body == "reload still running after 1s; its outcome will be in the log and in "
-                        "ssh_probe_exporter_config_last_reload_successful\n");
+  CHECK(answer->body ==
+        "reload still running after 1s; its outcome will be in the log and in "
+        "ssh_probe_exporter_config_last_reload_successful\n");
 }
 
 TEST_CASE("routes: debug=true answers the probe's log, its metrics and the module with secrets masked",

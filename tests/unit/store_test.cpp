@@ -115,7 +115,9 @@ TEST_CASE("store: the files a config depends on", "[unit][store]") {
   CHECK(has(kData + "/config/password.txt", spe::SourceKind::secret));
   CHECK(has(kData + "/keys/known_hosts", spe::SourceKind::known_hosts));  // parsed at load: a change needs a reload
   CHECK(spe::content_fingerprint(files) == spe::content_fingerprint(files));
-  const auto secret = [](const std::string& path) { return std::vector{spe::SourceFile{path, spe::SourceKind::secret}}; };
+  const auto secret = [](const std::string& path) {
+    return std::vector{spe::SourceFile{path, spe::SourceKind::secret}};
+  };
   CHECK(spe::content_fingerprint(secret(kData + "/config/passphrase.txt")) !=
         spe::content_fingerprint(secret(kData + "/config/password.txt")));
   CHECK(spe::content_fingerprint(secret("/nonexistent/a")) != spe::content_fingerprint(secret("/nonexistent/b")));
@@ -162,10 +164,12 @@ TEST_CASE("store: a named file that becomes a FIFO, a device or a directory is a
   CAPTURE(what);
   make(password);
   bool changed = false;
-  CHECK(finishes_within(std::chrono::seconds(5), [&] { changed = store.changed_on_disk(); }, password));
+  CHECK(finishes_within(
+      std::chrono::seconds(5), [&] { changed = store.changed_on_disk(); }, password));
   CHECK(changed);
   spe::ConfigResult<spe::ConfigSnapshot> reloaded = std::unexpected(spe::ConfigErrors{});
-  CHECK(finishes_within(std::chrono::seconds(5), [&] { reloaded = store.reload(); }, password));
+  CHECK(finishes_within(
+      std::chrono::seconds(5), [&] { reloaded = store.reload(); }, password));
   REQUIRE_FALSE(reloaded.has_value());
   CHECK(reloaded.error().to_string() == "modules.a.password_file: cannot read \"" + password.string() +
                                             "\": not a regular file (" + what + ") at " + file.path() + ":2:17");
@@ -184,9 +188,9 @@ TEST_CASE("store: a file over its size limit is a change, read no further than t
   CHECK(store.changed_on_disk());
   const auto reloaded = store.reload();
   REQUIRE_FALSE(reloaded.has_value());
-  CHECK(reloaded.error().to_string() ==
-        "modules.a.password_file: cannot read \"" + (file.dir() / "password.txt").string() +
-            "\": larger than the limit of " + std::to_string(limit) + " bytes at " + file.path() + ":2:17");
+  CHECK(reloaded.error().to_string() == "modules.a.password_file: cannot read \"" +
+                                            (file.dir() / "password.txt").string() + "\": larger than the limit of " +
+                                            std::to_string(limit) + " bytes at " + file.path() + ":2:17");
   CHECK_FALSE(store.changed_on_disk());
   file.write("secret-2\n", "password.txt");
   CHECK(store.changed_on_disk());

@@ -50,19 +50,13 @@ TEST_CASE("toml nesting: every way of nesting counts, up to the limit", "[unit][
 }
 
 TEST_CASE("toml nesting: dots and brackets in strings and comments do not count", "[unit][toml]") {
-  const std::string text = GENERATE(as<std::string>{},
-      "a = \"" + repeat(".[{", 100) + "\"\n",
-      "a = '" + repeat(".[{", 100) + "'\n",
-      "a = \"\"\"\n" + repeat(".[{\n", 100) + "\"\"\"\nb = 1\n",
-      "a = '''" + repeat(".[{", 100) + "'''\n",
-      "a = \"\\\"" + repeat(".[", 100) + "\"\n",
-      "a = \"\"\"x\"\"\"\"\nb.c = '" + repeat("[", 100) + "'\n",
-      "# " + repeat(".[{", 100) + "\na = 1\n",
-      "a = 1 # " + repeat("[{", 100) + "\n",
-      "\"" + repeat("a.", 100) + "\" = 1\n",
-      "[\"" + repeat("a.", 100) + "\"]\nb = 1\n",
-      "a = [ # [[[[\n  1, # {{{{\n]\n",
-      "a = 1.5\nb = 2021-01-01T00:00:00.123Z\n");
+  const std::string text =
+      GENERATE(as<std::string>{}, "a = \"" + repeat(".[{", 100) + "\"\n", "a = '" + repeat(".[{", 100) + "'\n",
+               "a = \"\"\"\n" + repeat(".[{\n", 100) + "\"\"\"\nb = 1\n", "a = '''" + repeat(".[{", 100) + "'''\n",
+               "a = \"\\\"" + repeat(".[", 100) + "\"\n", "a = \"\"\"x\"\"\"\"\nb.c = '" + repeat("[", 100) + "'\n",
+               "# " + repeat(".[{", 100) + "\na = 1\n", "a = 1 # " + repeat("[{", 100) + "\n",
+               "\"" + repeat("a.", 100) + "\" = 1\n", "[\"" + repeat("a.", 100) + "\"]\nb = 1\n",
+               "a = [ # [[[[\n  1, # {{{{\n]\n", "a = 1.5\nb = 2021-01-01T00:00:00.123Z\n");
   CAPTURE(text);
   CHECK(too_deep(text) == "");
 }

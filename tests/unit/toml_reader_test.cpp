@@ -19,9 +19,7 @@ struct Parsed {
   toml::table root;
   explicit Parsed(const std::string& text, const std::string& name = "/etc/spe/f.toml")
       : file(name), root(*file.parse(text)) {}
-  spe::TomlReader table(const std::string& key) {
-    return spe::TomlReader(file, *root.get(key)->as_table(), key);
-  }
+  spe::TomlReader table(const std::string& key) { return spe::TomlReader(file, *root.get(key)->as_table(), key); }
   std::string errors() { return file.take_errors().to_string(); }
 };
 

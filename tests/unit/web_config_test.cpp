@@ -101,10 +101,12 @@ TEST_CASE("web config mistakes name the key and file:line:column", "[unit][web]"
       {"[tls]\ncert_file = \"present.pem\"\nkey_file = 7\n", "tls.key_file: must be a string at " + file + ":3:12"},
       {"[tls]\ncert_file = \"present.pem\"\nkey_file = \"\"\n",
        "tls.key_file: must not be empty at " + file + ":3:12"},
-      {"[tls]\ncert_file = \"present.pem\"\nkey_file = \".\"\n",
-       "tls.key_file: cannot read \"" + dir.path().string() + "/\": not a regular file (a directory) at " + file + ":3:12"},
+      {"[tls]\ncert_file = \"present.pem\"\nkey_file = \".\"\n", "tls.key_file: cannot read \"" + dir.path().string() +
+                                                                     "/\": not a regular file (a directory) at " +
+                                                                     file + ":3:12"},
       {"[basic_auth_users]\nalice = \"" + bad_hash + "\"\n",
-       "basic_auth_users.alice: must be a bcrypt hash (\"$2y$10$...\", as htpasswd -nbBC 10 USER PASSWORD prints) at " +
+       "basic_auth_users.alice: must be a bcrypt hash (\"$2y$10$...\", as htpasswd -nbBC 10 USER PASSWORD prints) "
+       "at " +
            file + ":2:9"},
       {"[basic_auth_users]\nbob = 3\n", "basic_auth_users.bob: must be a string (a bcrypt hash) at " + file + ":2:7"},
       {std::string("[basic_auth_users]\n\"a:b\" = \"") + kAliceHash + "\"\n",
@@ -122,14 +124,15 @@ TEST_CASE("a web config reports every mistake, each with its key and file:line:c
   dir.write("present.pem", "x\n");
   const std::string file = (dir.path() / "web.toml").string();
   // Four mistakes in three tables, in an order the loader does not read them in.
-  const auto config = load_web_config_text("[tls]\n"
-                                           "cert_file = \"present.pem\"\n"
-                                           "key_file = 7\n"
-                                           "[basic_auth_users]\n"
-                                           "bob = 3\n"
-                                           "\"a:b\" = \"x\"\n"
-                                           "[metrics]\n",
-                                           file);
+  const auto config = load_web_config_text(
+      "[tls]\n"
+      "cert_file = \"present.pem\"\n"
+      "key_file = 7\n"
+      "[basic_auth_users]\n"
+      "bob = 3\n"
+      "\"a:b\" = \"x\"\n"
+      "[metrics]\n",
+      file);
   REQUIRE_FALSE(config);
   CHECK(config.error().to_string() ==
         "tls.key_file: must be a string at " + file + ":3:12\n" +
@@ -245,8 +248,8 @@ TEST_CASE("passwords are verified against bcrypt hashes made by htpasswd and cry
   CHECK_FALSE(auth.verify(basic("alice:pa:ss word")));
   CHECK_FALSE(auth.verify(basic("alice:")));
   CHECK_FALSE(auth.verify(basic("openwall:U*U*")));
-  CHECK_FALSE(auth.verify(basic("Alice:pa:ss wörd")));      // user names are case-sensitive
-  CHECK_FALSE(auth.verify(basic("mallory:pa:ss wörd")));    // an unknown user, even with a real password
+  CHECK_FALSE(auth.verify(basic("Alice:pa:ss wörd")));    // user names are case-sensitive
+  CHECK_FALSE(auth.verify(basic("mallory:pa:ss wörd")));  // an unknown user, even with a real password
   CHECK_FALSE(auth.verify("Basic " + std::string(kAliceHash)));
 }
 
