@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstring>
 #include <expected>
 #include <optional>
 
 #include "config/allowlist.hpp"
+#include "util/ascii.hpp"
 #include "util/base64.hpp"
 
 namespace spe {
@@ -34,12 +34,6 @@ constexpr std::size_t kSha1Bytes = 20;
 constexpr std::size_t kSkipsKept = 20;
 // Distinct names remembered; past it the memo starts again (each name then costs one scan more).
 constexpr std::size_t kMemoLimit = 16384;
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -172,7 +166,7 @@ void read_patterns(std::string_view field, KnownHostsEntry& entry) {
     std::string_view item = field.substr(0, comma);
     const bool negated = item.starts_with('!');
     if (negated) item.remove_prefix(1);
-    entry.patterns.push_back({lowercase(item), negated});
+    entry.patterns.push_back({ascii_lower(item), negated});
     if (comma == std::string_view::npos) break;
     field.remove_prefix(comma + 1);
   }
@@ -232,7 +226,7 @@ std::string_view to_string(KnownHostsState state) {
 }
 
 std::string known_hosts_name(std::string_view host, unsigned port) {
-  const std::string name = lowercase(host);
+  const std::string name = ascii_lower(host);
   return port == 22 ? name : "[" + name + "]:" + std::to_string(port);
 }
 
@@ -294,7 +288,7 @@ KnownHosts::Indexes KnownHosts::find(const std::string& name) const {
 }
 
 std::shared_ptr<const KnownHosts::Indexes> KnownHosts::matching(std::string_view name) const {
-  std::string key = lowercase(name);
+  std::string key = ascii_lower(name);
   // Without lines to scan, finding is one hash lookup: nothing worth remembering.
   if (scanned_.empty()) return std::make_shared<const Indexes>(find(key));
   {

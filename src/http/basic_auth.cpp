@@ -4,22 +4,14 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include <cctype>
 #include <cstring>
 #include <memory>
 
+#include "util/ascii.hpp"
 #include "util/base64.hpp"
 
 namespace spe::http {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 // crypt_rn(password, hash) == hash, compared in constant time. crypt_data is 32 KiB: on the heap.
 bool bcrypt_matches(const std::string& password, const std::string& hash) {
@@ -34,7 +26,7 @@ bool bcrypt_matches(const std::string& password, const std::string& hash) {
 
 std::optional<BasicCredentials> parse_basic_authorization(std::string_view header) {
   const auto space = header.find(' ');
-  if (space == std::string_view::npos || !iequals(header.substr(0, space), "Basic")) return std::nullopt;
+  if (space == std::string_view::npos || !ascii_iequals(header.substr(0, space), "Basic")) return std::nullopt;
   std::string_view encoded = header.substr(space + 1);
   while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
   while (!encoded.empty() && encoded.back() == ' ') encoded.remove_suffix(1);

@@ -1,20 +1,15 @@
 #include "http/beast_message.hpp"
 
-#include <cctype>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "util/ascii.hpp"
 
 namespace spe::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 }  // namespace
 
@@ -25,7 +20,7 @@ Request to_request(const BeastRequest& in) {
   const auto question = target.find('?');
   out.path = std::string(target.substr(0, question));
   if (question != std::string_view::npos) out.query = std::string(target.substr(question + 1));
-  for (const auto& field : in) out.headers[lower(field.name_string())] = std::string(field.value());
+  for (const auto& field : in) out.headers[ascii_lower(field.name_string())] = std::string(field.value());
   return out;
 }
 

@@ -2,37 +2,24 @@
 
 #include <zlib.h>
 
-#include <cctype>
 #include <charconv>
 #include <limits>
 #include <system_error>
 
+#include "util/ascii.hpp"
+
 namespace spe::http {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 // The q of one "coding;q=0.5" element: 1 without one, 0 when malformed.
 double q_of(std::string_view params) {
   while (!params.empty()) {
     const auto semicolon = params.find(';');
-    const std::string_view param = trim(params.substr(0, semicolon));
+    const std::string_view param = trim_blanks(params.substr(0, semicolon));
     params = semicolon == std::string_view::npos ? std::string_view{} : params.substr(semicolon + 1);
     const auto eq = param.find('=');
-    if (eq == std::string_view::npos || !iequals(trim(param.substr(0, eq)), "q")) continue;
-    const std::string_view value = trim(param.substr(eq + 1));
+    if (eq == std::string_view::npos || !ascii_iequals(trim_blanks(param.substr(0, eq)), "q")) continue;
+    const std::string_view value = trim_blanks(param.substr(eq + 1));
     double q = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), q, std::chars_format::fixed);
     if (ec != std::errc{} || end != value.data() + value.size() || q < 0 || q > 1) return 0;
@@ -53,9 +40,9 @@ bool accepts_gzip(std::optional<std::string_view> accept_encoding) {
     const std::string_view element = list.substr(0, comma);
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
     const auto semicolon = element.find(';');
-    const std::string_view coding = trim(element.substr(0, semicolon));
+    const std::string_view coding = trim_blanks(element.substr(0, semicolon));
     const double q = semicolon == std::string_view::npos ? 1 : q_of(element.substr(semicolon + 1));
-    if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+    if (ascii_iequals(coding, "gzip") || ascii_iequals(coding, "x-gzip")) {
       gzip = q;
     } else if (coding == "*") {
       any = q;

@@ -1,11 +1,11 @@
 #include "metrics/negotiation.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <system_error>
 
 #include "metric_model/exposition.hpp"
+#include "util/ascii.hpp"
 
 namespace spe::metrics {
 namespace {
@@ -16,18 +16,6 @@ struct MediaRange {
   std::optional<std::string> version;
   double q = 1;
 };
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Splits at `separator` where it is not inside a quoted string (parameter values may be quoted).
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -40,11 +28,11 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
     } else if (text[i] == '"') {
       quoted = !quoted;
     } else if (!quoted && text[i] == separator) {
-      parts.push_back(trim(text.substr(start, i - start)));
+      parts.push_back(trim_blanks(text.substr(start, i - start)));
       start = i + 1;
     }
   }
-  parts.push_back(trim(text.substr(start)));
+  parts.push_back(trim_blanks(text.substr(start)));
   return parts;
 }
 
@@ -73,12 +61,13 @@ std::optional<MediaRange> parse_media_range(std::string_view element) {
   const std::string_view range = parts.front();
   const auto slash = range.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == range.size()) return std::nullopt;
-  MediaRange out{lower(trim(range.substr(0, slash))), lower(trim(range.substr(slash + 1))), std::nullopt, 1};
+  MediaRange out{ascii_lower(trim_blanks(range.substr(0, slash))), ascii_lower(trim_blanks(range.substr(slash + 1))),
+                 std::nullopt, 1};
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const auto eq = parts[i].find('=');
     if (eq == std::string_view::npos) continue;
-    const std::string name = lower(trim(parts[i].substr(0, eq)));
-    const std::string value = unquote(trim(parts[i].substr(eq + 1)));
+    const std::string name = ascii_lower(trim_blanks(parts[i].substr(0, eq)));
+    const std::string value = unquote(trim_blanks(parts[i].substr(eq + 1)));
     if (name == "q") {
       const auto q = parse_q(value);
       if (!q) return std::nullopt;
@@ -108,7 +97,7 @@ std::optional<Format> format_for(const MediaRange& range) {
 }  // namespace
 
 Format negotiate_format(std::optional<std::string_view> accept) {
-  if (!accept || trim(*accept).empty()) return Format::text;
+  if (!accept || trim_blanks(*accept).empty()) return Format::text;
   std::vector<MediaRange> ranges;
   for (const auto element : split(*accept, ',')) {
     if (element.empty()) continue;
