@@ -77,6 +77,22 @@ struct Command {
   SourcePos where;
 };
 
+// One hop of a jump-host chain, [jump_hosts.NAME]: where it is and how to log in to it, as a module
+// says for its targets. Shared read-only by the modules whose chain holds it.
+struct JumpHost {
+  std::string name;
+  // As written: a name or an address literal. The exporter resolves it when this is the first hop
+  // of a chain; otherwise the hop before it does (as ssh -J does).
+  std::string host;
+  std::uint16_t port = 22;
+  IpProtocol ip_protocol = IpProtocol::ip6;  // preferred family when the exporter resolves `host`
+  HostKeyPolicy host_key;
+  Auth auth;
+  std::vector<std::string> jump_hosts;  // as written: the hops this one is reached through
+  SourcePos where;                      // position of [jump_hosts.NAME]
+};
+using JumpHostPtr = std::shared_ptr<const JumpHost>;
+
 struct Module {
   std::string name;
   std::uint16_t port = 22;
@@ -89,6 +105,10 @@ struct Module {
   // the key is absent: every target is allowed.
   std::vector<std::string> allowed_targets;
   std::shared_ptr<const TargetAllowlist> allowlist;
+  // jump_hosts as written, and the whole chain resolved at load: every hop in the order a probe
+  // goes through them (a hop's own jump_hosts before it). Empty: the target is reached directly.
+  std::vector<std::string> jump_hosts;
+  std::vector<JumpHostPtr> jump_chain;
   SourcePos where;  // position of [modules.NAME]
   // The module as config/render.hpp's render_module writes it (secrets masked), rendered once at
   // load: debug output and the history share it instead of rendering it per probe.
@@ -106,6 +126,7 @@ struct ConfigWarning {
 struct ExporterConfig {
   std::string file;  // the path it was loaded from
   std::map<std::string, Module> modules;
+  std::map<std::string, JumpHostPtr> jump_hosts;  // [jump_hosts.NAME] of every file, by name
   // `include` globs resolved against the main file's directory: what auto-reload expands again to
   // notice module files added, removed or changed.
   std::vector<std::string> include_patterns;

@@ -46,12 +46,13 @@ enum class FailureReason {
   command_exit,
   command_output,
   internal,
+  forward,  // a jump host refused or failed to open the channel onward
 };
-inline constexpr std::size_t kFailureReasonCount = 9;
+inline constexpr std::size_t kFailureReasonCount = 10;
 inline constexpr std::array<FailureReason, kFailureReasonCount> kAllFailureReasons = {
-    FailureReason::resolve,      FailureReason::connect,        FailureReason::timeout,
-    FailureReason::handshake,    FailureReason::host_key,       FailureReason::auth,
-    FailureReason::command_exit, FailureReason::command_output, FailureReason::internal};
+    FailureReason::resolve,  FailureReason::connect, FailureReason::timeout,      FailureReason::handshake,
+    FailureReason::host_key, FailureReason::auth,    FailureReason::command_exit, FailureReason::command_output,
+    FailureReason::internal, FailureReason::forward};
 
 constexpr std::string_view to_string(FailureReason reason) {
   switch (reason) {
@@ -64,6 +65,7 @@ constexpr std::string_view to_string(FailureReason reason) {
     case FailureReason::command_exit: return "command_exit";
     case FailureReason::command_output: return "command_output";
     case FailureReason::internal: return "internal";
+    case FailureReason::forward: return "forward";
   }
   return "internal";
 }
@@ -80,6 +82,40 @@ constexpr FailureReason failure_reason(Phase phase, ErrorCode code) {
     case Phase::host_key: return FailureReason::host_key;
     case Phase::auth: return FailureReason::auth;
     case Phase::commands: return FailureReason::command_exit;
+  }
+  return FailureReason::internal;
+}
+
+// The phases of one jump host, in order (label values of probe_ssh_hop_duration_seconds{phase}).
+// forward opens the channel from this hop to the next hop or the target.
+enum class HopPhase { connect, handshake, host_key, auth, forward };
+inline constexpr std::size_t kHopPhaseCount = 5;
+inline constexpr std::array<HopPhase, kHopPhaseCount> kAllHopPhases = {HopPhase::connect, HopPhase::handshake,
+                                                                       HopPhase::host_key, HopPhase::auth,
+                                                                       HopPhase::forward};
+
+constexpr std::string_view to_string(HopPhase phase) {
+  switch (phase) {
+    case HopPhase::connect: return "connect";
+    case HopPhase::handshake: return "handshake";
+    case HopPhase::host_key: return "host_key";
+    case HopPhase::auth: return "auth";
+    case HopPhase::forward: return "forward";
+  }
+  return "internal";
+}
+
+// The reason for an error met at a jump host in `phase`: as failure_reason for the phases a target
+// has too, and forward for the channel onward.
+constexpr FailureReason hop_failure_reason(HopPhase phase, ErrorCode code) {
+  if (code == ErrorCode::deadline_exceeded) return FailureReason::timeout;
+  if (code == ErrorCode::internal) return FailureReason::internal;
+  switch (phase) {
+    case HopPhase::connect: return FailureReason::connect;
+    case HopPhase::handshake: return FailureReason::handshake;
+    case HopPhase::host_key: return FailureReason::host_key;
+    case HopPhase::auth: return FailureReason::auth;
+    case HopPhase::forward: return FailureReason::forward;
   }
   return FailureReason::internal;
 }
@@ -118,6 +154,23 @@ struct CommandReport {
   std::vector<metrics::MetricFamily> derived;  // the module's gauges from this output
 };
 
+// What one jump host of the module's chain did in this probe.
+struct HopReport {
+  using Duration = std::chrono::nanoseconds;
+
+  std::string name;      // [jump_hosts.NAME]
+  bool success = false;  // reached, host key accepted, logged in, and the channel onward opened
+  std::array<std::optional<Duration>, kHopPhaseCount> phase_durations{};  // unset: not reached
+  std::optional<HostKeyInfo> host_key;                                    // once its handshake completed
+
+  void set_phase_duration(HopPhase phase, Duration elapsed) {
+    phase_durations[static_cast<std::size_t>(phase)] = elapsed;
+  }
+  std::optional<Duration> phase_duration(HopPhase phase) const {
+    return phase_durations[static_cast<std::size_t>(phase)];
+  }
+};
+
 struct ProbeReport {
   using Duration = std::chrono::nanoseconds;
 
@@ -137,6 +190,13 @@ struct ProbeReport {
   std::optional<ServerInfo> server;                // once the handshake completed
   std::optional<HostKeyInfo> host_key;             // once the server's key was seen
   std::optional<std::int64_t> certificate_expiry;  // Unix seconds, when a user cert was used
+
+  // Through jump hosts: one per hop of the module's chain, in order, reached or not (empty for a
+  // direct probe). The target's resolve phase does not apply then (the last hop resolves its
+  // name), and its connect phase lasts until the stream to the target is open: every hop's phases
+  // and the last forward.
+  std::vector<HopReport> hops;
+  std::optional<std::size_t> failed_hop;  // index into hops when the probe failed at a hop
 
   std::vector<CommandReport> commands;  // in the order run; only commands that started
   std::vector<ProbeLogLine> log;
