@@ -1,5 +1,6 @@
-// [jump_hosts.NAME] tables and the chains they form. Chains are resolved depth first, each hop once:
-// a hop's chain is its own jump hosts' chains, in order, then the hop.
+// [jump_hosts.NAME] tables and the chains they form. Chains are resolved depth first, each hop once: a
+// hop's chain is its own jump hosts' chains, in order, then the hop. The recursion goes no deeper than
+// kMaxJumpChain, however deep the config nests: a chain nested deeper is wrong already.
 #include "config/load_jump_hosts.hpp"
 
 #include <algorithm>
@@ -101,6 +102,15 @@ class ChainResolver {
         std::vector<std::string> loop(cycle, resolving_.end());
         loop.push_back(name.name);
         error("jump hosts reached through each other: " + arrow_joined(loop));
+        continue;
+      }
+      if (!state_.contains(name.name) && resolving_.size() >= kMaxJumpChain) {
+        // Every hop being resolved is in the outermost one's chain, and so is this one: too many already.
+        // Going no deeper bounds the recursion, however deep the config nests.
+        std::vector<std::string> at_least{name.name};
+        at_least.insert(at_least.end(), resolving_.rbegin(), resolving_.rend());
+        error("a chain may hold " + std::to_string(kMaxJumpChain) + " jump hosts at most, this one at least " +
+              std::to_string(at_least.size()) + ": " + arrow_joined(at_least));
         continue;
       }
       const std::vector<JumpHostPtr>* through = chain_to(name.name);

@@ -2,6 +2,7 @@
 // every rule with the exact message and file:line:column of its error.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <tuple>
@@ -335,4 +336,23 @@ TEST_CASE("jump hosts: config errors never contain a hop's password or passphras
   CHECK_FALSE(message.empty());
   CHECK(message.find(secret) == std::string::npos);
   CHECK(message.find("Tr0ub4dor") == std::string::npos);
+}
+
+TEST_CASE("jump hosts: a chain nested deeper than the bound is one error, whatever the depth",
+          "[unit][config][jump]") {
+  // z1 is reached through z2, z2 through z3, ...: resolving z1 first goes down the whole nesting. 20,000 hops
+  // deep took the resolver that deep into recursion; it stops one past the bound.
+  constexpr int kDepth = 20000;
+  std::string text;
+  for (int i = 1; i < kDepth; ++i) {
+    text += "[jump_hosts.z" + std::to_string(i) + "]\nhost = \"z.example.com\"\njump_hosts = [\"z" +
+            std::to_string(i + 1) + "\"]\npassword = \"pw\"\ninsecure_ignore_host_key = true\n";
+  }
+  text += hop("z" + std::to_string(kDepth)) + module("m", "jump_hosts = [\"z1\"]\n");
+  const std::string message = errors(text);
+  CHECK(
+      message.starts_with("jump_hosts.z8.jump_hosts[0]: a chain may hold 8 jump hosts at most, this one at least "
+                          "9: z9 -> z8 -> z7 -> z6 -> z5 -> z4 -> z3 -> z2 -> z1 at $F:38:15\n"));
+  // Further down, each hop whose chain is resolved from there on is reported at its own list, bounded the same way.
+  CHECK(std::count(message.begin(), message.end(), '\n') < kDepth);
 }
