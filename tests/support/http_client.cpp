@@ -15,7 +15,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -28,15 +28,15 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-http::request<http::string_body> make_request(unsigned short port, std::string_view method, std::string_view target,
-                                              const HttpHeaders& headers, std::string_view body) {
-  http::request<http::string_body> request;
+bhttp::request<bhttp::string_body> make_request(unsigned short port, std::string_view method, std::string_view target,
+                                                const HttpHeaders& headers, std::string_view body) {
+  bhttp::request<bhttp::string_body> request;
   request.method_string(method);
   request.target(target);
   request.version(11);
-  request.set(http::field::host, "127.0.0.1:" + std::to_string(port));
-  request.set(http::field::user_agent, "spe-system-tests");
-  request.set(http::field::connection, "close");
+  request.set(bhttp::field::host, "127.0.0.1:" + std::to_string(port));
+  request.set(bhttp::field::user_agent, "spe-system-tests");
+  request.set(bhttp::field::connection, "close");
   request.body() = std::string(body);
   if (!body.empty() || method == "POST" || method == "PUT") request.prepare_payload();
   for (const auto& [name, value] : headers) request.set(name, value);
@@ -46,7 +46,7 @@ http::request<http::string_body> make_request(unsigned short port, std::string_v
 // One request on one connection, driven by the caller's io_context; all steps share one absolute deadline.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(asio::io_context& io, unsigned short port, http::request<http::string_body> request,
+  Exchange(asio::io_context& io, unsigned short port, bhttp::request<bhttp::string_body> request,
            Clock::time_point start, Clock::time_point deadline, TimedResponse& out)
       : stream_(io), port_(port), request_(std::move(request)), start_(start), out_(out) {
     stream_.expires_at(deadline);
@@ -63,17 +63,17 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
  private:
   void on_connect(const beast::error_code& ec) {
     if (ec) return fail("connect", ec);
-    http::async_write(stream_, request_, [self = shared_from_this()](const beast::error_code& write_ec, std::size_t) {
+    bhttp::async_write(stream_, request_, [self = shared_from_this()](const beast::error_code& write_ec, std::size_t) {
       self->on_write(write_ec);
     });
   }
 
   void on_write(const beast::error_code& ec) {
     if (ec) return fail("write", ec);
-    http::async_read(stream_, buffer_, parser_,
-                     [self = shared_from_this()](const beast::error_code& read_ec, std::size_t) {
-                       self->on_read(read_ec);
-                     });
+    bhttp::async_read(stream_, buffer_, parser_,
+                      [self = shared_from_this()](const beast::error_code& read_ec, std::size_t) {
+                        self->on_read(read_ec);
+                      });
   }
 
   void on_read(const beast::error_code& ec) {
@@ -102,8 +102,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   beast::tcp_stream stream_;
   unsigned short port_;
-  http::request<http::string_body> request_;
-  http::response_parser<http::string_body> parser_;
+  bhttp::request<bhttp::string_body> request_;
+  bhttp::response_parser<bhttp::string_body> parser_;
   beast::flat_buffer buffer_;
   Clock::time_point start_;
   TimedResponse& out_;

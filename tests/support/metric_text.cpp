@@ -6,12 +6,13 @@
 #include <sstream>
 
 namespace spe::test {
-namespace {
 
-bool is_name_char(char c, bool first) {
+bool is_metric_name_char(char c, bool first) {
   const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
   return alpha || (!first && c >= '0' && c <= '9');
 }
+
+namespace {
 
 void skip_spaces(std::string_view& text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -19,7 +20,7 @@ void skip_spaces(std::string_view& text) {
 
 std::optional<std::string> take_name(std::string_view& text) {
   std::size_t n = 0;
-  while (n < text.size() && is_name_char(text[n], n == 0)) ++n;
+  while (n < text.size() && is_metric_name_char(text[n], n == 0)) ++n;
   if (n == 0) return std::nullopt;
   std::string name(text.substr(0, n));
   text.remove_prefix(n);

@@ -21,6 +21,9 @@ struct MetricSample {
   double value = 0;     // NaN, +Inf and -Inf parsed as such
 };
 
+// Whether c may stand in a metric name ([a-zA-Z_:] first, then digits too), as the exposition formats define it.
+bool is_metric_name_char(char c, bool first);
+
 // Every sample line of the text, in order; comment (#) and blank lines skipped. A line that does not parse is
 // skipped too: promtool_check_metrics is the test of well-formedness.
 std::vector<MetricSample> parse_samples(std::string_view text);

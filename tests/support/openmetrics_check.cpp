@@ -10,18 +10,16 @@
 #include <string_view>
 #include <vector>
 
+#include "support/metric_text.hpp"
+
 namespace spe::test {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-bool is_name_char(char c, bool first) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (!first && c >= '0' && c <= '9');
-}
-
 std::size_t name_length(std::string_view text) {
   std::size_t n = 0;
-  while (n < text.size() && is_name_char(text[n], n == 0)) ++n;
+  while (n < text.size() && is_metric_name_char(text[n], n == 0)) ++n;
   return n;
 }
 
