@@ -68,10 +68,10 @@ void Relay::lost(const Error& error) {
 }
 
 bool Relay::channel_to_socket(std::size_t& moved) {
-  Buffer& buffer = *inbound_;
+  Buffer& buffer = inbound_;
   bool progress = false;
   if (buffer.empty() && !inbound_done_) {
-    const auto read = channel_.read(buffer.bytes.data(), buffer.bytes.size());
+    const auto read = channel_.read(buffer.data(), buffer.capacity);
     if (!read) {
       lost(read.error());
       return false;
@@ -87,7 +87,7 @@ bool Relay::channel_to_socket(std::size_t& moved) {
     }
   }
   if (!buffer.empty()) {
-    const ssize_t sent = ::send(end_.native_handle(), buffer.bytes.data() + buffer.begin, buffer.end - buffer.begin,
+    const ssize_t sent = ::send(end_.native_handle(), buffer.data() + buffer.begin, buffer.end - buffer.begin,
                                 MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent > 0) {
       buffer.begin += static_cast<std::size_t>(sent);
@@ -103,10 +103,10 @@ bool Relay::channel_to_socket(std::size_t& moved) {
 }
 
 bool Relay::socket_to_channel(std::size_t& moved) {
-  Buffer& buffer = *outbound_;
+  Buffer& buffer = outbound_;
   bool progress = false;
   if (buffer.empty() && !outbound_done_) {
-    const ssize_t got = ::recv(end_.native_handle(), buffer.bytes.data(), buffer.bytes.size(), MSG_DONTWAIT);
+    const ssize_t got = ::recv(end_.native_handle(), buffer.data(), buffer.capacity, MSG_DONTWAIT);
     if (got > 0) {
       buffer.begin = 0;
       buffer.end = static_cast<std::size_t>(got);
@@ -117,7 +117,7 @@ bool Relay::socket_to_channel(std::size_t& moved) {
     }
   }
   if (!buffer.empty()) {
-    const auto written = channel_.write(buffer.bytes.data() + buffer.begin, buffer.end - buffer.begin);
+    const auto written = channel_.write(buffer.data() + buffer.begin, buffer.end - buffer.begin);
     if (!written) {
       lost(written.error());
       return false;
@@ -165,14 +165,14 @@ void Relay::arm_waits() {
     });
   }
   // Each wait below follows a send or recv that would have blocked, so an edge will come.
-  if (outbound_->empty() && !outbound_done_ && !waiting_read_) {
+  if (outbound_.empty() && !outbound_done_ && !waiting_read_) {
     waiting_read_ = true;
     end_.async_wait(asio::socket_base::wait_read, [this, owner = owner_](error_code) {
       waiting_read_ = false;
       pump();
     });
   }
-  if (!inbound_->empty() && !waiting_write_) {
+  if (!inbound_.empty() && !waiting_write_) {
     waiting_write_ = true;
     end_.async_wait(asio::socket_base::wait_write, [this, owner = owner_](error_code) {
       waiting_write_ = false;

@@ -9,7 +9,6 @@
 // are raised to kSocketBuffer). Not thread-safe: every call and handler runs on the probe's strand.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -29,8 +28,11 @@ class Relay {
   // The relay has then shut its end down, so the next leg sees the stream end.
   using LostHandler = std::function<void(const Error&)>;
 
-  static constexpr std::size_t kBufferBytes = 64 * 1024;  // each direction
-  static constexpr int kSocketBuffer = 256 * 1024;        // asked of both socketpair ends
+  // What one read may move each way. Command output flows in; upstream go only requests and window
+  // adjustments. Allocated at the first read, so a probe stuck before its first byte costs none.
+  static constexpr std::size_t kInboundBytes = 32 * 1024;
+  static constexpr std::size_t kOutboundBytes = 8 * 1024;
+  static constexpr int kSocketBuffer = 256 * 1024;  // asked of both socketpair ends
   // Bytes moved per turn before the relay lets the strand run other handlers (the deadline's).
   static constexpr std::size_t kTurnBudget = 256 * 1024;
 
@@ -64,7 +66,13 @@ class Relay {
   bool socket_to_channel(std::size_t& moved);
 
   struct Buffer {
-    std::array<char, kBufferBytes> bytes;
+    explicit Buffer(std::size_t capacity) : capacity(capacity) {}
+    char* data() {
+      if (!bytes) bytes = std::make_unique_for_overwrite<char[]>(capacity);
+      return bytes.get();
+    }
+    std::size_t capacity;
+    std::unique_ptr<char[]> bytes;
     std::size_t begin = 0;
     std::size_t end = 0;
     bool empty() const { return begin == end; }
@@ -75,10 +83,10 @@ class Relay {
   LostHandler on_lost_;
   boost::asio::generic::stream_protocol::socket end_;  // the relay's end of the socketpair
   std::shared_ptr<void> owner_;
-  std::unique_ptr<Buffer> inbound_ = std::make_unique<Buffer>();   // channel -> next leg
-  std::unique_ptr<Buffer> outbound_ = std::make_unique<Buffer>();  // next leg -> channel
-  bool inbound_done_ = false;                                      // the channel ended, or the next leg is gone
-  bool outbound_done_ = false;                                     // the next leg ended its output
+  Buffer inbound_{kInboundBytes};    // channel -> next leg
+  Buffer outbound_{kOutboundBytes};  // next leg -> channel
+  bool inbound_done_ = false;        // the channel ended, or the next leg is gone
+  bool outbound_done_ = false;       // the next leg ended its output
   bool waiting_hop_ = false;
   bool waiting_read_ = false;
   bool waiting_write_ = false;
