@@ -1,0 +1,54 @@
+// A jump host for the load test and the benchmark: a second OpenSSH sshd, on a free port of 127.0.0.1, that runs
+// on a TestSshd's own config file (its host key, account, authorized keys, CA and PAM setting), with TCP
+// forwarding allowed and the given overrides. sshd keeps the first value it reads for a keyword and reads its -o
+// options before the config file, so they win over the file's lines; -p replaces the file's Port lines. The base
+// TestSshd must outlive the Bastion.
+//
+// Its host key is the base sshd's; known_hosts_path() names it for the bastion's port. What logs in to the base
+// sshd (key, certificate, password) logs in to the bastion too.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "support/sshd.hpp"
+#include "support/temp_dir.hpp"
+
+namespace spe::test {
+
+class Bastion {
+ public:
+  // options: sshd -o arguments ("MaxStartups=1100"); they override the base config and the bastion's own
+  // "AllowTcpForwarding=yes". Throws std::runtime_error with the bastion's log when it does not listen within
+  // 10 s. Start it from the main thread, as TestSshd.
+  explicit Bastion(const TestSshd& base, const std::vector<std::string>& options = {});
+  ~Bastion();
+  Bastion(const Bastion&) = delete;
+  Bastion& operator=(const Bastion&) = delete;
+
+  unsigned short port() const { return port_; }
+  std::string host() const { return "127.0.0.1"; }
+  pid_t pid() const { return pid_; }
+  // "[127.0.0.1]:PORT ssh-ed25519 <the base sshd's host key>"
+  std::string known_hosts_path() const;
+  // Its own log (-E), at the base config's LogLevel (DEBUG1 for TestSshd).
+  std::string log_path() const;
+  // Lines of its log that say a direct-tcpip channel was opened onward (logged at DEBUG1), so far.
+  std::size_t forwards_opened() const;
+
+ private:
+  bool start_once(const TestSshd& base, const std::vector<std::string>& options);
+
+  TempDir dir_{"spe-bastion"};
+  unsigned short port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// "[jump_hosts.<name>]" naming the bastion by address and port, logging in to it as sshd's user with sshd's
+// authorized key, its host key checked against bastion.known_hosts_path(); then a blank line.
+std::string jump_host_table(const Bastion& bastion, const TestSshd& sshd, const std::string& name = "bastion");
+
+}  // namespace spe::test
