@@ -111,7 +111,7 @@ FigureResult figure_hop_in_flight(BenchBed& bed) {
   // every probe stuck at the target, as figure 4's do.
   const auto deadline = bed.options().quick ? std::chrono::seconds{20} : std::chrono::seconds{60};
   // MaxStartups lets all of them wait unauthenticated at once (the default, 10:30:100, drops beyond 10).
-  const test::Bastion bastion(bed.sshd(), {"MaxStartups=" + std::to_string(probes + 100)});
+  const test::Bastion bastion(bed.sshd(), {"MaxStartups " + std::to_string(probes + 100)});
   const std::string count = printf_text("%zu", probes);
   Row rss{"11a", count + " in flight through one hop, stuck in kex: peak RSS", "MB", {}, {}, "idle", {}, 1};
   Row client{"11b", count + " in flight through one hop: worst overshoot, client", "ms", {}, {}, "", {}, 1};

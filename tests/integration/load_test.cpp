@@ -81,7 +81,7 @@ TEST_CASE("500 concurrent probes through one bastion all log in, and fds and RSS
   // are done: MaxStartups must let 500 wait at once (the default, 10:30:100, drops beyond 10). Each probe is a
   // connection of its own with one direct-tcpip channel, which MaxSessions (session channels per connection)
   // does not count: 1 is enough.
-  Bastion bastion(sshd, {"MaxStartups=" + std::to_string(kProbes), "MaxSessions=1"});
+  Bastion bastion(sshd, {"MaxStartups " + std::to_string(kProbes), "MaxSessions 1"});
   TempDir dir{"spe-load-jump"};
   const auto config = dir.path() / "exporter.toml";
   // Every probe waits for its turn at two sshd on a shared machine (about 20 s of their CPU for 500 logins

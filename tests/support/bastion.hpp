@@ -1,7 +1,6 @@
-// A jump host for the load test and the benchmark: a second OpenSSH sshd, on a free port of 127.0.0.1, that runs
-// on a TestSshd's own config file (its host key, account, authorized keys, CA and PAM setting), with TCP
-// forwarding allowed and the given overrides. sshd keeps the first value it reads for a keyword and reads its -o
-// options before the config file, so they win over the file's lines; -p replaces the file's Port lines. The base
+// A jump host for the load test and the benchmark: a second OpenSSH sshd, on a free port of 127.0.0.1, with a
+// config of its own made from a TestSshd's (the same host key, account, authorized keys, CA and PAM setting), TCP
+// forwarding allowed, and the given lines in place of the base config's lines of the same keywords. The base
 // TestSshd must outlive the Bastion.
 //
 // Its host key is the base sshd's; known_hosts_path() names it for the bastion's port. What logs in to the base
@@ -21,10 +20,11 @@ namespace spe::test {
 
 class Bastion {
  public:
-  // options: sshd -o arguments ("MaxStartups=1100"); they override the base config and the bastion's own
-  // "AllowTcpForwarding=yes". Throws std::runtime_error with the bastion's log when it does not listen within
-  // 10 s. Start it from the main thread, as TestSshd.
-  explicit Bastion(const TestSshd& base, const std::vector<std::string>& options = {});
+  // lines: sshd_config lines ("MaxStartups 600"), each replacing every line of the base config with the same
+  // keyword, as do the bastion's own Port, PidFile and "AllowTcpForwarding yes" (which a line here may replace
+  // in turn). Throws std::runtime_error with the bastion's log when it does not listen within 10 s. Start it
+  // from the main thread, as TestSshd.
+  explicit Bastion(const TestSshd& base, const std::vector<std::string>& lines = {});
   ~Bastion();
   Bastion(const Bastion&) = delete;
   Bastion& operator=(const Bastion&) = delete;
@@ -40,7 +40,8 @@ class Bastion {
   std::size_t forwards_opened() const;
 
  private:
-  bool start_once(const TestSshd& base, const std::vector<std::string>& options);
+  void write_config(const TestSshd& base, const std::vector<std::string>& lines) const;
+  bool start_once(const TestSshd& base, const std::vector<std::string>& lines);
 
   TempDir dir_{"spe-bastion"};
   unsigned short port_ = 0;
