@@ -55,7 +55,7 @@ std::string Bastion::log_path() const { return (dir_.path() / "sshd.log").string
 std::size_t Bastion::forwards_opened() const { return count_of(read_file(log_path()), kForwardOpened); }
 
 // sshd keeps the first value of most keywords but the last of some (MaxStartups): the bastion's lines come
-// first, and the base config's lines of the same keywords are left out.
+// first, and the base config's global lines of the same keywords are left out.
 void Bastion::write_config(const TestSshd& base, const std::vector<std::string>& lines) const {
   std::vector<std::string> own = lines;
   own.insert(own.end(), {"Port " + std::to_string(port_), "PidFile " + (dir_.path() / "sshd.pid").string(),
@@ -65,9 +65,12 @@ void Bastion::write_config(const TestSshd& base, const std::vector<std::string>&
   for (const auto& line : own) {
     if (replaced.insert(keyword_of(line)).second) config += line + "\n";
   }
+  // Only the global lines: the Match blocks at the end are for the base sshd's other ports.
   std::istringstream base_config(read_file(base.dir() + "/sshd_config"));
+  bool global = true;
   for (std::string line; std::getline(base_config, line);) {
-    if (!replaced.contains(keyword_of(line))) config += line + "\n";
+    global = global && keyword_of(line) != "match";
+    if (!global || !replaced.contains(keyword_of(line))) config += line + "\n";
   }
   write_file(dir_.path() / "sshd_config", config);
 }

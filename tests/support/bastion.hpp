@@ -20,7 +20,7 @@ namespace spe::test {
 
 class Bastion {
  public:
-  // lines: sshd_config lines ("MaxStartups 600"), each replacing every line of the base config with the same
+  // lines: sshd_config lines ("MaxStartups 600"), each replacing the global lines of the base config with the same
   // keyword, as do the bastion's own Port, PidFile and "AllowTcpForwarding yes" (which a line here may replace
   // in turn). Throws std::runtime_error with the bastion's log when it does not listen within 10 s. Start it
   // from the main thread, as TestSshd.
