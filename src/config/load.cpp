@@ -193,9 +193,9 @@ std::string canonical_name(const std::string& file) {
   return ec ? file : canonical.string();
 }
 
-// An included file: [modules.*] and [jump_hosts.*] only (no include of its own, so there are no
-// cycles). Its tables join `config`; a name already taken is an error naming both places. Errors
-// stay in `ctx`.
+// An included file: [modules.*] and [jump_hosts.*] only (no include of its own, so includes never
+// form a cycle). Its tables join `config`; a name already taken is an error naming both places.
+// Errors stay in `ctx`.
 void load_included(LoadState& state, TomlFile& ctx, std::string_view text, ExporterConfig& config) {
   const auto table = ctx.parse(text);
   if (!table) return;
@@ -274,8 +274,10 @@ ConfigResult<ExporterConfig> load_config_text(std::string_view text, const std::
               SourcePos{file, 1, 1});
   }
   ConfigErrors errors = ctx.take_errors();
-  for (TomlFile& more : state.included)
-    std::ranges::move(more.take_errors().errors, std::back_inserter(errors.errors));
+  for (TomlFile& more : state.included) {
+    ConfigErrors theirs = more.take_errors();
+    std::ranges::move(theirs.errors, std::back_inserter(errors.errors));
+  }
   if (!errors.errors.empty()) return std::unexpected(std::move(errors));
   // The main file's warnings first, as for errors.
   auto warnings = ctx.take_warnings();
