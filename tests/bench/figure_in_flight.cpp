@@ -106,9 +106,9 @@ FigureResult figure_silent_10k(BenchBed& bed) {
 
 FigureResult figure_hop_in_flight(BenchBed& bed) {
   const std::size_t probes = bed.options().quick ? 200 : 1000;
-  // Every probe logs in to the bastion before it reaches the target, 1,000 logins arriving together: a
-  // deadline long enough for the bastion sshd to serve them all (tens of seconds of its CPU) expires with
-  // every probe stuck at the target, as figure 4's do.
+  // Every probe logs in to the bastion before it reaches the target, 1,000 logins arriving together: the
+  // deadline leaves the bastion sshd time to serve them all (tens of seconds of its CPU on an idle machine), so
+  // that it expires with every probe stuck at the target, as figure 4's do; row d counts those that were.
   const auto deadline = bed.options().quick ? std::chrono::seconds{20} : std::chrono::seconds{60};
   // MaxStartups lets all of them wait unauthenticated at once (the default, 10:30:100, drops beyond 10).
   const test::Bastion bastion(bed.sshd(), {"MaxStartups " + std::to_string(probes + 100)});

@@ -98,9 +98,9 @@ constexpr std::array kFigures{
                "1,000 requests at once (200 with --quick), each logging in to the bastion (MaxStartups raised to "
                "let 1,100 wait unauthenticated) and opening a direct-tcpip channel to the server stuck in key "
                "exchange. 1,000 logins arriving together cost the bastion sshd tens of seconds of CPU on 2 cores, "
-               "so the module timeout is 60 s (20 s with --quick): long enough for every probe to be past the "
-               "bastion and stuck at the target when its deadline expires. Row d counts the timeouts whose "
-               "probe_ssh_hop_success is 1, which says they were; peak RSS is then 1,000 hop sessions, their "
+               "so the module timeout is 60 s (20 s with --quick), meant to be long enough for every probe to "
+               "be past the bastion and stuck at the target when its deadline expires. Row d counts the timeouts "
+               "whose probe_ssh_hop_success is 1, which says they were; peak RSS is then 1,000 hop sessions, their "
                "channels and relays, and 1,000 target sessions in key exchange."},
 };
 
