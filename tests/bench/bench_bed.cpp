@@ -18,6 +18,12 @@ ProbeOutcome read_outcome(const Answer& answer) {
   for (const auto& sample : test::parse_samples(answer.body)) {
     if (sample.name == "probe_ssh_duration_seconds" && sample.labels.contains("phase")) {
       outcome.phase_seconds[sample.labels.at("phase")] = sample.value;
+    } else if (sample.name == "probe_ssh_hop_duration_seconds" && sample.labels.contains("hop") &&
+               sample.labels.contains("phase")) {
+      outcome.phase_seconds[sample.labels.at("hop") + " " + sample.labels.at("phase")] = sample.value;
+    } else if (sample.name == "probe_ssh_hop_success") {
+      ++outcome.hops;
+      if (sample.value == 1) ++outcome.hops_passed;
     }
   }
   return outcome;
@@ -35,13 +41,13 @@ std::string BenchBed::login_module(std::string_view name, std::string_view known
          "command = \"true\"\n\n";
 }
 
-std::string BenchBed::adversarial_module(std::string_view name, std::string_view timeout) {
+std::string BenchBed::adversarial_module(std::string_view name, std::string_view timeout, std::string_view extra) {
   return "[modules." + std::string(name) + "]\n" +
          "user = \"probe\"\n"
          "password = \"never-sent-to-an-unverified-host\"\n"
          "insecure_ignore_host_key = true\n"
          "timeout = " +
-         test::toml_string(timeout) + "\n\n";
+         test::toml_string(timeout) + "\n" + std::string(extra) + "\n";
 }
 
 std::unique_ptr<test::ExporterProcess> BenchBed::start_exporter(std::string_view file_name, std::string_view config) {

@@ -2,6 +2,7 @@
 // user would run it (default log level), and reading a /probe answer back into an outcome.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -28,7 +29,10 @@ struct ProbeOutcome {
   std::string reason;                           // the probe_ssh_failure reason set to 1, "" on success
   double duration_seconds = 0;                  // probe_duration_seconds
   double timeout_seconds = 0;                   // probe_timeout_seconds
-  std::map<std::string, double> phase_seconds;  // probe_ssh_duration_seconds by phase
+  std::map<std::string, double> phase_seconds;  // probe_ssh_duration_seconds by phase, then
+                                                // probe_ssh_hop_duration_seconds as "<hop> <phase>"
+  std::size_t hops = 0;                         // probe_ssh_hop_success series
+  std::size_t hops_passed = 0;                  // of them, set to 1
 };
 
 ProbeOutcome read_outcome(const Answer& answer);
@@ -46,8 +50,8 @@ class BenchBed {
   std::string login_module(std::string_view name, std::string_view known_hosts = "", std::string_view user = "",
                            std::string_view key = "");
   // A [modules.<name>] table for the adversarial servers, which never finish key exchange (so the password
-  // is never sent), with the given timeout ("2s").
-  static std::string adversarial_module(std::string_view name, std::string_view timeout);
+  // is never sent), with the given timeout ("2s") and extra lines of the table.
+  static std::string adversarial_module(std::string_view name, std::string_view timeout, std::string_view extra = "");
 
   // Writes the config file and starts an exporter on it at the default log level.
   std::unique_ptr<test::ExporterProcess> start_exporter(std::string_view file_name, std::string_view config);

@@ -82,6 +82,26 @@ constexpr std::array kFigures{
                "exporter's VmRSS when it is idle (as figure 8). Growth is the end against the end of the "
                "warm-up, the first two rounds. Row c is the time from POST written to answer read. spe_bench "
                "exits 1 if any probe or reload fails or RSS grows by 5% or more."},
+    FigureSpec{10, "Through one jump host", figure_jump_host,
+               "One exporter, two modules that differ only in `jump_hosts`: figure 1's probe (key login, host key "
+               "checked, command `true`) straight to the test sshd, and the same probe through a bastion: a "
+               "second sshd on the test sshd's own config, with TCP forwarding allowed, that the exporter logs in "
+               "to (key, host key checked) before it opens a direct-tcpip channel to the test sshd and runs the "
+               "probe over it. After 32 warm-up probes of each, every repetition runs, direct then through the "
+               "hop, 300 probes (100 with --quick) through 16 keep-alive connections, for the exporter's CPU per "
+               "successful probe as in figure 1, then 100 (30) one after another, for the latency p50 as in "
+               "figure 3. The baseline is the direct probe of the same repetition, and the ratio is hop / direct. "
+               "The notes give the median of each phase through the hop (probe_ssh_duration_seconds, and "
+               "probe_ssh_hop_duration_seconds as `bastion <phase>`)."},
+    FigureSpec{11, "1,000 probes through one jump host against a server stuck in key exchange", figure_hop_in_flight,
+               "As figure 4, with every probe (and the warm-up login) going through a bastion as in figure 10: "
+               "1,000 requests at once (200 with --quick), each logging in to the bastion (MaxStartups raised to "
+               "let 1,100 wait unauthenticated) and opening a direct-tcpip channel to the server stuck in key "
+               "exchange. 1,000 logins arriving together cost the bastion sshd tens of seconds of CPU on 2 cores, "
+               "so the module timeout is 60 s (20 s with --quick), meant to be long enough for every probe to "
+               "be past the bastion and stuck at the target when its deadline expires. Row d counts the timeouts "
+               "whose probe_ssh_hop_success is 1, which says they were; peak RSS is then 1,000 hop sessions, their "
+               "channels and relays, and 1,000 target sessions in key exchange."},
 };
 
 }  // namespace

@@ -16,5 +16,7 @@ FigureResult figure_saturation(BenchBed& bed);     // 6: 32 clients for 20 s, ex
 FigureResult figure_known_hosts(BenchBed& bed);    // 7: 1-line vs 10,000-line known_hosts
 FigureResult figure_soak(BenchBed& bed);           // 8: RSS and fds over a long mixed run
 FigureResult figure_reload_soak(BenchBed& bed);    // 9: reloads of a big known_hosts while probing
+FigureResult figure_jump_host(BenchBed& bed);      // 10: CPU and latency through one jump host vs direct
+FigureResult figure_hop_in_flight(BenchBed& bed);  // 11: as 4, through one jump host
 
 }  // namespace spe::bench

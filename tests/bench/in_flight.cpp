@@ -14,13 +14,21 @@ constexpr double kSlackMs = 25;
 }  // namespace
 
 InFlightRun run_in_flight(BenchBed& bed, test::Misbehaviour misbehaviour, std::size_t probes,
-                          std::chrono::milliseconds deadline) {
+                          std::chrono::milliseconds deadline, const test::Bastion* through) {
   InFlightRun run;
   run.probes = probes;
   test::AdversarialServer server(misbehaviour);
   const std::string timeout = printf_text("%.3fs", std::chrono::duration<double>(deadline).count());
-  auto exporter = bed.start_exporter("in_flight.toml",
-                                     bed.login_module("login") + BenchBed::adversarial_module("stuck", timeout));
+  std::string config = bed.login_module("login");
+  if (through != nullptr) {
+    const std::string hop = "jump_hosts = [\"bastion\"]\n";
+    // The login module's table goes on with the jump_hosts line.
+    config = test::jump_host_table(*through, bed.sshd()) + config + hop +
+             BenchBed::adversarial_module("stuck", timeout, hop);
+  } else {
+    config += BenchBed::adversarial_module("stuck", timeout);
+  }
+  auto exporter = bed.start_exporter("in_flight.toml", config);
   LoadPlan warmup{1, 1, std::chrono::seconds{30}, {}};
   run_load(
       exporter->port(), warmup, [&bed](std::size_t) { return bed.probe_path("login"); }, [](std::size_t, Answer&&) {});
@@ -51,6 +59,7 @@ InFlightRun run_in_flight(BenchBed& bed, test::Misbehaviour misbehaviour, std::s
     }
     if (outcome.answered && !outcome.success && outcome.reason == "timeout") {
       ++run.timed_out;
+      if (outcome.hops > 0 && outcome.hops_passed == outcome.hops) ++run.timed_out_past_hops;
       continue;
     }
     ++run.unexpected_count;

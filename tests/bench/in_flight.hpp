@@ -9,12 +9,14 @@
 
 #include "bench/bench_bed.hpp"
 #include "support/adversarial.hpp"
+#include "support/bastion.hpp"
 
 namespace spe::bench {
 
 struct InFlightRun {
   std::size_t probes = 0;
   std::size_t timed_out = 0;            // answered with probe_success 0 and reason timeout, as expected
+  std::size_t timed_out_past_hops = 0;  // of them, with every jump host passed (through a bastion only)
   std::vector<std::string> unexpected;  // the first few other answers
   std::size_t unexpected_count = 0;
   std::size_t within_25ms = 0;             // answers read at most deadline + 25 ms after their request was sent
@@ -28,7 +30,8 @@ struct InFlightRun {
 
 // A fresh adversarial server and a fresh exporter (so VmHWM is this run's peak), one warm-up login to the
 // test sshd, then `probes` requests at once, each on its own connection, with the given module timeout.
+// With `through`, the probes (and the warm-up login) go through that bastion as jump host.
 InFlightRun run_in_flight(BenchBed& bed, test::Misbehaviour misbehaviour, std::size_t probes,
-                          std::chrono::milliseconds deadline);
+                          std::chrono::milliseconds deadline, const test::Bastion* through = nullptr);
 
 }  // namespace spe::bench

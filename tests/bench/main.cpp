@@ -1,5 +1,5 @@
 // spe_bench: the in-tree benchmark of issue 5. Starts the loopback test sshd, the adversarial servers and
-// the exporter binary itself, measures figures 1-9, prints one table and optionally writes it, with the
+// the exporter binary itself, measures figures 1-11, prints one table and optionally writes it, with the
 // command, the machine and the load, as Markdown (docs/benchmarks.md).
 //
 //   spe_bench [--quick] [--reps N] [--only 1,3,8] [--output docs/benchmarks.md]
