@@ -39,19 +39,42 @@ std::optional<Error> Connection::connect_failed(const boost::system::error_code&
   return Error{ErrorCode::unavailable, "connect to " + connect_errors_, std::nullopt};
 }
 
+Result<void> Connection::adopt(int fd, unsigned short port, std::string via) {
+  port_ = port;
+  via_ = std::move(via);
+  boost::system::error_code ec;
+  socket_.assign(asio::generic::stream_protocol(AF_UNIX, 0), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return fail(ErrorCode::internal, "cannot watch the relayed stream: " + ec.message());
+  }
+  return {};
+}
+
+int Connection::ip_version() const {
+  if (!via_.empty()) return 0;
+  return endpoint_.address().is_v6() ? 6 : 4;
+}
+
 std::string Connection::endpoint_string() const {
+  if (!via_.empty()) {
+    const bool v6 = host_.find(':') != std::string::npos;
+    return (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_) + " via " + via_;
+  }
   const auto address = endpoint_.address().to_string();
   const auto port = std::to_string(endpoint_.port());
   return endpoint_.address().is_v6() ? "[" + address + "]:" + port : address + ":" + port;
 }
 
-std::string Connection::known_hosts_name() const { return spe::known_hosts_name(host_, endpoint_.port()); }
+std::string Connection::known_hosts_name() const { return spe::known_hosts_name(host_, port_); }
 
 Result<void> Connection::open_session(const std::string& user, const HostKeyPolicy& policy) {
   // SSH packets are small and each waits for an answer: Nagle would hold the second of two writes
   // until the server's delayed ACK (docs/libssh.md, "Latency").
-  boost::system::error_code ignored;
-  socket_.set_option(tcp::no_delay(true), ignored);
+  if (via_.empty()) {
+    boost::system::error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+  }
   // libssh may close the fd it is given (docs/libssh.md, "The socket"): it gets a dup, and the
   // Asio socket keeps the original for waiting, so neither side closes the other's descriptor.
   const int fd = ::dup(socket_.native_handle());
@@ -67,7 +90,7 @@ Result<void> Connection::open_session(const std::string& user, const HostKeyPoli
   if (!policy.insecure_ignore && policy.known_hosts_entries) {
     algorithms = host_key_algorithms_for(policy.known_hosts_entries->key_types(known_hosts_name()), policy.algorithms);
   }
-  auto session = SshSession::create(SessionOptions{fd, host_, endpoint_.port(), user, std::move(algorithms)});
+  auto session = SshSession::create(SessionOptions{fd, host_, port_, user, std::move(algorithms)});
   if (!session) return std::unexpected(session.error());
   session_.emplace(std::move(*session));
   return {};
@@ -106,8 +129,10 @@ SocketWait Connection::next_wait() {
   }
   // OpenSSH delays some replies until our ACK; a quick ACK keeps loopback probes off the
   // delayed-ACK timer (docs/libssh.md, "Latency"). The flag is not sticky: set it per wait.
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+  if (via_.empty()) {
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+  }
   int pending = 0;
   return readiness_.read_wanted(::ioctl(fd, FIONREAD, &pending) == 0 && pending > 0);
 }

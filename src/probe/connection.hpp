@@ -1,8 +1,8 @@
-// The connection phases of a probe: the target's addresses tried in connect_order, a TCP
-// connection, the libssh session over it (key exchange) and the host key check. The transport
-// every later phase runs over: authentication and commands use its session, and every
-// non-blocking step waits on its socket (when_ready). Not thread-safe: every call and handler runs
-// on the probe's strand.
+// The connection phases of a probe, to the target or to a jump host: the server's addresses tried in
+// connect_order and a TCP connection to one of them, or a stream a jump host relays (adopt); then
+// the libssh session over it (key exchange) and the host key check. The transport every later
+// phase runs over: authentication and commands use its session, and every non-blocking step waits
+// on its socket (when_ready). Not thread-safe: every call and handler runs on the probe's strand.
 #pragma once
 
 #include <optional>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 
@@ -26,7 +27,7 @@ namespace spe {
 
 class Connection {
  public:
-  // `executor` is the probe's strand: every handler runs there. `host` is the target's host as
+  // `executor` is the probe's strand: every handler runs there. `host` is the server's host as
   // given (a name or an address literal): libssh and known_hosts know the server by it.
   Connection(boost::asio::any_io_executor executor, std::string host);
 
@@ -37,19 +38,26 @@ class Connection {
   // Connects to the next address to try on `port`; calls `handler(error_code)` on the strand.
   template <class Handler>
   void connect(unsigned short port, Handler&& handler) {
+    port_ = port;
     endpoint_ = boost::asio::ip::tcp::endpoint(addresses_[next_address_], port);
-    socket_.async_connect(endpoint_, std::forward<Handler>(handler));
+    socket_.async_connect(boost::asio::generic::stream_protocol::endpoint(endpoint_), std::forward<Handler>(handler));
   }
+
+  // Instead of connect: the connection is `fd`, a connected stream socket (one end of a socketpair
+  // a jump host's relay serves), to the server's `port` as the jump host was asked for it; `via`
+  // names the jump host for endpoint_string. Takes ownership of `fd`, also on failure.
+  Result<void> adopt(int fd, unsigned short port, std::string via);
 
   // After a failed connect: closes the socket and notes why. Nothing when another address is
   // left (connect again); otherwise the probe's error: internal when the exporter is out of
   // descriptors, else unavailable, "connect to A: why; B: why" for every address tried.
   std::optional<Error> connect_failed(const boost::system::error_code& ec);
 
-  // The address connected to (or being tried): "127.0.0.1:22", "[::1]:22".
+  // The address connected to (or being tried): "127.0.0.1:22", "[::1]:22"; for an adopted stream,
+  // "host:port via NAME".
   std::string endpoint_string() const;
-  // 4 or 6: the family of the address connected to (or being tried).
-  int ip_version() const { return endpoint_.address().is_v6() ? 6 : 4; }
+  // 4 or 6: the family of the address connected to (or being tried); 0 for an adopted stream.
+  int ip_version() const;
 
   // Starts a libssh session over the connected socket, as `user`, offering the host key
   // algorithms `policy` asks for with those its known_hosts knows for this host first. Fails
@@ -79,9 +87,9 @@ class Connection {
           handler(boost::system::error_code{});
         });
       case SocketWait::writable:
-        return socket_.async_wait(boost::asio::ip::tcp::socket::wait_write, std::forward<Handler>(handler));
+        return socket_.async_wait(boost::asio::socket_base::wait_write, std::forward<Handler>(handler));
       case SocketWait::readable:
-        return socket_.async_wait(boost::asio::ip::tcp::socket::wait_read, std::forward<Handler>(handler));
+        return socket_.async_wait(boost::asio::socket_base::wait_read, std::forward<Handler>(handler));
     }
   }
 
@@ -94,8 +102,10 @@ class Connection {
   SocketWait next_wait();
 
   std::string host_;
+  unsigned short port_ = 0;
+  std::string via_;  // the jump host relaying an adopted stream; empty for TCP
   // Declared before the session: destroyed after it (the session holds a dup of this socket).
-  boost::asio::ip::tcp::socket socket_;
+  boost::asio::generic::stream_protocol::socket socket_;
   std::optional<SshSession> session_;
   std::vector<boost::asio::ip::address> addresses_;
   std::size_t next_address_ = 0;  // the address being tried

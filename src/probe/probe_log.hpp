@@ -18,14 +18,18 @@ class ProbeLog {
  public:
   explicit ProbeLog(std::chrono::steady_clock::time_point start) : start_(start) {}
 
-  // Adds a line: "msg" first, then `fields` in their order.
+  // Adds a line: "msg" first, then hop=NAME while set_hop is in force, then `fields` in their order.
   void add(std::string level, std::string msg, LogFields fields);
+
+  // The jump host whose steps the following lines describe; empty: the target's.
+  void set_hop(std::string name) { hop_ = std::move(name); }
 
   // The lines so far, in order; the log is empty afterwards.
   std::vector<ProbeLogLine> take() { return std::exchange(lines_, {}); }
 
  private:
   std::chrono::steady_clock::time_point start_;
+  std::string hop_;
   std::vector<ProbeLogLine> lines_;
 };
 

@@ -77,6 +77,7 @@ class SshSession {
   std::unique_ptr<ssh_session_struct, Free> session_;
 
   friend class SshChannel;
+  friend class ForwardChannel;
 };
 
 // What one non-blocking read of a channel found.

@@ -14,7 +14,9 @@
 #include "probe/command_runner.hpp"
 #include "probe/connect_order.hpp"
 #include "probe/connection.hpp"
+#include "probe/forward_channel.hpp"
 #include "probe/probe_log.hpp"
+#include "probe/relay.hpp"
 
 namespace spe {
 namespace {
@@ -23,8 +25,25 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
+// One jump host of the module's chain: its connection and login, then the channel it forwards to
+// the next hop or the target and the relay that serves that stream to the next leg.
+struct Hop {
+  Hop(asio::any_io_executor executor, const JumpHost& config)
+      : config(config), connection(std::move(executor), config.host), authentication(config.auth) {}
+
+  const JumpHost& config;
+  // Declared before what uses its session: destroyed after them.
+  Connection connection;
+  Authentication authentication;
+  std::optional<ForwardChannel> channel;
+  std::unique_ptr<Relay> relay;
+  bool lost = false;  // its session failed while relaying
+};
+
 // The sequencer of one probe's phases: it owns the strand, the one deadline timer, the report and
 // the phase timings; Connection, Authentication and CommandRunner hold the state of their phases.
+// Through jump hosts the probe goes through legs: each hop in turn (connect, handshake, host key,
+// auth, forward), then the target over the stream the last hop relays.
 class SshProbe : public std::enable_shared_from_this<SshProbe> {
  public:
   SshProbe(asio::any_io_executor executor, Resolver& resolver, ProbeRequest request, ProbeCallback done)
@@ -41,6 +60,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     report_.module = module_.name;
     report_.target = request_.target_text;
     report_.timeout = request_.timeout;
+    for (const JumpHostPtr& hop : module_.jump_chain) {
+      hops_.push_back(std::make_unique<Hop>(strand_, *hop));
+      report_.hops.push_back(HopReport{.name = hop->name});
+    }
   }
 
   void start() {
@@ -50,10 +73,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // From any thread: the probe stops where it is, as at its deadline (nobody waits for it any more).
   void cancel() {
     asio::post(strand_, [self = shared_from_this()] {
-      self->fail_probe(
-          Error{ErrorCode::deadline_exceeded,
-                "cancelled during " + std::string(to_string(self->phase_)) + ": the HTTP client disconnected",
-                std::nullopt});
+      self->fail_probe(Error{ErrorCode::deadline_exceeded,
+                             "cancelled during " + self->where() + ": the HTTP client disconnected", std::nullopt});
     });
   }
 
@@ -68,7 +89,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
               {"target", request_.target_text},
               {"timeout_seconds", std::to_string(request_.timeout.count() / 1000.0)}});
     arm_timer(probe_deadline());
-    start_resolve();
+    if (hops_.empty()) return start_resolve();
+    // The target's connect phase lasts until the last hop has opened the stream to it.
+    enter_phase(Phase::connect);
+    start_hop();
   }
 
   // The probe's one timer, set to the probe deadline or an earlier command deadline. Re-arming
@@ -88,9 +112,105 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       return after_command();
     }
     fail_probe(Error{ErrorCode::deadline_exceeded,
-                     "deadline of " + std::to_string(request_.timeout.count()) + "ms exceeded during " +
-                         std::string(to_string(phase_)),
+                     "deadline of " + std::to_string(request_.timeout.count()) + "ms exceeded during " + where(),
                      std::nullopt});
+  }
+
+  // The leg in progress: a hop (leg_ < hops_.size()) or the target.
+  bool at_hop() const { return leg_ < hops_.size(); }
+  Hop& hop() { return *hops_[leg_]; }
+  Connection& conn() { return at_hop() ? hop().connection : connection_; }
+  const HostKeyPolicy& host_key_policy() const {
+    return leg_ < hops_.size() ? hops_[leg_]->config.host_key : module_.host_key;
+  }
+  const Auth& auth() const { return leg_ < hops_.size() ? hops_[leg_]->config.auth : module_.auth; }
+
+  // "handshake", or "auth at jump host bastion": where the probe is, for messages.
+  std::string where() const {
+    if (leg_ >= hops_.size()) return std::string(to_string(phase_));
+    return std::string(resolving_hop_ ? "resolve" : to_string(hop_phase_)) + " at jump host " +
+           hops_[leg_]->config.name;
+  }
+
+  // Jump hosts: each hop is reached as a target is (the first over TCP, each later one over the
+  // stream the one before relays), then opens the channel onward.
+
+  void start_hop() {
+    const JumpHost& config = hop().config;
+    log_.set_hop(config.name);
+    hop_phase_started_ = false;
+    enter_hop_phase(HopPhase::connect);
+    if (leg_ > 0) return start_handshake();  // its stream was adopted when the hop before opened it
+    // The first hop's name is the exporter's to resolve (its time counts as the hop's connect).
+    error_code ec;
+    const auto address = asio::ip::make_address(config.host, ec);
+    if (!ec) {
+      hop().connection.set_addresses({address});
+      return start_connect();
+    }
+    resolving_hop_ = true;
+    resolver_.resolve(config.host, strand_, [self = shared_from_this()](Result<Resolver::Addresses> addresses) {
+      self->on_resolve(std::move(addresses));
+    });
+  }
+
+  void enter_hop_phase(HopPhase phase) {
+    const auto now = Clock::now();
+    if (hop_phase_started_) report_.hops[leg_].set_phase_duration(hop_phase_, now - hop_phase_start_);
+    hop_phase_ = phase;
+    hop_phase_start_ = now;
+    hop_phase_started_ = true;
+  }
+
+  // After the hop's login: the channel to the next hop, or to the target.
+  void start_forward() {
+    enter_hop_phase(HopPhase::forward);
+    hop().channel.emplace(hop().connection.session());
+    log_.add("debug", "opening channel", {{"to", forward_host() + ":" + std::to_string(forward_port())}});
+    step_forward();
+  }
+
+  const std::string& forward_host() const {
+    return leg_ + 1 < hops_.size() ? hops_[leg_ + 1]->config.host : request_.target.host;
+  }
+  unsigned short forward_port() const {
+    return leg_ + 1 < hops_.size() ? hops_[leg_ + 1]->config.port : target_port();
+  }
+  unsigned short target_port() const { return request_.target.port.value_or(module_.port); }
+
+  void step_forward() {
+    const auto progress = hop().channel->open(forward_host(), forward_port());
+    if (!progress) return fail_probe(progress.error());
+    if (*progress == Progress::again) return wait_socket(&SshProbe::step_forward);
+    const std::size_t index = leg_;
+    hop().relay = std::make_unique<Relay>(strand_, hop().connection, *hop().channel,
+                                          [this, index](const Error& error) { on_relay_lost(index, error); });
+    const auto fd = hop().relay->open();
+    if (!fd) return fail_probe(fd.error());
+    log_.add("debug", "channel open", {{"to", forward_host() + ":" + std::to_string(forward_port())}});
+    enter_hop_phase(HopPhase::forward);  // records forward
+    hop_phase_started_ = false;
+    report_.hops[leg_].success = true;
+    hop().relay->start(shared_from_this());
+    const std::string via = "jump host " + hop().config.name;
+    const unsigned short port = forward_port();
+    ++leg_;
+    if (const auto adopted = conn().adopt(*fd, port, via); !adopted) return fail_probe(adopted.error());
+    if (at_hop()) return start_hop();
+    log_.set_hop("");
+    start_handshake();
+  }
+
+  // A hop's session failed while it relayed for a later leg: that leg's stream has ended, and the
+  // probe fails now, in the phase it is in.
+  void on_relay_lost(std::size_t index, const Error& error) {
+    if (finished_) return;
+    hops_[index]->lost = true;
+    const std::string& name = hops_[index]->config.name;
+    log_.set_hop(name);
+    log_.add("info", "jump host connection lost", {{"err", error.message}});
+    log_.set_hop(at_hop() ? hop().config.name : "");
+    fail_probe(Error{ErrorCode::unavailable, "jump host " + name + ": connection lost: " + error.message, {}});
   }
 
   // Connection: resolve, connect (each address in turn), handshake, host key.
@@ -114,57 +234,72 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   void on_resolve(Result<Resolver::Addresses> addresses) {
     if (finished_) return;
     if (!addresses) return fail_probe(addresses.error());
-    report_.dns_lookup = Clock::now() - phase_start_;
-    connection_.set_addresses(connect_order(std::move(*addresses), module_.ip_protocol));
+    const bool hop = at_hop();
+    if (!hop) report_.dns_lookup = Clock::now() - phase_start_;
+    conn().set_addresses(
+        connect_order(std::move(*addresses), hop ? this->hop().config.ip_protocol : module_.ip_protocol));
+    resolving_hop_ = false;
     std::string listed;
-    for (const auto& address : connection_.addresses()) listed += (listed.empty() ? "" : ",") + address.to_string();
-    log_.add("debug", "resolved", {{"host", request_.target.host}, {"addresses", listed}});
+    for (const auto& address : conn().addresses()) listed += (listed.empty() ? "" : ",") + address.to_string();
+    log_.add("debug", "resolved",
+             {{"host", hop ? this->hop().config.host : request_.target.host}, {"addresses", listed}});
     start_connect();
   }
 
+  // Over TCP: the target of a direct probe, or the first hop.
   void start_connect() {
-    enter_phase(Phase::connect);
-    connection_.connect(request_.target.port.value_or(module_.port),
-                        [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
-    report_.ip_protocol = connection_.ip_version();
+    if (!at_hop()) enter_phase(Phase::connect);
+    conn().connect(at_hop() ? hop().config.port : target_port(),
+                   [self = shared_from_this()](error_code ec) { self->on_connect(ec); });
+    if (!at_hop()) report_.ip_protocol = connection_.ip_version();
   }
 
   void on_connect(error_code ec) {
     if (finished_) return;
     if (!ec) {
-      log_.add("debug", "connected", {{"address", connection_.endpoint_string()}});
+      log_.add("debug", "connected", {{"address", conn().endpoint_string()}});
       return start_handshake();
     }
-    if (const auto error = connection_.connect_failed(ec)) return fail_probe(*error);
+    if (const auto error = conn().connect_failed(ec)) return fail_probe(*error);
     start_connect();
   }
 
   void start_handshake() {
-    enter_phase(Phase::handshake);
-    if (const auto opened = connection_.open_session(module_.auth.user, module_.host_key); !opened) {
+    if (at_hop()) {
+      enter_hop_phase(HopPhase::handshake);
+    } else {
+      enter_phase(Phase::handshake);
+    }
+    if (const auto opened = conn().open_session(auth().user, host_key_policy()); !opened) {
       return fail_probe(opened.error());
     }
     step_handshake();
   }
 
   void step_handshake() {
-    const auto progress = connection_.handshake();
+    const auto progress = conn().handshake();
     if (!progress) return fail_probe(progress.error());
     if (*progress == Progress::again) return wait_socket(&SshProbe::step_handshake);
-    report_.server = connection_.session().server_info();
+    const ServerInfo server = conn().session().server_info();
     log_.add("debug", "key exchange done",
-             {{"banner", report_.server->banner},
-              {"kex", report_.server->kex},
-              {"cipher", report_.server->cipher},
-              {"mac", report_.server->mac}});
+             {{"banner", server.banner}, {"kex", server.kex}, {"cipher", server.cipher}, {"mac", server.mac}});
+    if (!at_hop()) report_.server = server;
     check_host_key();
   }
 
   void check_host_key() {
-    enter_phase(Phase::host_key);
-    const auto check = connection_.check_host_key(module_.host_key, log_);
+    if (at_hop()) {
+      enter_hop_phase(HopPhase::host_key);
+    } else {
+      enter_phase(Phase::host_key);
+    }
+    const auto check = conn().check_host_key(host_key_policy(), log_);
     if (!check) return fail_probe(check.error());
-    report_.host_key = check->key;
+    if (at_hop()) {
+      report_.hops[leg_].host_key = check->key;
+    } else {
+      report_.host_key = check->key;
+    }
     // No credential may leave the machine before this point.
     if (!check->verdict.accepted) {
       return fail_probe(Error{ErrorCode::permission_denied, check->verdict.detail, std::nullopt});
@@ -175,15 +310,21 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // Authentication.
 
   void start_auth() {
-    enter_phase(Phase::auth);
-    if (module_.auth.key) report_.certificate_expiry = module_.auth.key->certificate_valid_before;
+    if (at_hop()) {
+      enter_hop_phase(HopPhase::auth);
+    } else {
+      enter_phase(Phase::auth);
+      if (module_.auth.key) report_.certificate_expiry = module_.auth.key->certificate_valid_before;
+    }
     step_auth();
   }
 
   void step_auth() {
-    const auto progress = authentication_.step(connection_.session(), log_);
+    Authentication& authentication = at_hop() ? hop().authentication : authentication_;
+    const auto progress = authentication.step(conn().session(), log_);
     if (!progress) return fail_probe(progress.error());
     if (*progress == Progress::again) return wait_socket(&SshProbe::step_auth);
+    if (at_hop()) return start_forward();
     start_commands();
   }
 
@@ -229,7 +370,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   // Waits until libssh can make progress, then runs `next` on the strand.
   void wait_socket(Step next) {
-    connection_.when_ready([self = shared_from_this(), next, generation = ++wait_generation_](error_code ec) {
+    conn().when_ready([self = shared_from_this(), next, generation = ++wait_generation_](error_code ec) {
       if (self->finished_ || generation != self->wait_generation_) return;
       if (ec) return self->fail_probe(Error{ErrorCode::unavailable, "socket wait: " + ec.message(), {}});
       (self.get()->*next)();
@@ -246,7 +387,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // The end.
 
   void enter_phase(Phase phase) {
-    if (phase_started_ && phase == phase_) return;  // another address: the phase goes on
+    if (at_hop() && phase != Phase::connect) return;  // a hop's phases are the hop's (enter_hop_phase)
+    if (phase_started_ && phase == phase_) return;    // another address: the phase goes on
     const auto now = Clock::now();
     if (phase_started_) report_.set_phase_duration(phase_, now - phase_start_);
     phase_ = phase;
@@ -265,26 +407,67 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   void fail_probe(const Error& error) {
     if (finished_) return;
     report_.success = false;
-    report_.failure = failure_reason(phase_, error.code);
     report_.failure_message = error.message;
-    // A server that sent its banner and then stalled or failed in key exchange still said who it
-    // is: keep what libssh knows (the banner; the algorithms only once agreed).
-    if (connection_.has_session() && phase_ == Phase::handshake && !report_.server) {
-      if (ServerInfo info = connection_.session().server_info(); !info.banner.empty()) {
-        report_.server = std::move(info);
+    bool polite = false;  // a goodbye once the server has proven to speak SSH; otherwise just drop it
+    if (at_hop()) {
+      report_.failure = resolving_hop_ ? failure_reason(Phase::resolve, error.code)
+                                       : hop_failure_reason(hop_phase_, error.code);
+      report_.failed_hop = leg_;
+      polite = hop_phase_ == HopPhase::host_key || hop_phase_ == HopPhase::auth || hop_phase_ == HopPhase::forward;
+    } else {
+      report_.failure = failure_reason(phase_, error.code);
+      // A server that sent its banner and then stalled or failed in key exchange still said who it
+      // is: keep what libssh knows (the banner; the algorithms only once agreed).
+      if (connection_.has_session() && phase_ == Phase::handshake && !report_.server) {
+        if (ServerInfo info = connection_.session().server_info(); !info.banner.empty()) {
+          report_.server = std::move(info);
+        }
       }
+      polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
     if (commands_.running()) commands_.abandon(error);
     log_.add("info", "probe failed",
-             {{"phase", std::string(to_string(phase_))},
+             {{"phase", at_hop() ? std::string(to_string(hop_phase_)) : std::string(to_string(phase_))},
               {"reason", std::string(to_string(*report_.failure))},
               {"err", error.message}});
-    // A polite goodbye once the server has proven to speak SSH; otherwise just drop it.
-    if (connection_.has_session() && (phase_ == Phase::host_key || phase_ == Phase::auth) &&
-        error.code != ErrorCode::deadline_exceeded) {
-      connection_.session().disconnect();
+    if (at_hop()) {
+      hop().channel.reset();  // before its session says goodbye (which frees every channel)
+    }
+    if (polite && conn().has_session() && error.code != ErrorCode::deadline_exceeded && !upstream_lost()) {
+      conn().session().disconnect();
     }
     complete();
+  }
+
+  // Whether a hop before the current leg stopped relaying.
+  bool upstream_lost() const {
+    for (std::size_t i = 0; i < leg_ && i < hops_.size(); ++i) {
+      if (hops_[i]->lost) return true;
+    }
+    return false;
+  }
+
+  // Ends the hops from the last to the first: what the leg after each has written (its goodbye) is
+  // passed on, then the hop says goodbye itself if it is still sound, and its connection closes.
+  void close_hops() {
+    for (std::size_t i = hops_.size(); i-- > 0;) {
+      Hop& hop = *hops_[i];
+      const bool sound = hop.relay != nullptr && !hop.lost && !upstream_lost_before(i);
+      if (hop.relay) {
+        if (sound) hop.relay->flush_outbound();
+        hop.relay->stop();
+      }
+      hop.channel.reset();
+      if (sound && hop.connection.has_session()) hop.connection.session().disconnect();
+      hop.connection.close();
+    }
+  }
+
+  bool upstream_lost_before(std::size_t index) const {
+    for (std::size_t i = 0; i < index; ++i) {
+      if (hops_[i]->lost) return true;
+    }
+    return false;
   }
 
   void complete() {
@@ -292,9 +475,12 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     finished_ = true;
     const auto now = Clock::now();
     report_.set_phase_duration(phase_, now - phase_start_);
+    if (at_hop() && hop_phase_started_) report_.hops[leg_].set_phase_duration(hop_phase_, now - hop_phase_start_);
     report_.duration = now - request_.start;
     deadline_timer_.cancel();
     connection_.close();
+    close_hops();
+    log_.set_hop("");
     report_.commands = commands_.take_reports();
     report_.log = log_.take();
     auto done = std::move(done_);
@@ -310,6 +496,12 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   unsigned timer_generation_ = 0;
   unsigned wait_generation_ = 0;  // of the continuation scheduled last (wait_socket, run_soon)
   ProbeLog log_;
+  std::vector<std::unique_ptr<Hop>> hops_;  // the module's jump_chain, in order
+  std::size_t leg_ = 0;                     // the hop in progress; hops_.size(): the target
+  HopPhase hop_phase_ = HopPhase::connect;
+  Clock::time_point hop_phase_start_;
+  bool hop_phase_started_ = false;
+  bool resolving_hop_ = false;  // the exporter is resolving the first hop's name
   // Declared before the phases that use its session: destroyed after them.
   Connection connection_;
   Authentication authentication_;

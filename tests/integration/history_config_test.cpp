@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -19,6 +18,7 @@
 #include "metrics/exporter_metrics.hpp"
 #include "probe/resolver.hpp"
 #include "probe/ssh_probe.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 
@@ -28,13 +28,6 @@ spe::ConfigSnapshot load(const std::string& toml) {
   auto config = spe::load_config_text(toml, "/nonexistent/exporter.toml");
   REQUIRE(config.has_value());
   return std::make_shared<const spe::ExporterConfig>(std::move(*config));
-}
-
-// A loopback port nothing listens on: bound, then closed again.
-unsigned short refusing_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
 }
 
 }  // namespace
@@ -60,7 +53,8 @@ TEST_CASE("history: a probe's entry does not keep its config alive after a reloa
   spe::http::Routes routes(spe::http::RoutesContext{start_probe, store, metrics, logger, history, no_reload});
 
   std::optional<spe::http::Response> answer;
-  spe::http::Request request{"GET", "/probe", "module=m&target=127.0.0.1:" + std::to_string(refusing_port()), {}, {}};
+  spe::http::Request request{
+      "GET", "/probe", "module=m&target=127.0.0.1:" + std::to_string(spe::test::free_loopback_port()), {}, {}};
   routes.handle(request, [&answer](spe::http::Response response) { answer = std::move(response); });
   const auto until = std::chrono::steady_clock::now() + 10s;
   while (!answer && std::chrono::steady_clock::now() < until) io.run_one_for(100ms);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "probe/report.hpp"
 #include "support/probe_bed.hpp"
 
 using namespace spe::test;
@@ -16,7 +17,7 @@ std::string probe_body(const std::string& module, const std::string& target = ""
   INFO("module " << module << " error " << response.error << "\n" << response.body);
   REQUIRE(response.status == 200);
   REQUIRE(response.headers.at("content-type").starts_with("text/plain; version=0.0.4"));
-  REQUIRE(count_series(response.body, "probe_ssh_failure") == 9);
+  REQUIRE(count_series(response.body, "probe_ssh_failure") == spe::kFailureReasonCount);
   REQUIRE(count_series(response.body, "probe_ssh_duration_seconds") == 6);
   return response.body;
 }

@@ -301,6 +301,7 @@ void TestSshd::write_config(bool use_pam) const {
   config << "ListenAddress 127.0.0.1\n"
          << "Port " << port_ << "\n"
          << "Port " << kbdint_port_ << "\n"
+         << "Port " << jump_port_ << "\n"
          << "HostKey " << dir() << "/ssh_host_ed25519_key\n"
          << "PidFile " << dir() << "/sshd.pid\n"
          << "AuthorizedKeysFile " << dir() << "/authorized_keys\n"
@@ -326,7 +327,10 @@ void TestSshd::write_config(bool use_pam) const {
          // The second port refuses plain password authentication, so a password login there
          // must go through keyboard-interactive.
          << "Match LocalPort " << kbdint_port_ << "\n"
-         << "  PasswordAuthentication no\n";
+         << "  PasswordAuthentication no\n"
+         // The third port is a jump host: it opens direct-tcpip channels (ssh -J).
+         << "Match LocalPort " << jump_port_ << "\n"
+         << "  AllowTcpForwarding yes\n";
   write_file(dir() + "/sshd_config", config.str());
 }
 
@@ -337,6 +341,9 @@ bool TestSshd::start_once() {
   do {
     kbdint_port_ = free_loopback_port();
   } while (kbdint_port_ == port_);
+  do {
+    jump_port_ = free_loopback_port();
+  } while (jump_port_ == port_ || jump_port_ == kbdint_port_);
   write_config(::geteuid() == 0);
   write_file(log_path(), "");
   if (::geteuid() == 0) ::mkdir("/run/sshd", 0755);  // privilege separation directory
@@ -345,10 +352,12 @@ bool TestSshd::start_once() {
   const pid_t pid = spawn_process(argv);
   const std::string ready = "Server listening on 127.0.0.1 port " + std::to_string(port_) + ".";
   const std::string ready_kbdint = "Server listening on 127.0.0.1 port " + std::to_string(kbdint_port_) + ".";
+  const std::string ready_jump = "Server listening on 127.0.0.1 port " + std::to_string(jump_port_) + ".";
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string log = read_file(log_path());
-    if (log.find(ready) != std::string::npos && log.find(ready_kbdint) != std::string::npos) {
+    if (log.find(ready) != std::string::npos && log.find(ready_kbdint) != std::string::npos &&
+        log.find(ready_jump) != std::string::npos) {
       pid_ = pid;
       return true;
     }

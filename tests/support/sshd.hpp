@@ -55,6 +55,9 @@ class TestSshd {
   // A second port of the same sshd where password authentication is off: passwords must use
   // keyboard-interactive there.
   unsigned short kbdint_port() const { return kbdint_port_; }
+  // A third port where TCP forwarding is allowed: the same sshd as a jump host (ssh -J). Elsewhere
+  // it refuses to forward.
+  unsigned short jump_port() const { return jump_port_; }
   std::string host() const { return "127.0.0.1"; }
   std::string target() const;  // "127.0.0.1:PORT"
   std::string dir() const { return dir_.path().string(); }
@@ -110,6 +113,7 @@ class TestSshd {
   std::vector<std::string> config_lines_;  // written before the defaults
   unsigned short port_ = 0;
   unsigned short kbdint_port_ = 0;
+  unsigned short jump_port_ = 0;
   pid_t pid_ = -1;
   int users_lock_fd_ = -1;  // shared flock held while this sshd may use the account's password
   std::string user_;
