@@ -23,6 +23,7 @@
 #include "cli/options.hpp"
 #include "config/known_hosts.hpp"
 #include "config/load.hpp"
+#include "config/probe_descriptors.hpp"
 #include "config/reloader.hpp"
 #include "config/store.hpp"
 #include "debug/history.hpp"
@@ -49,10 +50,11 @@ constexpr std::chrono::seconds kReloadAnswerBound{30};
 // log and config files being read.
 constexpr rlim_t kReservedDescriptors = 32;
 
-// Each probe holds two descriptors (the socket and libssh's dup of it) and its HTTP connection a
-// third: a busy exporter needs more than the usual soft limit of 1024. Raises the soft limit to
-// the hard one and logs the limit it runs with, and how many probes that leaves room for.
-void raise_fd_limit(spe::Logger& logger) {
+// A direct probe holds two descriptors (the socket and libssh's dup of it), three more per jump host
+// (config/probe_descriptors.hpp), and its HTTP connection one: a busy exporter needs more than the
+// usual soft limit of 1024. Raises the soft limit to the hard one and logs the limit it runs with,
+// and how many probes of the costliest module of `config` that leaves room for.
+void raise_fd_limit(spe::Logger& logger, const spe::ExporterConfig& config) {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
     logger.warn("cannot read the file descriptor limit", {{"err", std::strerror(errno)}});
@@ -70,8 +72,10 @@ void raise_fd_limit(spe::Logger& logger) {
     }
   }
   const rlim_t usable = limit.rlim_cur > kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors : 0;
-  logger.info("file descriptor limit",
-              {{"limit", std::to_string(limit.rlim_cur)}, {"probes_in_flight_max", std::to_string(usable / 3)}});
+  const rlim_t per_probe = spe::max_probe_descriptors(config) + 1;
+  logger.info("file descriptor limit", {{"limit", std::to_string(limit.rlim_cur)},
+                                        {"probes_in_flight_max", std::to_string(usable / per_probe)},
+                                        {"descriptors_per_probe", std::to_string(per_probe)}});
 }
 
 std::string version_line() {
@@ -101,12 +105,14 @@ void log_load_warnings(const spe::ExporterConfig& config, spe::Logger& logger) {
     logger.warn("config warning", {{"warning", warning.message}, {"at", warning.where.to_string()}});
   }
   std::set<const spe::KnownHosts*> seen;
-  for (const auto& [name, module] : config.modules) {
-    const auto& known = module.host_key.known_hosts_entries;
+  const auto warn_skipped = [&](const spe::HostKeyPolicy& host_key) {
+    const auto& known = host_key.known_hosts_entries;
     if (known && known->skipped_count() > 0 && seen.insert(known.get()).second) {
       logger.warn("known_hosts lines skipped", {{"file", known->file()}, {"skipped", known->skipped_summary()}});
     }
-  }
+  };
+  for (const auto& [name, module] : config.modules) warn_skipped(module.host_key);
+  for (const auto& [name, hop] : config.jump_hosts) warn_skipped(hop->host_key);
 }
 
 // The one reload: SIGHUP, POST /-/reload and the auto-reload timer all come here, through the
@@ -199,7 +205,7 @@ int run(const spe::CliOptions& options) {
     }
     web_config = std::move(*loaded);
   }
-  raise_fd_limit(logger);
+  raise_fd_limit(logger, *config);
   std::signal(SIGPIPE, SIG_IGN);
 
   spe::IoPool loops(std::max(1u, std::thread::hardware_concurrency()));

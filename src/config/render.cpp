@@ -1,5 +1,5 @@
-// Module -> TOML text, key by key, in the order a person would write them: connection, host key
-// verification, authentication, then the commands.
+// Module and JumpHost -> TOML text, key by key, in the order a person would write them: connection,
+// host key verification, authentication, then a module's commands.
 #include "config/render.hpp"
 
 #include <algorithm>
@@ -65,6 +65,15 @@ void write_connection(TableWriter& table, const Module& module) {
   table.string("timeout", format_duration(module.timeout));
   table.string("ip_protocol", to_string(module.ip_protocol));
   table.array_if("allowed_targets", module.allowed_targets);
+  table.array_if("jump_hosts", module.jump_hosts);
+}
+
+void write_connection(TableWriter& table, const JumpHost& hop) {
+  table.string("host", hop.host);
+  table.integer("port", hop.port);
+  table.string("user", hop.auth.user);
+  table.string("ip_protocol", to_string(hop.ip_protocol));
+  table.array_if("jump_hosts", hop.jump_hosts);
 }
 
 void write_host_key(TableWriter& table, const HostKeyPolicy& policy) {
@@ -168,9 +177,18 @@ std::string render_module(const Module& module) {
   return out;
 }
 
+std::string render_jump_host(const JumpHost& hop) {
+  TableWriter table("[jump_hosts." + toml_key(hop.name) + "]");
+  write_connection(table, hop);
+  write_host_key(table, hop.host_key);
+  write_auth(table, hop.auth);
+  return table.take();
+}
+
 std::string render_config(const ExporterConfig& config) {
   std::string out = "# Loaded from " + toml_quote(config.file) + "; secrets are shown as " + Secret::kMask + ".\n";
   for (const auto& [name, module] : config.modules) out += "\n" + render_module(module);
+  for (const auto& [name, hop] : config.jump_hosts) out += "\n" + render_jump_host(*hop);
   return out;
 }
 

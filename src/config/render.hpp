@@ -15,8 +15,11 @@ namespace spe {
 // the file's path (`password_file = "/etc/..."`), never its content.
 std::string render_module(const Module& module);
 
+// One jump host: its [jump_hosts.NAME] table, secrets as render_module writes them. Ends in '\n'.
+std::string render_jump_host(const JumpHost& hop);
+
 // The whole config: a comment naming the file it was loaded from, then every module in name order,
-// separated by blank lines.
+// then every jump host in name order, separated by blank lines.
 std::string render_config(const ExporterConfig& config);
 
 // A TOML basic string ("..."), escaped: backslash, quote and control characters.

@@ -30,17 +30,18 @@ std::vector<SourceFile> config_source_files(const ExporterConfig& config) {
     }
     ::globfree(&matches);
   }
-  // Each once: modules often share a key or a known_hosts file, which may be large.
+  // Each once: modules and jump hosts often share a key or a known_hosts file, which may be large.
   std::set<std::string> named;
-  for (const auto& [name, module] : config.modules) {
-    const auto& auth = module.auth;
+  const auto add = [&](const Auth& auth, const HostKeyPolicy& host_key) {
     for (const auto& [path, kind] :
          {std::pair{&auth.private_key_path, SourceKind::key}, std::pair{&auth.certificate_path, SourceKind::key},
           std::pair{&auth.password_file, SourceKind::secret}, std::pair{&auth.passphrase_file, SourceKind::secret},
-          std::pair{&module.host_key.known_hosts, SourceKind::known_hosts}}) {
+          std::pair{&host_key.known_hosts, SourceKind::known_hosts}}) {
       if (!path->empty() && named.insert(*path).second) files.push_back({*path, kind});
     }
-  }
+  };
+  for (const auto& [name, module] : config.modules) add(module.auth, module.host_key);
+  for (const auto& [name, hop] : config.jump_hosts) add(hop->auth, hop->host_key);
   return files;
 }
 

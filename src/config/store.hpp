@@ -25,7 +25,7 @@ struct SourceFile {
 
 // The files a loaded config depends on: the config file itself, the files its `include` globs name
 // now (expanded at each call), and the key, certificate, password, passphrase and known_hosts files
-// its modules name (all read at load, so a change needs a reload to take effect).
+// its modules and jump hosts name (all read at load, so a change needs a reload to take effect).
 std::vector<SourceFile> config_source_files(const ExporterConfig& config);
 
 // A hash of what `files` hold, in order. A regular file within its kind's max_file_size counts by

@@ -7,10 +7,16 @@ namespace {
 
 // The entry's own strings and object besides its debug parts.
 std::size_t fixed_bytes(const ProbeRecord& record) {
-  return sizeof(HistoryEntry) + record.module.size() + record.target.size() + record.failure_reason.size();
+  return sizeof(HistoryEntry) + record.module.size() + record.target.size() + record.failure_reason.size() +
+         record.failed_hop.size();
 }
 
 }  // namespace
+
+std::string failed_hop_name(const ProbeReport& report) {
+  if (report.success || !report.failed_hop || *report.failed_hop >= report.hops.size()) return {};
+  return report.hops[*report.failed_hop].name;
+}
 
 History::History(HistoryLimits limits, HistoryClock clock) : limits_(limits), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };

@@ -26,9 +26,14 @@ struct ProbeRecord {
   std::string target;
   bool success = false;
   std::string failure_reason;  // the probe_ssh_failure reason ("auth", ...); empty on success
+  std::string failed_hop;      // the jump host it failed at; empty on success or a failure at the target
   std::chrono::nanoseconds duration{0};
   DebugParts debug;  // what /logs?id=N shows, built into text when read
 };
+
+// The name of the jump host `report` failed at (report.failed_hop); empty when it succeeded, failed
+// at the target or went through no jump host.
+std::string failed_hop_name(const ProbeReport& report);
 
 struct HistoryEntry : ProbeRecord {
   std::uint64_t id = 0;                           // 1, 2, 3, ... in the order added

@@ -22,7 +22,8 @@ std::string utc_time(std::chrono::system_clock::time_point time) {
 std::string history_rows(const History& history) {
   std::string rows;
   for (const auto& entry : history.list()) {
-    const std::string result = entry->success ? "success" : "failure (" + entry->failure_reason + ")";
+    std::string result = entry->success ? "success" : "failure (" + entry->failure_reason;
+    if (!entry->success) result += entry->failed_hop.empty() ? ")" : " at jump host " + entry->failed_hop + ")";
     const std::string id = std::to_string(entry->id);
     rows += "<tr><td>" + html_escape(entry->module) + "</td><td>" + html_escape(entry->target) + "</td><td>" +
             html_escape(result) + "</td><td>" +

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <utility>
+#include <vector>
 
 #include "config/render.hpp"
 #include "debug/debug_output.hpp"
@@ -82,12 +83,13 @@ void ProbeEndpoint::finish(ProbeReport report, std::shared_ptr<const std::string
   auto text = render_families(metrics::families_from_report(report), format);
   const std::string reason = report.success ? ""
                                             : std::string(to_string(report.failure.value_or(FailureReason::internal)));
-  ProbeRecord record{report.module, report.target, report.success, reason, report.duration, {}};
+  std::string failed_hop = failed_hop_name(report);
+  ProbeRecord record{report.module, report.target, report.success, reason, failed_hop, report.duration, {}};
   std::string debug_body;
   if (debug || context_.history.limit() > 0) {
     auto metrics_text = std::make_shared<const std::string>(
         text ? *text : "cannot render metrics: " + text.error().message + "\n");
-    record.debug = DebugParts{std::move(report.log), std::move(metrics_text), std::move(module_toml)};
+    record.debug = take_debug_parts(report, std::move(metrics_text), std::move(module_toml));
     // The answer to debug=true is whole; the history cuts its copy to its caps.
     if (debug) debug_body = debug_output(record.debug);
   }
@@ -101,13 +103,15 @@ void ProbeEndpoint::finish(ProbeReport report, std::shared_ptr<const std::string
                                                 {"id", std::to_string(id)}});
     }
   } else {
-    context_.logger.info("probe failed", {{"module", report.module},
-                                          {"target", report.target},
-                                          {"phase", std::string(to_string(report.last_phase))},
-                                          {"reason", reason},
-                                          {"duration_seconds", seconds_text(seconds)},
-                                          {"err", report.failure_message},
-                                          {"id", std::to_string(id)}});
+    // Through jump hosts, the hop it failed at comes right after the target.
+    std::vector<LogField> fields{{"module", report.module}, {"target", report.target}};
+    if (!failed_hop.empty()) fields.emplace_back("hop", std::move(failed_hop));
+    fields.insert(fields.end(), {{"phase", std::string(to_string(report.last_phase))},
+                                 {"reason", reason},
+                                 {"duration_seconds", seconds_text(seconds)},
+                                 {"err", report.failure_message},
+                                 {"id", std::to_string(id)}});
+    context_.logger.log(LogLevel::info, "probe failed", fields);
   }
   if (debug) return respond(text_response(200, std::move(debug_body)));
   respond(exposition_response(std::move(text), format));

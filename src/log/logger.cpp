@@ -188,6 +188,12 @@ std::string format_log_line(LogFormat format, std::chrono::system_clock::time_po
   return line;
 }
 
+std::string format_logfmt_fields(std::span<const LogField> fields) {
+  std::string line;
+  for (const auto& [key, value] : fields) append_logfmt_pair(line, key, value);
+  return line;
+}
+
 Logger::Logger(LogLevel min_level, LogFormat format, std::ostream& sink, LogClock clock)
     : min_level_(min_level), format_(format), clock_(std::move(clock)), sink_(sink) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };

@@ -40,6 +40,9 @@ using LogClock = std::function<std::chrono::system_clock::time_point()>;
 std::string format_log_line(LogFormat format, std::chrono::system_clock::time_point ts, LogLevel level,
                             std::string_view msg, std::span<const LogField> fields);
 
+// The logfmt pairs alone, `key=value key2="a b"`, quoted and escaped as format_log_line writes them. Pure.
+std::string format_logfmt_fields(std::span<const LogField> fields);
+
 // Writes lines at or above a minimum level to a stream. Thread-safe: lines are formatted outside
 // the lock and each whole line is written (and flushed) under one mutex, so lines never interleave.
 // The sink must outlive the logger and must not be written to by anyone else meanwhile.

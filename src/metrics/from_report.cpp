@@ -68,6 +68,45 @@ MetricFamily host_key_info(const HostKeyInfo& key) {
   return family;
 }
 
+// Through jump hosts: one series per hop of the chain, in its order, on every path.
+MetricFamily hop_success(const std::vector<HopReport>& hops) {
+  MetricFamily family = gauge("probe_ssh_hop_success",
+                              "Whether the jump host was reached, its host key accepted, the login "
+                              "succeeded and the channel onward opened (1) or not (0).");
+  for (const HopReport& hop : hops) family.samples.push_back(Sample{{{"hop", hop.name}}, hop.success ? 1.0 : 0.0, {}});
+  return family;
+}
+
+MetricFamily hop_durations(const std::vector<HopReport>& hops) {
+  MetricFamily family = gauge("probe_ssh_hop_duration_seconds",
+                              "Duration of each phase at the jump host in seconds, 0 if the phase was not "
+                              "reached; forward opens the channel to the next hop or the target.");
+  for (const HopReport& hop : hops) {
+    for (const HopPhase phase : kAllHopPhases) {
+      const auto elapsed = hop.phase_duration(phase);
+      family.samples.push_back(Sample{
+          {{"hop", hop.name}, {"phase", std::string(to_string(phase))}}, elapsed ? seconds(*elapsed) : 0.0, {}});
+    }
+  }
+  return family;
+}
+
+// Only the hops whose key was seen; none seen, no family.
+std::optional<MetricFamily> hop_host_keys(const std::vector<HopReport>& hops) {
+  MetricFamily family = gauge("probe_ssh_hop_host_key_info",
+                              "Type and SHA256 fingerprint of the jump host's host key, always 1.");
+  for (const HopReport& hop : hops) {
+    if (!hop.host_key) continue;
+    family.samples.push_back(Sample{{{"hop", hop.name},
+                                     {"type", sanitize_utf8(hop.host_key->type)},
+                                     {"fingerprint_sha256", sanitize_utf8(hop.host_key->fingerprint_sha256)}},
+                                    1.0,
+                                    {}});
+  }
+  if (family.samples.empty()) return std::nullopt;
+  return family;
+}
+
 double ip_protocol(int protocol) { return protocol == 4 || protocol == 6 ? protocol : 0; }
 
 // One family with one sample per command, labelled command="<name>".
@@ -161,6 +200,11 @@ std::vector<MetricFamily> families_from_report(const ProbeReport& report) {
                               "When the SSH user certificate used by the probe expires, in Unix "
                               "seconds.",
                               static_cast<double>(*report.certificate_expiry)));
+  }
+  if (!report.hops.empty()) {
+    families.push_back(hop_success(report.hops));
+    families.push_back(hop_durations(report.hops));
+    if (auto keys = hop_host_keys(report.hops)) families.push_back(std::move(*keys));
   }
   if (!report.commands.empty()) {
     append_command_families(families, report.commands);

@@ -1,8 +1,8 @@
 // Files the config names turning hostile under a running exporter, and configs that load but are
 // wrong: a known_hosts or included file replaced by a symlink to /dev/zero, a directory or a FIFO;
-// a config with no module; nesting deeper than the TOML parser can take; secrets others may read;
-// a known_hosts file that is really a password file. Each test starts its own exporter; every wait
-// is bounded.
+// a config with no module; a jump host reached through itself; nesting deeper than the TOML parser
+// can take; secrets others may read; a known_hosts file that is really a password file. Each test
+// starts its own exporter; every wait is bounded.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -183,6 +183,45 @@ TEST_CASE("a config with no module is an error at startup, --config.check and re
                                     files.config + ":1:1"));
   CHECK(reload_successful(port) == 0);
   CHECK(old_config_in_force(port));
+}
+
+TEST_CASE("a bad jump host is an error at --config.check and reload; the good one is shown masked", "[integration]") {
+  Files files;
+  // A hop in an included file, used by a module of the main file.
+  const std::string hops = (files.dir.path() / "modules" / "hops.toml").string();
+  const std::string hop =
+      "[jump_hosts.bastion]\nhost = \"bastion.example.com\"\nuser = \"nobody\"\npassword = \"H0pS3cretPW!\"\n"
+      "insecure_ignore_host_key = true\n";
+  write_file(hops, hop);
+  write_file(files.config, "include = [\"modules/*.toml\"]\n" + Files::module("a", "known_hosts = \"known_hosts\"\n") +
+                               "jump_hosts = [\"bastion\"]\n");
+  ExporterProcess exporter(files.config);
+  const unsigned short port = exporter.port();
+  // One hop: 5 descriptors per probe, and the HTTP connection.
+  CHECK(contains(exporter.log(), "msg=\"file descriptor limit\""));
+  CHECK(contains(exporter.log(), " descriptors_per_probe=6"));
+  const std::string shown = http_get(port, "/config", {}, 5s).body;
+  CHECK(contains(shown, "\njump_hosts = [\"bastion\"]\n"));
+  CHECK(contains(shown, "[jump_hosts.bastion]\nhost = \"bastion.example.com\"\nport = 22\nuser = \"nobody\"\n"));
+  CHECK(contains(shown, "\npassword = \"<secret>\"\n"));
+  CHECK_FALSE(contains(shown, "H0pS3cretPW!"));
+
+  // The hop reached through itself.
+  write_file(hops, hop + "jump_hosts = [\"bastion\"]\n");
+  const std::string expected =
+      "jump_hosts.bastion.jump_hosts[0]: jump hosts reached through each other: bastion -> bastion at " + hops +
+      ":6:15";
+  const auto checked = run_command({ExporterProcess::binary_path(), "--config.check", "--config.file", files.config},
+                                   "", 10s);
+  CHECK(checked.exit_code == 1);
+  CHECK(contains(checked.output, expected));
+  const auto reloaded = http_request(port, "POST", "/-/reload", {}, "", 5s);
+  CHECK(reloaded.status == 500);
+  CHECK(contains(reloaded.body, expected));
+  CHECK(reload_successful(port) == 0);
+  CHECK(old_config_in_force(port));
+  CHECK(contains(http_get(port, "/config", {}, 5s).body, "[jump_hosts.bastion]\n"));
+  CHECK_FALSE(contains(exporter.log(), "H0pS3cretPW!"));
 }
 
 TEST_CASE("reload: nesting deeper than the TOML parser can take is an error naming the place", "[fault]") {

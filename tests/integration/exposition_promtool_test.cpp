@@ -110,6 +110,18 @@ TEST_CASE("promtool accepts the exposition of a success and of a failure report"
   SECTION("failure in the handshake") {
     check_promtool_accepts(write_text(families_from_report(failed_report(Phase::handshake, ErrorCode::unavailable))));
   }
+  SECTION("through jump hosts: success, a hop refusing its key, a hop refusing the channel onward") {
+    for (const ProbeReport& report :
+         {jump_success_report(), jump_hop_failed_report(0, HopPhase::host_key, ErrorCode::permission_denied),
+          jump_hop_failed_report(1, HopPhase::forward, ErrorCode::unavailable)}) {
+      const std::string text = write_text(families_from_report(report));
+      REQUIRE(text.find("\nprobe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"forward\"} ") != std::string::npos);
+      check_promtool_accepts(text);
+      const auto parsed = promtool_parse_openmetrics(write_openmetrics(families_from_report(report)));
+      INFO(parsed.output);
+      CHECK(parsed.exit_code == 0);
+    }
+  }
 }
 
 TEST_CASE("Prometheus' OpenMetrics parser (via promtool) accepts the writer's output", "[promtool][openmetrics]") {

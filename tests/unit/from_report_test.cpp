@@ -11,6 +11,7 @@
 #include "metric_model/registry.hpp"
 #include "probe/report.hpp"
 #include "support/metric_families.hpp"
+#include "support/openmetrics_check.hpp"
 #include "support/sample_reports.hpp"
 
 using namespace spe;
@@ -18,6 +19,10 @@ using namespace spe::metrics;
 using namespace std::chrono_literals;
 using spe::test::failed_report;
 using spe::test::find_family;
+using spe::test::jump_hop_failed_report;
+using spe::test::jump_success_report;
+using spe::test::jump_target_failed_report;
+using spe::test::openmetrics_problems;
 using spe::test::success_report;
 
 namespace {
@@ -52,6 +57,29 @@ double failure_sum(const std::vector<MetricFamily>& families) {
   double sum = 0;
   for (const Sample& sample : find_family(families, "probe_ssh_failure")->samples) sum += sample.value;
   return sum;
+}
+
+// The exposition from the first hop family on: what a probe through jump hosts adds.
+std::string hop_text(const ProbeReport& report) {
+  const std::string text = write_text(families_from_report(report));
+  const auto at = text.find("# HELP probe_ssh_hop_success ");
+  return at == std::string::npos ? std::string() : text.substr(at);
+}
+
+const std::string kHopSuccessHeader =
+    "# HELP probe_ssh_hop_success Whether the jump host was reached, its host key accepted, the login "
+    "succeeded and the channel onward opened (1) or not (0).\n"
+    "# TYPE probe_ssh_hop_success gauge\n";
+const std::string kHopDurationHeader =
+    "# HELP probe_ssh_hop_duration_seconds Duration of each phase at the jump host in seconds, 0 if the phase "
+    "was not reached; forward opens the channel to the next hop or the target.\n"
+    "# TYPE probe_ssh_hop_duration_seconds gauge\n";
+const std::string kHopHostKeyHeader =
+    "# HELP probe_ssh_hop_host_key_info Type and SHA256 fingerprint of the jump host's host key, always 1.\n"
+    "# TYPE probe_ssh_hop_host_key_info gauge\n";
+
+bool has_hop_family(const std::vector<MetricFamily>& families) {
+  return std::ranges::any_of(families, [](const MetricFamily& f) { return f.name.starts_with("probe_ssh_hop_"); });
 }
 
 }  // namespace
@@ -232,11 +260,165 @@ TEST_CASE("certificate expiry is reported only when a certificate was used", "[u
 
 TEST_CASE("collector output is accepted by the registry on every path", "[unit][metrics]") {
   const ProbeReport report = GENERATE(success_report(), failed_report(Phase::resolve, ErrorCode::not_found),
-                                      failed_report(Phase::auth, ErrorCode::unauthenticated), ProbeReport{});
+                                      failed_report(Phase::auth, ErrorCode::unauthenticated), ProbeReport{},
+                                      jump_success_report(),
+                                      jump_hop_failed_report(0, HopPhase::host_key, ErrorCode::permission_denied),
+                                      jump_hop_failed_report(1, HopPhase::forward, ErrorCode::unavailable),
+                                      jump_target_failed_report(Phase::auth, ErrorCode::unauthenticated));
   Registry registry;
   for (MetricFamily& family : families_from_report(report)) {
     const auto added = registry.add(std::move(family));
     INFO((added ? std::string() : added.error().message));
     CHECK(added);
   }
+}
+
+TEST_CASE("through jump hosts, a successful probe adds every hop's success, phases and host key", "[unit][metrics]") {
+  const ProbeReport report = jump_success_report();
+  CHECK(hop_text(report) == kHopSuccessHeader +
+                                "probe_ssh_hop_success{hop=\"bastion\"} 1\n"
+                                "probe_ssh_hop_success{hop=\"inner\"} 1\n" +
+                                kHopDurationHeader +
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"connect\"} 0.001\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"handshake\"} 0.02\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"host_key\"} 0.00025\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"auth\"} 0.03\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"forward\"} 0.004\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"connect\"} 0.002\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"handshake\"} 0.04\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"host_key\"} 0.0005\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"auth\"} 0.06\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"forward\"} 0.008\n" +
+                                kHopHostKeyHeader +
+                                "probe_ssh_hop_host_key_info{hop=\"bastion\",type=\"ssh-ed25519\","
+                                "fingerprint_sha256=\"SHA256:hop0Key\"} 1\n"
+                                "probe_ssh_hop_host_key_info{hop=\"inner\",type=\"ssh-ed25519\","
+                                "fingerprint_sha256=\"SHA256:hop1Key\"} 1\n");
+
+  const auto families = families_from_report(report);
+  auto expected = kAlwaysFamilies;
+  expected.insert(expected.end(), {"probe_ssh_server_info", "probe_ssh_host_key_info",
+                                   "probe_ssh_certificate_expiry_timestamp_seconds", "probe_ssh_hop_success",
+                                   "probe_ssh_hop_duration_seconds", "probe_ssh_hop_host_key_info"});
+  CHECK(names_of(families) == expected);
+  // The target's resolve is not run through hops; its connect lasts until the stream to it is open.
+  CHECK(value_of(families, "probe_ssh_duration_seconds", "phase", "resolve") == 0.0);
+  CHECK(value_of(families, "probe_ssh_duration_seconds", "phase", "connect") == 0.16575);
+  CHECK(value_of(families, "probe_success") == 1.0);
+  CHECK(failure_sum(families) == 0.0);
+}
+
+TEST_CASE("through jump hosts, a host key refused at the first hop: that hop 0 with its key, the rest unreached",
+          "[unit][metrics]") {
+  const ProbeReport report = jump_hop_failed_report(0, HopPhase::host_key, ErrorCode::permission_denied);
+  CHECK(hop_text(report) == kHopSuccessHeader +
+                                "probe_ssh_hop_success{hop=\"bastion\"} 0\n"
+                                "probe_ssh_hop_success{hop=\"inner\"} 0\n" +
+                                kHopDurationHeader +
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"connect\"} 0.01\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"handshake\"} 0.01\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"host_key\"} 0.01\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"auth\"} 0\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"forward\"} 0\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"connect\"} 0\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"handshake\"} 0\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"host_key\"} 0\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"auth\"} 0\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"forward\"} 0\n" +
+                                kHopHostKeyHeader +
+                                "probe_ssh_hop_host_key_info{hop=\"bastion\",type=\"ssh-rsa\","
+                                "fingerprint_sha256=\"SHA256:changedKey\"} 1\n");
+  const auto families = families_from_report(report);
+  CHECK(value_of(families, "probe_success") == 0.0);
+  CHECK(value_of(families, "probe_ssh_failure", "reason", "host_key") == 1.0);
+  CHECK(failure_sum(families) == 1.0);
+  // The target was never reached: no server or host key of its own.
+  CHECK(find_family(families, "probe_ssh_server_info") == nullptr);
+  CHECK(find_family(families, "probe_ssh_host_key_info") == nullptr);
+  CHECK(value_of(families, "probe_ssh_duration_seconds", "phase", "connect") == 0.03);
+  CHECK(value_of(families, "probe_ssh_duration_seconds", "phase", "handshake") == 0.0);
+}
+
+TEST_CASE("through jump hosts, a channel refused by the second hop is the reason forward", "[unit][metrics]") {
+  const ProbeReport report = jump_hop_failed_report(1, HopPhase::forward, ErrorCode::unavailable);
+  CHECK(hop_text(report) == kHopSuccessHeader +
+                                "probe_ssh_hop_success{hop=\"bastion\"} 1\n"
+                                "probe_ssh_hop_success{hop=\"inner\"} 0\n" +
+                                kHopDurationHeader +
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"connect\"} 0.001\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"handshake\"} 0.02\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"host_key\"} 0.00025\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"auth\"} 0.03\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"bastion\",phase=\"forward\"} 0.004\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"connect\"} 0.01\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"handshake\"} 0.01\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"host_key\"} 0.01\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"auth\"} 0.01\n"
+                                "probe_ssh_hop_duration_seconds{hop=\"inner\",phase=\"forward\"} 0.01\n" +
+                                kHopHostKeyHeader +
+                                "probe_ssh_hop_host_key_info{hop=\"bastion\",type=\"ssh-ed25519\","
+                                "fingerprint_sha256=\"SHA256:hop0Key\"} 1\n"
+                                "probe_ssh_hop_host_key_info{hop=\"inner\",type=\"ssh-rsa\","
+                                "fingerprint_sha256=\"SHA256:changedKey\"} 1\n");
+  const auto families = families_from_report(report);
+  CHECK(value_of(families, "probe_ssh_failure", "reason", "forward") == 1.0);
+  CHECK(failure_sum(families) == 1.0);
+}
+
+TEST_CASE("through jump hosts, a failure at the target leaves every hop 1", "[unit][metrics]") {
+  const ProbeReport report = jump_target_failed_report(Phase::auth, ErrorCode::unauthenticated);
+  const auto families = families_from_report(report);
+  CHECK(value_of(families, "probe_ssh_failure", "reason", "auth") == 1.0);
+  CHECK(failure_sum(families) == 1.0);
+  CHECK(value_of(families, "probe_ssh_hop_success", "hop", "bastion") == 1.0);
+  CHECK(value_of(families, "probe_ssh_hop_success", "hop", "inner") == 1.0);
+  CHECK(find_family(families, "probe_ssh_hop_duration_seconds")->samples.size() == 2 * kHopPhaseCount);
+  CHECK(find_family(families, "probe_ssh_hop_host_key_info")->samples.size() == 2);
+  // The target's own key, seen before its auth failed, stays in its own family.
+  CHECK_THAT(write_text(families), Catch::Contains("\nprobe_ssh_host_key_info{type=\"ssh-ed25519\","
+                                                   "fingerprint_sha256=\"SHA256:abc\"} 1\n"));
+}
+
+TEST_CASE("through jump hosts, every hop phase and reason maps as for the target", "[unit][metrics]") {
+  const auto [phase, code, reason] = GENERATE(table<HopPhase, ErrorCode, std::string>({
+      {HopPhase::connect, ErrorCode::unavailable, "connect"},
+      {HopPhase::handshake, ErrorCode::failed_precondition, "handshake"},
+      {HopPhase::host_key, ErrorCode::permission_denied, "host_key"},
+      {HopPhase::auth, ErrorCode::unauthenticated, "auth"},
+      {HopPhase::forward, ErrorCode::unavailable, "forward"},
+      {HopPhase::auth, ErrorCode::deadline_exceeded, "timeout"},
+      {HopPhase::forward, ErrorCode::internal, "internal"},
+  }));
+  const std::size_t hop = GENERATE(0u, 1u);
+  CAPTURE(to_string(phase), reason, hop);
+  const auto families = families_from_report(jump_hop_failed_report(hop, phase, code));
+  CHECK(value_of(families, "probe_ssh_failure", "reason", reason) == 1.0);
+  CHECK(failure_sum(families) == 1.0);
+  CHECK(value_of(families, "probe_ssh_hop_success", "hop", "bastion") == (hop > 0 ? 1.0 : 0.0));
+  CHECK(value_of(families, "probe_ssh_hop_success", "hop", "inner") == 0.0);
+  CHECK(find_family(families, "probe_ssh_hop_duration_seconds")->samples.size() == 2 * kHopPhaseCount);
+  // A key only for the hops whose handshake completed: none when the first hop failed before.
+  const MetricFamily* keys = find_family(families, "probe_ssh_hop_host_key_info");
+  const std::size_t seen = hop + (phase >= HopPhase::host_key ? 1 : 0);
+  CHECK((keys == nullptr ? 0 : keys->samples.size()) == seen);
+  CHECK(openmetrics_problems(write_openmetrics(families)).empty());
+}
+
+TEST_CASE("a direct probe has no hop families on any path", "[unit][metrics]") {
+  const ProbeReport report = GENERATE(success_report(), failed_report(Phase::resolve, ErrorCode::not_found),
+                                      failed_report(Phase::host_key, ErrorCode::permission_denied),
+                                      failed_report(Phase::commands, ErrorCode::deadline_exceeded), ProbeReport{});
+  CHECK_FALSE(has_hop_family(families_from_report(report)));
+  CHECK_THAT(write_text(families_from_report(report)), !Catch::Contains("probe_ssh_hop"));
+}
+
+TEST_CASE("the exposition through jump hosts is valid OpenMetrics on every path", "[unit][metrics][openmetrics]") {
+  const ProbeReport report = GENERATE(jump_success_report(),
+                                      jump_hop_failed_report(0, HopPhase::host_key, ErrorCode::permission_denied),
+                                      jump_hop_failed_report(1, HopPhase::forward, ErrorCode::unavailable),
+                                      jump_target_failed_report(Phase::auth, ErrorCode::unauthenticated));
+  const std::string text = write_openmetrics(families_from_report(report));
+  INFO(text);
+  CHECK(openmetrics_problems(text) == std::vector<std::string>{});
+  CHECK_THAT(text, Catch::Contains("\nprobe_ssh_hop_success{hop=\"bastion\"} "));
 }

@@ -7,6 +7,7 @@
 
 #include "debug/debug_output.hpp"
 #include "debug/history.hpp"
+#include "support/sample_reports.hpp"
 #include "support/text.hpp"
 
 using namespace std::chrono_literals;
@@ -257,6 +258,113 @@ TEST_CASE("debug parts: a long log loses its last lines, a long module its last 
           "Logs for the probe:\n[truncated: 1 lines more]\n\nMetrics that would have been returned:\n"
           "[truncated: 8 bytes more]\n\nModule configuration:\n[truncated: 12 bytes more]\n");
   }
+}
+
+TEST_CASE("debug output: through jump hosts, each hop's result, phases and key between the log and the metrics",
+          "[unit][history]") {
+  spe::ProbeReport report = spe::test::jump_hop_failed_report(1, spe::HopPhase::forward, spe::ErrorCode::unavailable);
+  report.log = {{1ms, "info", {{"msg", "probe failed"}, {"reason", "forward"}}}};
+  const spe::DebugParts parts = spe::take_debug_parts(report, shared("probe_success 0\n"), shared("[modules.m]\n"));
+  CHECK(report.log.empty());
+  CHECK(report.hops.empty());
+  CHECK(report.failed_hop == 1u);  // the rest of the report is left as it was
+  CHECK(spe::debug_output(parts) ==
+        "Logs for the probe:\n"
+        "elapsed_seconds=0.001000 level=info msg=\"probe failed\" reason=forward\n"
+        "\n"
+        "Jump hosts:\n"
+        "hop=bastion result=success connect_seconds=0.001000 handshake_seconds=0.020000 host_key_seconds=0.000250 "
+        "auth_seconds=0.030000 forward_seconds=0.004000 host_key_type=ssh-ed25519 "
+        "host_key_fingerprint_sha256=SHA256:hop0Key\n"
+        "hop=inner result=failure reason=forward connect_seconds=0.010000 handshake_seconds=0.010000 "
+        "host_key_seconds=0.010000 auth_seconds=0.010000 forward_seconds=0.010000 host_key_type=ssh-rsa "
+        "host_key_fingerprint_sha256=SHA256:changedKey\n"
+        "\n"
+        "Metrics that would have been returned:\n"
+        "probe_success 0\n"
+        "\n"
+        "Module configuration:\n"
+        "[modules.m]\n");
+}
+
+TEST_CASE("debug output: a hop the probe never reached says so, and only reached phases are listed",
+          "[unit][history]") {
+  spe::ProbeReport report = spe::test::jump_hop_failed_report(0, spe::HopPhase::handshake,
+                                                              spe::ErrorCode::deadline_exceeded);
+  const spe::DebugParts parts = spe::take_debug_parts(report, nullptr, nullptr);
+  CHECK(spe::format_hops(parts.hops, parts.failed_hop, parts.failed_hop_reason) ==
+        "hop=bastion result=failure reason=timeout connect_seconds=0.010000 handshake_seconds=0.010000\n"
+        "hop=inner result=not_reached\n");
+}
+
+TEST_CASE("debug output: every hop succeeded when the target failed, and none is named as failed", "[unit][history]") {
+  spe::ProbeReport report = spe::test::jump_target_failed_report(spe::Phase::auth, spe::ErrorCode::unauthenticated);
+  const spe::DebugParts parts = spe::take_debug_parts(report, nullptr, nullptr);
+  CHECK_FALSE(parts.failed_hop.has_value());
+  const std::string hops = spe::format_hops(parts.hops, parts.failed_hop, parts.failed_hop_reason);
+  CHECK(contains(hops, "hop=bastion result=success "));
+  CHECK(contains(hops, "\nhop=inner result=success "));
+  CHECK_FALSE(contains(hops, "reason="));
+  CHECK_FALSE(contains(hops, "failure"));
+}
+
+TEST_CASE("debug output: a direct probe has no jump host section", "[unit][history]") {
+  spe::ProbeReport report = spe::test::failed_report(spe::Phase::auth, spe::ErrorCode::unauthenticated);
+  const spe::DebugParts parts = spe::take_debug_parts(report, shared("probe_success 0\n"), nullptr);
+  CHECK(parts.hops.empty());
+  CHECK_FALSE(contains(spe::debug_output(parts), "Jump hosts"));
+}
+
+TEST_CASE("debug parts: hops count in the bytes and are cut from the end, said so", "[unit][history]") {
+  spe::DebugParts parts;
+  for (int i = 0; i < 8; ++i) {
+    spe::HopReport hop;
+    hop.name = "hop" + std::to_string(i) + std::string(200, 'x');
+    parts.hops.push_back(std::move(hop));
+  }
+  parts.failed_hop = 7;
+  parts.failed_hop_reason = spe::FailureReason::auth;
+  parts.metrics = shared("probe_success 0\n");
+  const std::size_t before = spe::byte_size(parts);
+  CHECK(before > 8 * 200);
+  spe::cap_debug_parts(parts, before - 300);
+  CHECK(spe::byte_size(parts) <= before - 300);
+  CHECK(parts.hops_cut >= 1);
+  CHECK(parts.hops.size() + parts.hops_cut == 8);
+  CHECK(parts.hops.front().name.starts_with("hop0"));
+  CHECK_FALSE(parts.failed_hop.has_value());  // the failed hop was cut: nothing names a hop not shown
+  CHECK(*parts.metrics == "probe_success 0\n");
+  const std::string text = spe::debug_output(parts);
+  CHECK(contains(text, "result=not_reached\n[truncated: " + std::to_string(parts.hops_cut) +
+                           " hops more]\n\nMetrics that would"));
+
+  spe::cap_debug_parts(parts, 0);
+  CHECK(spe::byte_size(parts) == 0);
+  CHECK(contains(spe::debug_output(parts), "\nJump hosts:\n[truncated: 8 hops more]\n"));
+}
+
+TEST_CASE("history: the row names the jump host the probe failed at, and only that", "[unit][history]") {
+  using spe::test::jump_hop_failed_report;
+  CHECK(spe::failed_hop_name(jump_hop_failed_report(0, spe::HopPhase::host_key, spe::ErrorCode::permission_denied)) ==
+        "bastion");
+  CHECK(spe::failed_hop_name(jump_hop_failed_report(1, spe::HopPhase::forward, spe::ErrorCode::unavailable)) ==
+        "inner");
+  CHECK(spe::failed_hop_name(spe::test::jump_target_failed_report(spe::Phase::auth, spe::ErrorCode::unauthenticated))
+            .empty());
+  CHECK(spe::failed_hop_name(spe::test::jump_success_report()).empty());
+  CHECK(spe::failed_hop_name(spe::test::failed_report(spe::Phase::connect, spe::ErrorCode::unavailable)).empty());
+  spe::ProbeReport out_of_range = jump_hop_failed_report(1, spe::HopPhase::auth, spe::ErrorCode::unauthenticated);
+  out_of_range.failed_hop = 5;
+  CHECK(spe::failed_hop_name(out_of_range).empty());
+
+  spe::History history({.entries = 3});
+  spe::ProbeRecord failed = record("t", false);
+  failed.failed_hop = "bastion";
+  const auto id = history.add(failed);
+  REQUIRE(history.get(id) != nullptr);
+  CHECK(history.get(id)->failed_hop == "bastion");
+  CHECK(history.add(record("u", true)) == id + 1);
+  CHECK(history.list().front()->failed_hop.empty());
 }
 
 TEST_CASE("history: an entry is cut to max_entry_bytes and counted", "[unit][history]") {

@@ -86,6 +86,14 @@ TEST_CASE("logfmt keys that would break the line have those characters replaced"
         "ts=2026-11-21T22:29:51.123Z level=info msg=m a_b=1 k_v=2 _=3");
 }
 
+TEST_CASE("logfmt fields alone are the pairs of a line, quoted the same", "[unit][log]") {
+  const std::vector<spe::LogField> fields{{"hop", "bastion"}, {"err", "say \"no\"\n"}, {"a b", ""}};
+  CHECK(spe::format_logfmt_fields(fields) == "hop=bastion err=\"say \\\"no\\\"\\n\" a_b=\"\"");
+  const std::string line = spe::format_log_line(LogFormat::logfmt, kFixedTime, LogLevel::info, "m", fields);
+  CHECK(line.ends_with(" msg=m " + spe::format_logfmt_fields(fields)));
+  CHECK(spe::format_logfmt_fields({}).empty());
+}
+
 TEST_CASE("json lines are one object with ts, level, msg and the fields", "[unit][log]") {
   std::ostringstream sink;
   Logger logger(LogLevel::debug, LogFormat::json, sink, fixed_clock());

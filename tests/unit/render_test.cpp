@@ -76,7 +76,11 @@ TEST_CASE("render: the text loads back into the same config", "[unit][render]") 
       "[modules.a]\npassword_file = \"password.txt\"\ninsecure_ignore_host_key = true\nport = 2200\n"
       "allowed_targets = [\"10.0.0.0/8\", \"[2001:db8::/32]:*\", \"*.example.com\"]\nuser = \"odd \\\"user\\\"\\n\"\n"
       "[modules.\"b.c\"]\nprivate_key = \"../keys/id_ed25519\"\nknown_hosts = \"../keys/known_hosts\"\n"
-      "timeout = \"90s\"\n");
+      "timeout = \"90s\"\njump_hosts = [\"h.i\"]\n"
+      "[jump_hosts.\"h.i\"]\nhost = \"2001:db8::1\"\njump_hosts = [\"g\"]\npassword_file = \"password.txt\"\n"
+      "known_hosts = \"../keys/known_hosts\"\n"
+      "[jump_hosts.g]\nhost = \"g.example.com\"\nport = 2022\nprivate_key = \"../keys/id_ed25519\"\n"
+      "host_key_fingerprints = [\"SHA256:NNiO3i6J7vqAK/7kXUxSJHX03qs28+GYPbxHwkS4Eqc\"]\n");
   const std::string text = spe::render_config(first);
   const auto second = load(text);
   CHECK(spe::render_config(second) == text);
@@ -84,6 +88,8 @@ TEST_CASE("render: the text loads back into the same config", "[unit][render]") 
   CHECK(contains(text, "timeout = \"1m30s\"\n"));
   CHECK(contains(text, "user = \"odd \\\"user\\\"\\n\"\n"));
   CHECK(contains(text, "allowed_targets = [\"10.0.0.0/8\", \"[2001:db8::/32]:*\", \"*.example.com\"]\n"));
+  CHECK(contains(text, "[jump_hosts.\"h.i\"]\nhost = \"2001:db8::1\"\nport = 22\n"));
+  CHECK(second.modules.at("b.c").jump_chain.size() == 2);
 }
 
 TEST_CASE("render: TOML strings escape quotes, backslashes and control characters", "[unit][render]") {
@@ -183,4 +189,56 @@ TEST_CASE("a rendered module with commands and gauges loads again to the same ru
   CHECK(gauge.value_group == "used");
   CHECK(gauge.scale == 0.01);
   CHECK(gauge.regex->pattern() == "(?P<mount>/\\S*) (?P<used>[0-9]+)%");
+}
+
+TEST_CASE("render: jump hosts with every key, and the jump_hosts key of modules", "[unit][render][jump]") {
+  const auto config = spe::load_config_file(kData + "/config/jump_hosts.toml");
+  REQUIRE(config.has_value());
+  // bastion verifies its host key and logs in as good.toml's module "key" does: the same lines, by the same code.
+  const auto good = spe::load_config_file(kData + "/config/good.toml");
+  REQUIRE(good.has_value());
+  const std::string key_module = spe::render_module(good->modules.at("key"));
+  const std::string host_key_and_auth = key_module.substr(key_module.find("known_hosts = "));
+  CHECK(spe::render_jump_host(*config->jump_hosts.at("bastion")) ==
+        "[jump_hosts.bastion]\nhost = \"bastion.example.com\"\nport = 2222\nuser = \"hop\"\nip_protocol = \"ip4\"\n" +
+            host_key_and_auth);
+  CHECK(host_key_and_auth.starts_with("known_hosts = \"" + kData + "/keys/known_hosts\"\nhost_key_fingerprints = "));
+  CHECK(host_key_and_auth.ends_with("\ncertificate = \"" + kData + "/keys/id_ed25519-cert.pub\"\n"));
+  const std::string inner = spe::render_jump_host(*config->jump_hosts.at("inner"));
+  CHECK(contains(inner, "\nport = 22\n"));
+  CHECK(contains(inner, "\njump_hosts = [\"bastion\"]\n"));
+  // The module's rendering, shown in debug output and the history, names its hops.
+  const spe::Module& deep = config->modules.at("deep");
+  REQUIRE(deep.toml != nullptr);
+  CHECK(*deep.toml == spe::render_module(deep));
+  CHECK(contains(*deep.toml, "\nip_protocol = \"ip6\"\njump_hosts = [\"inner\", \"side\"]\nknown_hosts = "));
+  CHECK_FALSE(contains(spe::render_module(config->modules.at("direct")), "jump_hosts"));
+  // The whole config: modules, then jump hosts, each in name order.
+  const std::string text = spe::render_config(*config);
+  const auto at = [&](const std::string& header) { return text.find(header); };
+  CHECK(at("[modules.direct]") < at("[modules.one_hop]"));
+  CHECK(at("[modules.one_hop]") < at("[jump_hosts.bastion]"));
+  CHECK(at("[jump_hosts.bastion]") < at("[jump_hosts.inner]"));
+  CHECK(at("[jump_hosts.inner]") < at("[jump_hosts.side]"));
+  CHECK(contains(text, "\n\n" + inner));
+}
+
+TEST_CASE("render: a jump host's secrets are <secret>, its secret files shown by path only", "[unit][render][jump]") {
+  const auto config = spe::load_config_file(kData + "/config/jump_hosts.toml");
+  REQUIRE(config.has_value());
+  const std::string text = spe::render_config(*config);
+  // The values in jump_hosts.toml and in the files its hops name.
+  for (const char* secret : {"test-passphrase", "hop-password-inline", "probe-password"}) {
+    INFO(secret);
+    CHECK_FALSE(contains(text, secret));
+    for (const auto& [name, module] : config->modules) CHECK_FALSE(contains(*module.toml, secret));
+  }
+  const std::string inner = spe::render_jump_host(*config->jump_hosts.at("inner"));
+  CHECK(contains(inner, "\npassphrase = \"<secret>\"\n"));
+  CHECK(contains(inner, "\npassword = \"<secret>\"\n"));
+  const std::string side = spe::render_jump_host(*config->jump_hosts.at("side"));
+  CHECK(contains(side, "\npassphrase_file = \"" + kData + "/config/passphrase.txt\"\n"));
+  CHECK(contains(side, "\npassword_file = \"" + kData + "/config/password.txt\"\n"));
+  CHECK_FALSE(contains(side, "\npassphrase ="));
+  CHECK_FALSE(contains(side, "\npassword ="));
 }

@@ -22,6 +22,7 @@
 #include "http/routes.hpp"
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
+#include "support/sample_reports.hpp"
 #include "util/cancel_signal.hpp"
 
 namespace {
@@ -305,6 +306,44 @@ TEST_CASE("routes: a failed probe is logged at info and counted by module and re
   CHECK_THAT(fixture.get("/metrics").body,
              Contains("ssh_probe_exporter_probes_total{module=\"m\",result=\"failure\"} 1\n"));
   CHECK_THAT(fixture.get("/").body, Contains("failure (connect)"));
+}
+
+TEST_CASE("routes: a probe failed at a jump host names the hop in the log line, the history row and the debug text",
+          "[unit][routes]") {
+  Fixture fixture;
+  fixture.prober.answer = [](const spe::ProbeRequest& request) {
+    spe::ProbeReport report = spe::test::jump_hop_failed_report(0, spe::HopPhase::host_key,
+                                                                spe::ErrorCode::permission_denied);
+    report.module = request.module->name;
+    report.target = request.target_text;
+    report.timeout = request.timeout;
+    report.failure_message = "host key of bastion refused";
+    return report;
+  };
+  const auto response = fixture.get("/probe", "target=127.0.0.1&module=m&debug=true");
+  REQUIRE(response.status == 200);
+  INFO(response.body);
+  CHECK_THAT(response.body,
+             Contains("\n\nJump hosts:\nhop=bastion result=failure reason=host_key connect_seconds=0.010000 "));
+  CHECK_THAT(response.body, Contains("\nhop=inner result=not_reached\n\nMetrics that would have been returned:\n"));
+  CHECK_THAT(response.body, Contains("\nprobe_ssh_hop_success{hop=\"bastion\"} 0\n"));
+  CHECK_THAT(fixture.log.str(), Contains("level=info msg=\"probe failed\" module=m target=127.0.0.1 hop=bastion "
+                                         "phase=connect reason=host_key "));
+  CHECK_THAT(fixture.get("/").body, Contains("<td>failure (host_key at jump host bastion)</td>"));
+  const std::string id = std::to_string(fixture.history.list().front()->id);
+  CHECK(fixture.get("/logs", "id=" + id).body == response.body);
+
+  // Failed at the target behind the hops: no hop named anywhere.
+  fixture.prober.answer = [](const spe::ProbeRequest& request) {
+    spe::ProbeReport report = spe::test::jump_target_failed_report(spe::Phase::auth, spe::ErrorCode::unauthenticated);
+    report.module = request.module->name;
+    report.target = request.target_text;
+    return report;
+  };
+  fixture.get("/probe", "target=127.0.0.2&module=m");
+  CHECK_THAT(fixture.log.str(),
+             Contains("level=info msg=\"probe failed\" module=m target=127.0.0.2 phase=auth reason=auth "));
+  CHECK_THAT(fixture.get("/").body, Contains("<td>127.0.0.2</td><td>failure (auth)</td>"));
 }
 
 TEST_CASE("routes: a client that leaves mid-probe cancels it", "[unit][routes]") {

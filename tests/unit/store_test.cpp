@@ -196,3 +196,59 @@ TEST_CASE("store: a file over its size limit is a change, read no further than t
   CHECK(store.changed_on_disk());
   REQUIRE(store.reload().has_value());
 }
+
+TEST_CASE("store: a reload with a bad jump host keeps the old snapshot", "[unit][store][jump]") {
+  ConfigFile file;
+  const std::string hop =
+      "[jump_hosts.a]\nhost = \"a.example.com\"\npassword = \"x\"\ninsecure_ignore_host_key = true\n";
+  const std::string through_a = module("m") + "jump_hosts = [\"a\"]\n";
+  file.write(hop + through_a);
+  spe::ConfigStore store(load(file.path()));
+  const spe::ConfigSnapshot before = store.current();
+  REQUIRE(before->modules.at("m").jump_chain.size() == 1);
+
+  // a reached through itself.
+  file.write(hop + "jump_hosts = [\"a\"]\n" + through_a);
+  const auto cycle = store.reload();
+  REQUIRE_FALSE(cycle.has_value());
+  CHECK(cycle.error().to_string() ==
+        "jump_hosts.a.jump_hosts[0]: jump hosts reached through each other: a -> a at " + file.path() + ":5:15");
+  CHECK(store.current() == before);
+  // A hop without host key verification.
+  file.write("[jump_hosts.a]\nhost = \"a.example.com\"\npassword = \"x\"\n" + through_a);
+  REQUIRE_FALSE(store.reload().has_value());
+  CHECK(store.current() == before);
+
+  file.write(hop + "port = 2222\n" + through_a);
+  REQUIRE(store.reload().has_value());
+  CHECK(store.current()->modules.at("m").jump_chain.at(0)->port == 2222);
+}
+
+TEST_CASE("store: the files a jump host names are files the config depends on", "[unit][store][jump]") {
+  // In jump_hosts.toml only the hops name keys and secret files; the modules use inline passwords. The modules'
+  // files come first, then the hops', each file once.
+  const auto config = spe::load_config_file(kData + "/config/jump_hosts.toml");
+  REQUIRE(config.has_value());
+  CHECK(spe::config_source_files(*config) ==
+        std::vector<spe::SourceFile>{{kData + "/config/jump_hosts.toml", spe::SourceKind::config},
+                                     {kData + "/keys/known_hosts", spe::SourceKind::known_hosts},
+                                     {kData + "/keys/id_ed25519", spe::SourceKind::key},
+                                     {kData + "/keys/id_ed25519-cert.pub", spe::SourceKind::key},
+                                     {kData + "/keys/id_ed25519_encrypted", spe::SourceKind::key},
+                                     {kData + "/config/password.txt", spe::SourceKind::secret},
+                                     {kData + "/config/passphrase.txt", spe::SourceKind::secret}});
+
+  // A hop's secret file changing is a change on disk, and the reload reads it.
+  ConfigFile file;
+  file.write("hop-1\n", "password.txt");
+  file.write(
+      "[jump_hosts.a]\nhost = \"a.example.com\"\npassword_file = \"password.txt\"\n"
+      "insecure_ignore_host_key = true\n" +
+      module("m"));
+  spe::ConfigStore store(load(file.path()));
+  CHECK_FALSE(store.changed_on_disk());
+  file.write("hop-2\n", "password.txt");
+  CHECK(store.changed_on_disk());
+  REQUIRE(store.reload().has_value());
+  CHECK(store.current()->jump_hosts.at("a")->auth.password->reveal() == "hop-2");
+}
