@@ -7,7 +7,7 @@ namespace {
 
 std::string bed_config(const TestSshd& target, const TestSshd& bastion, const TestSshd& bastion2,
                        const TestSshd& no_forward, const TestSshd& permit_open) {
-  const std::string timeout = "timeout = \"5s\"\n";
+  const std::string timeout = "timeout = \"10s\"\n";
   std::string text;
   text += jump_host_table(bastion, "bastion");
   text += jump_host_table(bastion2, "bastion2");

@@ -24,7 +24,7 @@
 //   with max_output_bytes at its limit of 16 MiB, and 20,000,000 bytes with max_output_bytes 1 MiB),
 //   adversarial (["bastion"], any target: insecure_ignore_host_key, a password never sent, timeout
 //   adversarial_timeout()).
-// Every module's timeout is 5 s but adversarial's and the large outputs' (30 s).
+// Every module's timeout is 10 s but adversarial's and the large outputs' (30 s).
 #pragma once
 
 #include <chrono>
@@ -50,7 +50,7 @@ class JumpBed {
   TestSshd& no_forward() { return *no_forward_; }
   TestSshd& permit_open() { return *permit_open_; }
   ExporterProcess& exporter();
-  static constexpr std::chrono::milliseconds adversarial_timeout() { return std::chrono::milliseconds{1000}; }
+  static constexpr std::chrono::milliseconds adversarial_timeout() { return std::chrono::milliseconds{2000}; }
   static constexpr std::size_t kLargeOutputBytes = 16'000'000;
 
   // GET /probe?target=<target>&module=<module>[&debug=true] (target defaults to the target sshd).
