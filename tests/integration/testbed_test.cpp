@@ -14,11 +14,13 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/adversarial.hpp"
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
+#include "support/jump_bed.hpp"
 #include "support/metric_text.hpp"
 #include "support/sshd.hpp"
 #include "support/temp_dir.hpp"
@@ -71,6 +73,19 @@ CommandResult ssh_with_askpass(const TestSshd& sshd, const TempDir& dir, const s
 // sshd writes its log from the connection's child process: give it a moment after the client is done.
 bool eventually_logged(const TestSshd& sshd, std::size_t offset, const std::string& needle) {
   return contains(sshd.log_after(offset, {needle}), needle);
+}
+
+// An ssh_config for OpenSSH's client: Host "hop" (the jump host) and Host "target", each with its own key and
+// known_hosts, the target reached through the hop by ProxyJump, as `ssh -J` does.
+std::string jump_ssh_config(const TestSshd& hop, const TestSshd& target) {
+  const auto host = [](const std::string& alias, const TestSshd& sshd) {
+    return "Host " + alias + "\n  HostName " + sshd.host() + "\n  Port " + std::to_string(sshd.port()) + "\n  User " +
+           sshd.user() + "\n  IdentityFile " + sshd.key_path() + "\n  IdentitiesOnly yes\n  UserKnownHostsFile " +
+           sshd.known_hosts_path() + "\n";
+  };
+  return host("hop", hop) + host("target", target) +
+         "  ProxyJump hop\nHost *\n  BatchMode yes\n  StrictHostKeyChecking yes\n  GlobalKnownHostsFile /dev/null\n"
+         "  ConnectTimeout 10\n";
 }
 
 }  // namespace
@@ -184,6 +199,51 @@ TEST_CASE("test sshd accepts the password and keyboard-interactive, and refuses 
                                          {"-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o",
                                           "PreferredAuthentications=password"});
     CHECK(result.exit_code == 255);
+  }
+}
+
+// The jump-host tests blame the exporter for what fails through these servers: OpenSSH's own client must get
+// through (and be refused) by the same configuration first.
+TEST_CASE("test sshds as jump hosts: ssh -J reaches a distinct target through a forwarding one only",
+          "[integration][jump]") {
+  auto& bed = JumpBed::shared();
+  auto& target = bed.target();
+  const TempDir dir("spe-ssh-jump");
+  const std::string config = (dir.path() / "ssh_config").string();
+  const std::string target_port = "target 127.0.0.1 port " + std::to_string(target.port());
+
+  SECTION("AllowTcpForwarding local: the hop logs the direct-tcpip open to the target, which logs the login") {
+    write_file(config, jump_ssh_config(bed.bastion(), target));
+    const auto hop_offset = bed.bastion().log_size();
+    const auto offset = target.log_size();
+    const auto result = run_command({"ssh", "-F", config, "target", "echo through-$(id -un)"}, "", 30s);
+    INFO(result.output);
+    CHECK(result.exit_code == 0);
+    CHECK(contains(result.output, "through-" + target.user()));
+    const std::string hop_log = bed.bastion().log_after(hop_offset, {"confirm direct-tcpip"});
+    INFO(hop_log);
+    CHECK(contains(hop_log, "server_request_direct_tcpip: originator "));
+    CHECK(contains(hop_log, target_port));
+    CHECK(contains(hop_log, "server_input_channel_open: confirm direct-tcpip"));
+    CHECK(eventually_logged(target, offset, "Accepted publickey for " + target.user()));
+  }
+  SECTION("AllowTcpForwarding no (the fixture's default) and PermitOpen 127.0.0.1:1 refuse the open") {
+    const std::vector<std::pair<TestSshd*, std::string>> refusals{
+        {&bed.no_forward(), "refused local port forward: originator "},
+        {&bed.permit_open(),
+         "to connect to host 127.0.0.1 port " + std::to_string(target.port()) + ", but the request was denied"}};
+    for (const auto& [hop, refusal] : refusals) {
+      INFO(refusal);
+      write_file(config, jump_ssh_config(*hop, target));
+      const auto hop_offset = hop->log_size();
+      const auto offset = target.log_size();
+      const auto result = run_command({"ssh", "-F", config, "target", "true"}, "", 30s);
+      INFO(result.output);
+      CHECK(result.exit_code == 255);
+      CHECK(contains(result.output, "administratively prohibited: open failed"));
+      CHECK(contains(hop->log_after(hop_offset, {refusal}), refusal));
+      CHECK_FALSE(contains(target.log_since(offset), "Connection from"));
+    }
   }
 }
 

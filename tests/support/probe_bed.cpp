@@ -105,6 +105,30 @@ std::string key_module(const TestSshd& sshd, const std::string& name, const std:
          "\nknown_hosts = " + toml_string(sshd.known_hosts_path()) + "\n" + extra + "\n";
 }
 
+std::string jump_host_table(const TestSshd& hop, const std::string& name, HopLogin login,
+                            const std::string& known_hosts, const std::string& extra) {
+  std::string text = "[jump_hosts." + name + "]\nhost = " + toml_string(hop.host()) +
+                     "\nport = " + std::to_string(hop.port()) + "\nuser = " + toml_string(hop.user()) + "\n";
+  switch (login) {
+    case HopLogin::key: text += "private_key = " + toml_string(hop.key_path()) + "\n"; break;
+    case HopLogin::certificate:
+      text += "private_key = " + toml_string(hop.cert_key_path()) + "\ncertificate = " + toml_string(hop.cert_path()) +
+              "\n";
+      break;
+    case HopLogin::password: text += "password = " + toml_string(hop.password()) + "\n"; break;
+    case HopLogin::denied_key: text += "private_key = " + toml_string(hop.cert_key_path()) + "\n"; break;
+  }
+  return text + "known_hosts = " + toml_string(known_hosts.empty() ? hop.known_hosts_path() : known_hosts) + "\n" +
+         extra + "\n";
+}
+
+std::string jump_module(const TestSshd& target, const std::string& name, const std::vector<std::string>& hops,
+                        const std::string& extra) {
+  std::string list;
+  for (const std::string& hop : hops) list += (list.empty() ? "" : ", ") + toml_string(hop);
+  return key_module(target, name, "jump_hosts = [" + list + "]\n" + extra);
+}
+
 std::string failure_reason_of(const std::string& body) {
   std::string found;
   for (const auto& sample : parse_samples(body)) {

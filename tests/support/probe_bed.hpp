@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "support/exporter_process.hpp"
 #include "support/http_client.hpp"
@@ -47,5 +48,19 @@ double rejected(unsigned short port, const std::string& reason);
 
 // [modules.NAME] logging in to sshd with its authorized key, checked against its known_hosts, plus extra lines.
 std::string key_module(const TestSshd& sshd, const std::string& name, const std::string& extra = "");
+
+// How a jump host table logs in to its sshd: its authorized key, its CA-signed certificate (cert_key_path and
+// cert_path), the account's password (only when sshd.has_password()), or a key it refuses (the certificate's key
+// without the certificate).
+enum class HopLogin { key, certificate, password, denied_key };
+
+// [jump_hosts.NAME] at hop's address (127.0.0.1 and its port), logging in as its user by `login`, its host key
+// checked against known_hosts (empty: hop's own known_hosts_path()), plus extra lines.
+std::string jump_host_table(const TestSshd& hop, const std::string& name, HopLogin login = HopLogin::key,
+                            const std::string& known_hosts = "", const std::string& extra = "");
+
+// key_module(target, name, extra) reached through the jump hosts named in hops, in order (`jump_hosts = [...]`).
+std::string jump_module(const TestSshd& target, const std::string& name, const std::vector<std::string>& hops,
+                        const std::string& extra = "");
 
 }  // namespace spe::test

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/eventually.hpp"
@@ -138,9 +139,11 @@ TestSshd& TestSshd::shared() {
   return *instance;
 }
 
-std::unique_ptr<TestSshd> TestSshd::start_separate() { return std::unique_ptr<TestSshd>(new TestSshd()); }
+std::unique_ptr<TestSshd> TestSshd::start_separate(std::vector<std::string> config_lines) {
+  return std::unique_ptr<TestSshd>(new TestSshd(std::move(config_lines)));
+}
 
-TestSshd::TestSshd() {
+TestSshd::TestSshd(std::vector<std::string> config_lines) : config_lines_(std::move(config_lines)) {
   // sshd reads authorized_keys and the CA key as the logged-in user: the directory must be traversable.
   std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
   choose_account();
@@ -294,6 +297,7 @@ void TestSshd::write_config(bool use_pam) const {
              name + wrong_pub.substr(0, wrong_pub.find(' ', wrong_pub.find(' ') + 1)) + "\n");
 
   std::ostringstream config;
+  for (const std::string& line : config_lines_) config << line << "\n";
   config << "ListenAddress 127.0.0.1\n"
          << "Port " << port_ << "\n"
          << "Port " << kbdint_port_ << "\n"

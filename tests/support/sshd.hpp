@@ -40,9 +40,12 @@ class TestSshd {
   // sshd child is bound to the lifetime of the thread that starts it) and stopped at exit. Throws
   // std::runtime_error with sshd's log when it cannot be started.
   static TestSshd& shared();
-  // An instance of its own (its own port, keys and directory), for a test that kills it. Same contract
-  // as shared().
-  static std::unique_ptr<TestSshd> start_separate();
+  // An instance of its own (its own port, keys and directory), for a test that kills it or needs a second
+  // server (a jump host in front of another). Same contract as shared(). config_lines (global keywords only, no
+  // Match) go first in its sshd_config, and sshd keeps the first value it reads of a keyword, so they override the
+  // defaults below them: "AllowTcpForwarding local" makes a jump host (the default is no), "PermitOpen
+  // 127.0.0.1:1" limits where it forwards, "MaxStartups"/"MaxSessions" size it for load.
+  static std::unique_ptr<TestSshd> start_separate(std::vector<std::string> config_lines = {});
 
   ~TestSshd();
   TestSshd(const TestSshd&) = delete;
@@ -100,13 +103,14 @@ class TestSshd {
   void kill_all();
 
  private:
-  TestSshd();
+  explicit TestSshd(std::vector<std::string> config_lines = {});
   void generate_keys();
   void choose_account();
   void write_config(bool use_pam) const;
   bool start_once();
 
   TempDir dir_{"spe-sshd"};
+  std::vector<std::string> config_lines_;  // written before the defaults
   unsigned short port_ = 0;
   unsigned short kbdint_port_ = 0;
   unsigned short jump_port_ = 0;
