@@ -16,7 +16,7 @@ using namespace spe::test;
 using namespace std::chrono_literals;
 
 TEST_CASE("behind a bastion, every server that never finishes a handshake is answered by the deadline, and freed",
-          "[adversarial][jump]") {
+          "[adversarial][concurrency][jump]") {
   using enum Misbehaviour;
   // What the same server gives probed directly (adversarial_test.cpp): a flood of bytes that are no SSH packet
   // fails the handshake as soon as a packet is read; the rest wait for the deadline.

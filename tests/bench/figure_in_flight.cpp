@@ -111,7 +111,8 @@ FigureResult figure_hop_in_flight(BenchBed& bed) {
   // that it expires with every probe stuck at the target, as figure 4's do; row d counts those that were.
   const auto deadline = bed.options().quick ? std::chrono::seconds{20} : std::chrono::seconds{60};
   // MaxStartups lets all of them wait unauthenticated at once (the default, 10:30:100, drops beyond 10).
-  const test::Bastion bastion(bed.sshd(), {"MaxStartups " + std::to_string(probes + 100)});
+  const auto bastion = test::TestSshd::start_separate(
+      {"AllowTcpForwarding local", "MaxStartups " + std::to_string(probes + 100)});
   const std::string count = printf_text("%zu", probes);
   Row rss{"11a", count + " in flight through one hop, stuck in kex: peak RSS", "MB", {}, {}, "idle", {}, 1};
   Row client{"11b", count + " in flight through one hop: worst overshoot, client", "ms", {}, {}, "", {}, 1};
@@ -122,14 +123,14 @@ FigureResult figure_hop_in_flight(BenchBed& bed) {
   FigureResult result;
   for (int rep = 1; rep <= bed.options().reps; ++rep) {
     loads.push_back(load_average_1m());
-    const InFlightRun run = run_in_flight(bed, test::Misbehaviour::stuck_in_kex, probes, deadline, &bastion);
+    const InFlightRun run = run_in_flight(bed, test::Misbehaviour::stuck_in_kex, probes, deadline, bastion.get());
     stuck.values.push_back(static_cast<double>(run.timed_out_past_hops));
     record(rep, run, rss, client, own, result);
     result.notes.push_back(
         printf_text("  %zu of the timeouts past the bastion (probe_ssh_hop_success 1)", run.timed_out_past_hops));
   }
   result.notes.push_back(
-      printf_text("the bastion opened %zu direct-tcpip channels to the stuck server", bastion.forwards_opened()));
+      printf_text("the bastion opened %zu direct-tcpip channels to the stuck server", bastion->forwards_opened()));
   client.baseline_name = median_load(loads);
   own.baseline_name = client.baseline_name;
   result.rows = {std::move(rss), std::move(client), std::move(own), std::move(stuck)};

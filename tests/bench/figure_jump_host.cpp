@@ -3,7 +3,8 @@
 #include "bench/figures.hpp"
 #include "bench/probe_batch.hpp"
 #include "bench/process_stats.hpp"
-#include "support/bastion.hpp"
+#include "support/probe_bed.hpp"
+#include "support/sshd.hpp"
 
 namespace spe::bench {
 namespace {
@@ -22,11 +23,11 @@ void add_failures(FigureResult& result, const char* what, const BatchResult& bat
 }
 
 // CPU (16 clients) and sequential latency, direct and through the bastion, each repetition measuring both.
-void cost_of_a_hop(BenchBed& bed, const test::Bastion& bastion, FigureResult& result) {
+void cost_of_a_hop(BenchBed& bed, const test::TestSshd& bastion, FigureResult& result) {
   const std::size_t cpu_probes = bed.options().quick ? 100 : 300;
   const std::size_t sequential = bed.options().quick ? 30 : 100;
   // The hop module's table goes on with the jump_hosts line: the same probe as the direct one, through it.
-  auto exporter = bed.start_exporter("figure10.toml", test::jump_host_table(bastion, bed.sshd()) +
+  auto exporter = bed.start_exporter("figure10.toml", test::jump_host_table(bastion, "bastion") +
                                                           bed.login_module("direct") + bed.login_module("hop") +
                                                           "jump_hosts = [\"bastion\"]\n");
   const std::string direct = bed.probe_path("direct");
@@ -66,11 +67,11 @@ void cost_of_a_hop(BenchBed& bed, const test::Bastion& bastion, FigureResult& re
 }  // namespace
 
 FigureResult figure_jump_host(BenchBed& bed) {
-  const test::Bastion bastion(bed.sshd());
+  const auto bastion = test::TestSshd::start_separate({"AllowTcpForwarding local"});
   FigureResult result;
-  cost_of_a_hop(bed, bastion, result);
+  cost_of_a_hop(bed, *bastion, result);
   result.notes.push_back(
-      printf_text("the bastion opened %zu direct-tcpip channels to the test sshd", bastion.forwards_opened()));
+      printf_text("the bastion opened %zu direct-tcpip channels to the test sshd", bastion->forwards_opened()));
   return result;
 }
 

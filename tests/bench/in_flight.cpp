@@ -4,6 +4,7 @@
 
 #include "bench/process_stats.hpp"
 #include "bench/report.hpp"
+#include "support/probe_bed.hpp"
 
 namespace spe::bench {
 namespace {
@@ -14,7 +15,7 @@ constexpr double kSlackMs = 25;
 }  // namespace
 
 InFlightRun run_in_flight(BenchBed& bed, test::Misbehaviour misbehaviour, std::size_t probes,
-                          std::chrono::milliseconds deadline, const test::Bastion* through) {
+                          std::chrono::milliseconds deadline, const test::TestSshd* through) {
   InFlightRun run;
   run.probes = probes;
   test::AdversarialServer server(misbehaviour);
@@ -23,7 +24,7 @@ InFlightRun run_in_flight(BenchBed& bed, test::Misbehaviour misbehaviour, std::s
   if (through != nullptr) {
     const std::string hop = "jump_hosts = [\"bastion\"]\n";
     // The login module's table goes on with the jump_hosts line.
-    config = test::jump_host_table(*through, bed.sshd()) + config + hop +
+    config = test::jump_host_table(*through, "bastion") + config + hop +
              BenchBed::adversarial_module("stuck", timeout, hop);
   } else {
     config += BenchBed::adversarial_module("stuck", timeout);

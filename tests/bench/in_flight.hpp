@@ -9,7 +9,7 @@
 
 #include "bench/bench_bed.hpp"
 #include "support/adversarial.hpp"
-#include "support/bastion.hpp"
+#include "support/sshd.hpp"
 
 namespace spe::bench {
 
@@ -32,6 +32,6 @@ struct InFlightRun {
 // test sshd, then `probes` requests at once, each on its own connection, with the given module timeout.
 // With `through`, the probes (and the warm-up login) go through that bastion as jump host.
 InFlightRun run_in_flight(BenchBed& bed, test::Misbehaviour misbehaviour, std::size_t probes,
-                          std::chrono::milliseconds deadline, const test::Bastion* through = nullptr);
+                          std::chrono::milliseconds deadline, const test::TestSshd* through = nullptr);
 
 }  // namespace spe::bench

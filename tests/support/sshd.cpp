@@ -7,13 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <ctime>
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -32,6 +36,36 @@ constexpr const char* kStateDir = "/run/spe-probe-test";
 constexpr const char* kSetupLock = "/run/spe-probe-test/setup.lock";
 constexpr const char* kUsersLock = "/run/spe-probe-test/users.lock";
 constexpr const char* kPasswordFile = "/run/spe-probe-test/password";
+// The keyword of an sshd_config line, lower-cased ("" for a blank line or a comment).
+std::string keyword_of(std::string_view line) {
+  const auto start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos || line[start] == '#') return "";
+  std::string keyword(line.substr(start, line.find_first_of(" \t=", start) - start));
+  for (char& c : keyword) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return keyword;
+}
+
+// `overrides` first, then the global lines of `base` whose keywords they do not name, then base's Match
+// blocks. sshd keeps the first value of most keywords but the last of some (MaxStartups): so each keyword is
+// said once.
+std::string with_overrides(const std::vector<std::string>& overrides, const std::string& base) {
+  std::set<std::string> named;
+  std::string out;
+  for (const auto& line : overrides) {
+    named.insert(keyword_of(line));
+    out += line + "\n";
+  }
+  std::istringstream lines(base);
+  bool in_match = false;
+  for (std::string line; std::getline(lines, line);) {
+    in_match = in_match || keyword_of(line) == "match";
+    if (in_match || !named.contains(keyword_of(line))) out += line + "\n";
+  }
+  return out;
+}
+
+constexpr const char* kForwardOpened = "server_input_channel_open: confirm direct-tcpip";
+
 constexpr int kStartAttempts = 3;
 constexpr auto kStartTimeout = std::chrono::seconds{10};
 
@@ -153,6 +187,14 @@ TestSshd::TestSshd(std::vector<std::string> config_lines) : config_lines_(std::m
   }
   throw std::runtime_error("test sshd: could not bind a free port in " + std::to_string(kStartAttempts) +
                            " attempts:\n" + read_file(log_path()));
+}
+
+std::size_t TestSshd::forwards_opened() const {
+  const std::string log = read_file(log_path());
+  const std::string needle = kForwardOpened;
+  std::size_t count = 0;
+  for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + needle.size())) ++count;
+  return count;
 }
 
 TestSshd::~TestSshd() {
@@ -297,7 +339,6 @@ void TestSshd::write_config(bool use_pam) const {
              name + wrong_pub.substr(0, wrong_pub.find(' ', wrong_pub.find(' ') + 1)) + "\n");
 
   std::ostringstream config;
-  for (const std::string& line : config_lines_) config << line << "\n";
   config << "ListenAddress 127.0.0.1\n"
          << "Port " << port_ << "\n"
          << "Port " << kbdint_port_ << "\n"
@@ -331,7 +372,7 @@ void TestSshd::write_config(bool use_pam) const {
          // The third port is a jump host: it opens direct-tcpip channels (ssh -J).
          << "Match LocalPort " << jump_port_ << "\n"
          << "  AllowTcpForwarding yes\n";
-  write_file(dir() + "/sshd_config", config.str());
+  write_file(dir() + "/sshd_config", with_overrides(config_lines_, config.str()));
 }
 
 // One start on a fresh free port. False if the port was taken meanwhile (the caller retries); throws on any

@@ -42,9 +42,9 @@ class TestSshd {
   static TestSshd& shared();
   // An instance of its own (its own port, keys and directory), for a test that kills it or needs a second
   // server (a jump host in front of another). Same contract as shared(). config_lines (global keywords only, no
-  // Match) go first in its sshd_config, and sshd keeps the first value it reads of a keyword, so they override the
-  // defaults below them: "AllowTcpForwarding local" makes a jump host (the default is no), "PermitOpen
-  // 127.0.0.1:1" limits where it forwards, "MaxStartups"/"MaxSessions" size it for load.
+  // Match) replace the global lines of the same keywords in its sshd_config: "AllowTcpForwarding local" makes a
+  // jump host (the default is no), "PermitOpen 127.0.0.1:1" limits where it forwards, "MaxStartups"/"MaxSessions"
+  // size it for load, "UsePAM no" makes its logins cheaper.
   static std::unique_ptr<TestSshd> start_separate(std::vector<std::string> config_lines = {});
 
   ~TestSshd();
@@ -96,6 +96,8 @@ class TestSshd {
   bool wait_idle(std::chrono::milliseconds timeout = std::chrono::seconds{5}) const;
 
   pid_t pid() const { return pid_; }
+  // How many direct-tcpip channels it has opened onward so far (as a jump host; its log at DEBUG1).
+  std::size_t forwards_opened() const;
 
   // Kills sshd and every process it started (the per-connection processes and their commands) with SIGKILL, as
   // a crash would: the connections they served are closed by the kernel, without a word of SSH. sshd is reaped;
