@@ -131,8 +131,10 @@ TEST_CASE("test sshd accepts the CA-signed certificate of a key it does not list
     CHECK(result.exit_code == 255);
     CHECK(result.output.find("Permission denied") != std::string::npos);
   }
+  // Signed for one hour when the sshd started, which may be many minutes before this case runs (the
+  // ASan stage runs the suite for over five).
   const auto remaining = sshd.cert_valid_before() - std::chrono::system_clock::now();
-  CHECK(remaining > 55min);
+  CHECK(remaining > 30min);
   CHECK(remaining <= 60min);
 }
 

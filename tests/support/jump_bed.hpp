@@ -51,7 +51,11 @@ class JumpBed {
   TestSshd& permit_open() { return *permit_open_; }
   ExporterProcess& exporter();
   static constexpr std::chrono::milliseconds adversarial_timeout() { return std::chrono::milliseconds{2000}; }
+#ifdef SPE_SANITIZED
+  static constexpr std::size_t kLargeOutputBytes = 4'000'000;  // the relay's paths, at a sanitizer's pace
+#else
   static constexpr std::size_t kLargeOutputBytes = 16'000'000;
+#endif
 
   // GET /probe?target=<target>&module=<module>[&debug=true] (target defaults to the target sshd).
   HttpResponse probe(const std::string& module, const std::string& target = "", bool debug = false);
