@@ -1,5 +1,6 @@
 #include "probe/ssh_probe.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -120,10 +121,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   bool at_hop() const { return leg_ < hops_.size(); }
   Hop& hop() { return *hops_[leg_]; }
   Connection& conn() { return at_hop() ? hop().connection : connection_; }
-  const HostKeyPolicy& host_key_policy() const {
-    return leg_ < hops_.size() ? hops_[leg_]->config.host_key : module_.host_key;
-  }
-  const Auth& auth() const { return leg_ < hops_.size() ? hops_[leg_]->config.auth : module_.auth; }
+  const HostKeyPolicy& host_key_policy() const { return at_hop() ? hops_[leg_]->config.host_key : module_.host_key; }
+  const Auth& auth() const { return at_hop() ? hops_[leg_]->config.auth : module_.auth; }
 
   // "handshake", or "auth at jump host bastion": where the probe is, for messages.
   std::string where() const {
@@ -440,12 +439,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   // Whether a hop before the current leg stopped relaying.
-  bool upstream_lost() const {
-    for (std::size_t i = 0; i < leg_ && i < hops_.size(); ++i) {
-      if (hops_[i]->lost) return true;
-    }
-    return false;
-  }
+  bool upstream_lost() const { return upstream_lost_before(std::min(leg_, hops_.size())); }
 
   // Ends the hops from the last to the first: what the leg after each has written (its goodbye) is
   // passed on, then the hop says goodbye itself if it is still sound, and its connection closes.
@@ -463,6 +457,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     }
   }
 
+  // Whether a hop before hops_[index] stopped relaying.
   bool upstream_lost_before(std::size_t index) const {
     for (std::size_t i = 0; i < index; ++i) {
       if (hops_[i]->lost) return true;
