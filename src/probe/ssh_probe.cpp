@@ -424,7 +424,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       }
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
-    if (commands_.running()) commands_.abandon(error);
+    commands_.abandon(error);  // its channels go before the session
     log_.add("info", "probe failed",
              {{"phase", at_hop() ? std::string(to_string(hop_phase_)) : std::string(to_string(phase_))},
               {"reason", std::string(to_string(*report_.failure))},
