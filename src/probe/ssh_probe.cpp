@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -259,7 +260,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       log_.add("debug", "connected", {{"address", conn().endpoint_string()}});
       return start_handshake();
     }
+    const std::string address = conn().endpoint_string();
     if (const auto error = conn().connect_failed(ec)) return fail_probe(*error);
+    // Another address follows (the other family, or another of the name's): say why this one failed.
+    log_.add("debug", "connect failed", {{"address", address}, {"err", ec.message()}});
     start_connect();
   }
 
@@ -360,6 +364,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (!commands_.failure()) return succeed();
     report_.failure = commands_.failure()->first;
     report_.failure_message = commands_.failure()->second;
+    log_failure(to_string(Phase::commands), report_.failure_message);
     connection_.session().disconnect();
     complete();
   }
@@ -425,10 +430,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
     commands_.abandon(error);  // its channels go before the session
-    log_.add("info", "probe failed",
-             {{"phase", at_hop() ? std::string(to_string(hop_phase_)) : std::string(to_string(phase_))},
-              {"reason", std::string(to_string(*report_.failure))},
-              {"err", error.message}});
+    log_failure(at_hop() ? to_string(hop_phase_) : to_string(phase_), error.message);
     if (at_hop()) {
       hop().channel.reset();  // before its session says goodbye (which frees every channel)
     }
@@ -436,6 +438,12 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       conn().session().disconnect();
     }
     complete();
+  }
+
+  // The last line of a failed probe's log, whatever the phase it failed in.
+  void log_failure(std::string_view phase, const std::string& message) {
+    log_.add("info", "probe failed",
+             {{"phase", std::string(phase)}, {"reason", std::string(to_string(*report_.failure))}, {"err", message}});
   }
 
   // Whether a hop before the current leg stopped relaying.

@@ -121,6 +121,18 @@ TEST_CASE("an unexpected exit status fails with command_exit", "[integration]") 
   CHECK(command_metric(body, "probe_ssh_command_success", "exit3") == 0);
 }
 
+TEST_CASE("a probe that fails in the commands phase ends its log with probe failed", "[integration]") {
+  auto& bed = CommandBed::shared();
+  const auto debug = http_get(bed.exporter->port(),
+                              "/probe?target=" + TestSshd::shared().target() + "&module=exit_unexpected&debug=true");
+  INFO(debug.body);
+  // The last line of the log, as for a failure in any other phase.
+  CHECK(
+      debug.body.find(" level=info msg=\"probe failed\" phase=commands reason=command_exit err=\"command "
+                      "\\\"exit3\\\" exited with status 3, expected 0\"\n\nMetrics that would have been returned:") !=
+      std::string::npos);
+}
+
 TEST_CASE("expect and expect_not failures give command_output", "[integration]") {
   for (const std::string module : {"expect_fails", "expect_not_fails"}) {
     const std::string body = CommandBed::shared().probe(module);

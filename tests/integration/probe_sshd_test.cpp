@@ -1,6 +1,8 @@
 // Probes of a real OpenSSH sshd on loopback, through the exporter's HTTP interface.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <thread>
 
@@ -94,6 +96,32 @@ TEST_CASE("a password logs in, and a wrong one fails with reason auth", "[root]"
   require_success("password");
   CHECK(log_has_auth_attempt(sshd.log_after(offset, {"Accepted"}, std::chrono::seconds{3})));
   require_failure("wrong_password", "auth");
+}
+
+TEST_CASE("a fall-back to the next address logs why the first one failed", "[root]") {
+  INFO(
+      "a mount namespace with an /etc/hosts of its own: this case needs root (ctest's \"root\" test skips it "
+      "otherwise)");
+  REQUIRE(geteuid() == 0);
+  const auto& sshd = ProbeBed::shared().sshd();  // listens on 127.0.0.1 only
+  TempDir dir{"spe-fallback"};
+  const auto hosts = dir.path() / "hosts";
+  write_file(hosts, "::1 spe-both\n127.0.0.1 spe-both\n");
+  const auto config = dir.path() / "exporter.toml";
+  write_file(config, "[modules.both]\nuser = " + toml_string(sshd.user()) +
+                         "\nprivate_key = " + toml_string(sshd.key_path()) + "\ninsecure_ignore_host_key = true\n");
+  ExporterProcess exporter(config.string(), {}, std::nullopt, hosts.string());
+  const std::string port = std::to_string(sshd.port());
+  // ip_protocol ip6 (the default): ::1 first, where nothing listens, then 127.0.0.1.
+  const auto debug = http_get(exporter.port(), "/probe?target=spe-both:" + port + "&module=both&debug=true");
+  INFO(debug.body);
+  REQUIRE(debug.status == 200);
+  CHECK(debug.body.find(" level=debug msg=resolved host=spe-both addresses=::1,127.0.0.1\n") != std::string::npos);
+  CHECK(debug.body.find(" level=debug msg=\"connect failed\" address=[::1]:" + port +
+                        " err=\"Connection refused\"\n") != std::string::npos);
+  CHECK(debug.body.find(" level=debug msg=connected address=127.0.0.1:" + port + "\n") != std::string::npos);
+  CHECK(metric_value(debug.body, "probe_success") == 1);
+  CHECK(metric_value(debug.body, "probe_ip_protocol") == 4);
 }
 
 TEST_CASE("keyboard-interactive answers with the password where password auth is off", "[root]") {
