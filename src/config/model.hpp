@@ -100,6 +100,9 @@ struct Module {
   IpProtocol ip_protocol = IpProtocol::ip6;  // preferred family; the other is the fallback
   HostKeyPolicy host_key;
   Auth auth;
+  // probe_ssh_server_info{banner} keeps the comment after the software version ("SSH-2.0-OpenSSH_9.2p1
+  // Debian-2+deb12u3"); by default it ends at the version, as some servers put a random token there.
+  bool banner_comment = false;
   std::vector<Command> commands;  // run in order, each on its own channel
   // allowed_targets as written, and compiled at load (config/allowlist.hpp); both empty/null when
   // the key is absent: every target is allowed.

@@ -131,6 +131,12 @@ struct ServerInfo {
   std::string mac;
 };
 
+// The banner without its comment: "SSH-2.0-OpenSSH_9.2p1 Debian-2" -> "SSH-2.0-OpenSSH_9.2p1" (RFC 4253:
+// the comment follows the first space).
+constexpr std::string_view banner_without_comment(std::string_view banner) {
+  return banner.substr(0, banner.find(' '));
+}
+
 struct HostKeyInfo {
   std::string type;                // e.g. "ssh-ed25519"
   std::string fingerprint_sha256;  // "SHA256:..." as ssh-keygen -lf prints it

@@ -286,7 +286,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     const ServerInfo server = conn().session().server_info();
     log_.add("debug", "key exchange done",
              {{"banner", server.banner}, {"kex", server.kex}, {"cipher", server.cipher}, {"mac", server.mac}});
-    if (!at_hop()) report_.server = server;
+    if (!at_hop()) report_.server = for_report(server);
     check_host_key();
   }
 
@@ -308,6 +308,14 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       return fail_probe(Error{ErrorCode::permission_denied, check->verdict.detail, std::nullopt});
     }
     start_auth();
+  }
+
+  // What the report keeps of the server's identification: the banner's comment only when the
+  // module asks for it, as some servers (tinysshd) put a new random token there on every connection
+  // and a label must not change from scrape to scrape.
+  ServerInfo for_report(ServerInfo info) const {
+    if (!module_.banner_comment) info.banner = std::string(banner_without_comment(info.banner));
+    return info;
   }
 
   // Authentication.
@@ -424,7 +432,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       // is: keep what libssh knows (the banner; the algorithms only once agreed).
       if (connection_.has_session() && phase_ == Phase::handshake && !report_.server) {
         if (ServerInfo info = connection_.session().server_info(); !info.banner.empty()) {
-          report_.server = std::move(info);
+          report_.server = for_report(std::move(info));
         }
       }
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;

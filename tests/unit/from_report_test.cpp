@@ -423,3 +423,9 @@ TEST_CASE("the exposition through jump hosts is valid OpenMetrics on every path"
   CHECK(openmetrics_problems(text) == std::vector<std::string>{});
   CHECK_THAT(text, Catch::Contains("\nprobe_ssh_hop_success{hop=\"bastion\"} "));
 }
+
+TEST_CASE("the banner label's stable form ends at the software version", "[unit][metrics]") {
+  CHECK(banner_without_comment("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3") == "SSH-2.0-OpenSSH_9.2p1");
+  CHECK(banner_without_comment("SSH-2.0-tinyssh_20230101-1 fuUkkLYs") == "SSH-2.0-tinyssh_20230101-1");
+  CHECK(banner_without_comment("SSH-2.0-dropbear_2022.83") == "SSH-2.0-dropbear_2022.83");
+}

@@ -30,6 +30,7 @@ TEST_CASE("render: every key of a module, defaults included, paths absolute", "[
         "user = \"probe\"\n"
         "timeout = \"2500ms\"\n"
         "ip_protocol = \"ip4\"\n"
+        "banner_comment = false\n"
         "known_hosts = \"" +
             kData +
             "/keys/known_hosts\"\n"
@@ -135,6 +136,7 @@ TEST_CASE("render: commands and their gauges", "[unit][render]") {
         "user = \"probe\"\n"
         "timeout = \"10s\"\n"
         "ip_protocol = \"ip6\"\n"
+        "banner_comment = false\n"
         "insecure_ignore_host_key = true\n"
         "password = \"<secret>\"\n"
         "\n"
@@ -211,7 +213,9 @@ TEST_CASE("render: jump hosts with every key, and the jump_hosts key of modules"
   const spe::Module& deep = config->modules.at("deep");
   REQUIRE(deep.toml != nullptr);
   CHECK(*deep.toml == spe::render_module(deep));
-  CHECK(contains(*deep.toml, "\nip_protocol = \"ip6\"\njump_hosts = [\"inner\", \"side\"]\nknown_hosts = "));
+  CHECK(
+      contains(*deep.toml,
+               "\nip_protocol = \"ip6\"\njump_hosts = [\"inner\", \"side\"]\nbanner_comment = false\nknown_hosts = "));
   CHECK_FALSE(contains(spe::render_module(config->modules.at("direct")), "jump_hosts"));
   // The whole config: modules, then jump hosts, each in name order.
   const std::string text = spe::render_config(*config);
