@@ -9,6 +9,7 @@ packages=(
   libssl-dev libcrypt-dev openssl
   catch2
   openssh-server openssh-client
+  dropbear-bin                  # the [dropbear] interop cases: another SSH server than OpenSSH
   prometheus
   curl procps
   python3 python3-yaml systemd  # the examples checks: Kubernetes YAML, systemd-analyze verify
