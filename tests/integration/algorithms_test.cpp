@@ -246,6 +246,36 @@ TEST_CASE("a server with one legacy algorithm: refused by default naming it, pro
   }
 }
 
+TEST_CASE("through a jump host each session offers its own table's algorithms", "[integration][algorithms][jump]") {
+  auto hop = TestSshd::start_separate({"KexAlgorithms diffie-hellman-group14-sha1", "AllowTcpForwarding local"});
+  auto target = TestSshd::start_separate({"Ciphers aes128-cbc"});
+  const std::string old_hop = "kex_algorithms = \"+diffie-hellman-group14-sha1\"";
+  const ConfiguredExporter exporter(jump_host_table(*hop, "old", HopLogin::key, "", old_hop) +
+                                    jump_host_table(*hop, "plain") +
+                                    jump_module(*target, "through_old", {"old"}, "ciphers = \"+aes128-cbc\"") +
+                                    jump_module(*target, "through_plain", {"plain"}, "ciphers = \"+aes128-cbc\"") +
+                                    jump_module(*target, "target_default", {"old"}));
+
+  const std::string through = metrics_of(debug_probe(exporter, *target, "through_old"));
+  INFO(through);
+  CHECK(metric_value(through, "probe_success") == 1);
+  CHECK(label_value(through, "probe_ssh_server_info", "cipher") == "aes128-cbc");
+
+  // Without the hop's key its session finds no kex in common; the target's key does not reach it.
+  const std::string at_hop = debug_probe(exporter, *target, "through_plain");
+  INFO(at_hop);
+  CHECK(failure_reason_of(metrics_of(at_hop)) == "handshake");
+  CHECK(metric_value(metrics_of(at_hop), "probe_ssh_hop_success", {{"hop", "plain"}}) == 0);
+  CHECK(contains(at_hop, "kex_algorithms = \\\"+diffie-hellman-group14-sha1\\\" would allow the server's"));
+
+  // Nor does the hop's key reach the target.
+  const std::string at_target = debug_probe(exporter, *target, "target_default");
+  INFO(at_target);
+  CHECK(failure_reason_of(metrics_of(at_target)) == "handshake");
+  CHECK(metric_value(metrics_of(at_target), "probe_ssh_hop_success", {{"hop", "old"}}) == 1);
+  CHECK(contains(at_target, "ciphers = \\\"+aes128-cbc\\\" would allow the server's"));
+}
+
 TEST_CASE("OpenSSH accepting only ssh-rsa signatures: pubkey_accepted_algorithms = \"ssh-rsa\" signs with SHA-1",
           "[integration][algorithms]") {
   const Keys keys;
