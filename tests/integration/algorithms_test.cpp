@@ -35,7 +35,7 @@ struct Keys {
   Keys() {
     std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
     for (const auto& [type, name] : {std::pair{"rsa", "host_rsa"}, {"ed25519", "host_ed25519"}, {"rsa", "user_rsa"}}) {
-      const auto result = run_command({"ssh-keygen", "-q", "-t", type, "-N", "", "-f", path(name)});
+      const auto result = run_command({"ssh-keygen", "-q", "-t", type, "-b", "2048", "-N", "", "-f", path(name)});
       INFO(result.output);
       REQUIRE(result.exit_code == 0);
     }
@@ -69,6 +69,12 @@ struct Keys {
 
   TempDir dir{"spe-algorithms"};
 };
+
+// Generated once per process: RSA keys take a while.
+const Keys& keys() {
+  static const Keys made;
+  return made;
+}
 
 // /probe of `sshd` with `module`, debug=true: the log, then the metrics.
 std::string debug_probe(const ConfiguredExporter& exporter, const TestSshd& sshd, const std::string& module) {
@@ -215,7 +221,7 @@ TEST_CASE("a server with one legacy algorithm: refused by default naming it, pro
       {{"HostKeyAlgorithms ssh-rsa"}, "host_key_algorithms", "ssh-rsa", "server host key algo", ""},
   }));
   INFO(c.algorithm);
-  const Keys keys;
+  const Keys& keys = ::keys();
   std::vector<std::string> lines = c.sshd_lines;
   const bool rsa_host = c.key == "host_key_algorithms";
   if (rsa_host) lines.push_back("HostKey " + keys.path("host_rsa"));
@@ -278,7 +284,7 @@ TEST_CASE("through a jump host each session offers its own table's algorithms", 
 
 TEST_CASE("OpenSSH accepting only ssh-rsa signatures: pubkey_accepted_algorithms = \"ssh-rsa\" signs with SHA-1",
           "[integration][algorithms]") {
-  const Keys keys;
+  const Keys& keys = ::keys();
   auto sshd = TestSshd::start_separate(
       {"PubkeyAcceptedAlgorithms ssh-rsa", "AuthorizedKeysFile " + keys.path("authorized_keys")});
   keys.authorize(*sshd);
@@ -304,7 +310,7 @@ TEST_CASE("OpenSSH accepting only ssh-rsa signatures: pubkey_accepted_algorithms
 }
 
 TEST_CASE("a pinned RSA fingerprint of a server that also has an Ed25519 key", "[integration][algorithms]") {
-  const Keys keys;
+  const Keys& keys = ::keys();
   auto sshd = TestSshd::start_separate({"HostKey " + keys.path("host_ed25519"), "HostKey " + keys.path("host_rsa")});
   const std::string login = "user = " + toml_string(sshd->user()) +
                             "\nprivate_key = " + toml_string(sshd->key_path()) + "\n";
@@ -329,7 +335,7 @@ TEST_CASE("a pinned RSA fingerprint of a server that also has an Ed25519 key", "
 
 TEST_CASE("an RSA key against tinysshd (no RSA, no server-sig-algs): not sent, and why; \"+ssh-rsa\" sends it",
           "[tinysshd]") {
-  const Keys keys;
+  const Keys& keys = ::keys();
   Tinysshd server;
   const std::string login = "user = \"probe\"\nprivate_key = " + toml_string(keys.path("user_rsa")) +
                             "\ninsecure_ignore_host_key = true\n";
