@@ -304,8 +304,8 @@ void LoginReader::load_key(Auth& auth, const std::string& key_path, const Secret
 // it before asking the server.
 void LoginReader::check_key_algorithm(const Auth& auth, const AlgorithmChoice& algorithms) {
   if (!auth.key || algorithms.pubkeys.empty()) return;
-  const char* name = ssh_key_type_to_char(ssh_key_type(auth.key->key.get()));
-  const std::string type = name != nullptr ? name : "unknown";
+  const char* type_name = ssh_key_type_to_char(ssh_key_type(auth.key->key.get()));
+  const std::string type = type_name != nullptr ? type_name : "unknown";
   const bool certificate = !auth.key->certificate_path.empty();
   const bool usable = std::ranges::any_of(algorithms.pubkeys, [&](const std::string& name) {
     return key_signs_as(type, certificate, name);
