@@ -59,7 +59,8 @@ class ModuleLoader {
     module.where = table_.position();
     table_.check_keys(module_keys());
     if (const auto timeout = table_.duration("timeout")) module.timeout = *timeout;
-    LoginReader(shared_, table_).read(LoginFields{module.port, module.ip_protocol, module.host_key, module.auth});
+    LoginReader(shared_, table_)
+        .read(LoginFields{module.port, module.ip_protocol, module.host_key, module.algorithms, module.auth});
     read_allowed_targets(module);
     names = read_hop_names(table_);
     if (names) module.jump_hosts = names->written();

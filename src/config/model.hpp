@@ -28,11 +28,24 @@ constexpr std::string_view to_string(IpProtocol p) { return p == IpProtocol::ip4
 struct HostKeyPolicy {
   std::string known_hosts;                // absolute path; empty when not configured
   std::vector<std::string> fingerprints;  // "SHA256:..." as printed by ssh-keygen -lf
-  std::vector<std::string> algorithms;    // host_key_algorithms; empty = libssh defaults
+  // Per fingerprint, the key type written before it ("ssh-rsa SHA256:..."), or "": a named type
+  // is offered first, as known_hosts' types are.
+  std::vector<std::string> fingerprint_types;
+  std::vector<std::string> algorithms;  // host_key_algorithms as resolved at load; empty = libssh defaults
   bool insecure_ignore = false;
   // The known_hosts file as it was at load, parsed; shared by the modules naming the same file.
   // Probes never read the file: a change to it takes a reload. Null when known_hosts is unset.
   std::shared_ptr<const KnownHosts> known_hosts_entries;
+};
+
+// kex_algorithms, ciphers, macs and pubkey_accepted_algorithms as resolved at load
+// (config/algorithms.hpp), in the order offered; empty = libssh's default. host_key_algorithms is
+// HostKeyPolicy's.
+struct AlgorithmChoice {
+  std::vector<std::string> kex;
+  std::vector<std::string> ciphers;
+  std::vector<std::string> macs;
+  std::vector<std::string> pubkeys;
 };
 
 struct Auth {
@@ -87,6 +100,7 @@ struct JumpHost {
   std::uint16_t port = 22;
   IpProtocol ip_protocol = IpProtocol::ip6;  // preferred family when the exporter resolves `host`
   HostKeyPolicy host_key;
+  AlgorithmChoice algorithms;
   Auth auth;
   std::vector<std::string> jump_hosts;  // as written: the hops this one is reached through
   SourcePos where;                      // position of [jump_hosts.NAME]
@@ -99,6 +113,7 @@ struct Module {
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
   IpProtocol ip_protocol = IpProtocol::ip6;  // preferred family; the other is the fallback
   HostKeyPolicy host_key;
+  AlgorithmChoice algorithms;
   Auth auth;
   std::vector<Command> commands;  // run in order, each on its own channel
   // allowed_targets as written, and compiled at load (config/allowlist.hpp); both empty/null when

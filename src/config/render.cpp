@@ -76,11 +76,29 @@ void write_connection(TableWriter& table, const JumpHost& hop) {
   table.array_if("jump_hosts", hop.jump_hosts);
 }
 
+// Each fingerprint as written: after its key type when one was named.
+std::vector<std::string> pinned_fingerprints(const HostKeyPolicy& policy) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < policy.fingerprints.size(); ++i) {
+    const bool typed = i < policy.fingerprint_types.size() && !policy.fingerprint_types[i].empty();
+    out.push_back(typed ? policy.fingerprint_types[i] + " " + policy.fingerprints[i] : policy.fingerprints[i]);
+  }
+  return out;
+}
+
 void write_host_key(TableWriter& table, const HostKeyPolicy& policy) {
   table.string_if("known_hosts", policy.known_hosts);
-  table.array_if("host_key_fingerprints", policy.fingerprints);
+  table.array_if("host_key_fingerprints", pinned_fingerprints(policy));
   table.array_if("host_key_algorithms", policy.algorithms);
   table.boolean("insecure_ignore_host_key", policy.insecure_ignore);
+}
+
+// The lists as resolved at load: what the probe offers, whatever syntax the file used.
+void write_algorithms(TableWriter& table, const AlgorithmChoice& algorithms) {
+  table.array_if("kex_algorithms", algorithms.kex);
+  table.array_if("ciphers", algorithms.ciphers);
+  table.array_if("macs", algorithms.macs);
+  table.array_if("pubkey_accepted_algorithms", algorithms.pubkeys);
 }
 
 // Secrets given inline are masked; those read from files are shown by path only.
@@ -171,6 +189,7 @@ std::string render_module(const Module& module) {
   TableWriter table("[" + path + "]");
   write_connection(table, module);
   write_host_key(table, module.host_key);
+  write_algorithms(table, module.algorithms);
   write_auth(table, module.auth);
   std::string out = table.take();
   for (const Command& command : module.commands) out += "\n" + render_command(path, command);
@@ -181,6 +200,7 @@ std::string render_jump_host(const JumpHost& hop) {
   TableWriter table("[jump_hosts." + toml_key(hop.name) + "]");
   write_connection(table, hop);
   write_host_key(table, hop.host_key);
+  write_algorithms(table, hop.algorithms);
   write_auth(table, hop.auth);
   return table.take();
 }

@@ -19,7 +19,9 @@ namespace spe {
 
 enum class Progress { done, again };
 
-enum class AuthOutcome { success, denied, partial, again };
+// not_sent: libssh refused to use the key itself and asked the server nothing (no signature
+// algorithm for the key that both pubkey_accepted_algorithms and the server's server-sig-algs allow).
+enum class AuthOutcome { success, denied, partial, again, not_sent };
 
 struct SessionOptions {
   int fd = -1;  // a connected socket; the session takes ownership of it
@@ -30,6 +32,13 @@ struct SessionOptions {
   // empty (host keys are checked against the module's parsed known_hosts), so this is also
   // where the algorithms known_hosts knows for the host go first.
   std::vector<std::string> host_key_algorithms;
+  // The module's kex_algorithms, ciphers (both directions), macs (both directions) and
+  // pubkey_accepted_algorithms, as resolved at config load; empty: libssh's defaults. Each name
+  // is one libssh supports (config/algorithms.hpp): libssh would drop an unknown one silently.
+  std::vector<std::string> kex_algorithms;
+  std::vector<std::string> ciphers;
+  std::vector<std::string> macs;
+  std::vector<std::string> pubkey_algorithms;
 };
 
 // The server's host key as the probe reports it, and its SSH wire encoding for known_hosts.
@@ -50,6 +59,8 @@ class SshSession {
   // True when libssh has output queued: wait for writability, else for readability.
   bool wants_write() const;
 
+  // The banner and the negotiated algorithms. libssh 0.10 does not name a group-exchange kex: the
+  // group-exchange method offered is named instead (both, "a|b", when two were offered).
   ServerInfo server_info() const;
   Result<ServerHostKey> server_host_key() const;
 
@@ -73,8 +84,10 @@ class SshSession {
 
   Error last_error(ErrorCode code, std::string_view what) const;
   Result<AuthOutcome> auth_result(int rc, std::string_view method);
+  bool set_list(ssh_options_e option, const std::vector<std::string>& names);
 
   std::unique_ptr<ssh_session_struct, Free> session_;
+  std::vector<std::string> group_exchange_offered_;  // the diffie-hellman-group-exchange-* names offered
 
   friend class SshChannel;
   friend class ForwardChannel;

@@ -30,7 +30,7 @@ using boost::system::error_code;
 // the next hop or the target and the relay that serves that stream to the next leg.
 struct Hop {
   Hop(asio::any_io_executor executor, const JumpHost& config)
-      : config(config), connection(std::move(executor), config.host), authentication(config.auth) {}
+      : config(config), connection(std::move(executor), config.host), authentication(config.auth, config.algorithms) {}
 
   const JumpHost& config;
   // Declared before what uses its session: destroyed after them.
@@ -56,7 +56,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
         deadline_timer_(strand_),
         log_(request_.start),
         connection_(strand_, request_.target.host),
-        authentication_(module_.auth),
+        authentication_(module_.auth, module_.algorithms),
         commands_(module_.commands, log_) {
     report_.module = module_.name;
     report_.target = request_.target_text;
@@ -123,6 +123,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Connection& conn() { return at_hop() ? hop().connection : connection_; }
   const HostKeyPolicy& host_key_policy() const { return at_hop() ? hops_[leg_]->config.host_key : module_.host_key; }
   const Auth& auth() const { return at_hop() ? hops_[leg_]->config.auth : module_.auth; }
+  const AlgorithmChoice& algorithms() const { return at_hop() ? hops_[leg_]->config.algorithms : module_.algorithms; }
 
   // "handshake", or "auth at jump host bastion": where the probe is, for messages.
   std::string where() const {
@@ -269,7 +270,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     } else {
       enter_phase(Phase::handshake);
     }
-    if (const auto opened = conn().open_session(auth().user, host_key_policy()); !opened) {
+    if (const auto opened = conn().open_session(auth().user, host_key_policy(), algorithms()); !opened) {
       return fail_probe(opened.error());
     }
     step_handshake();
