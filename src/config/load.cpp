@@ -65,7 +65,8 @@ class ModuleLoader {
     names = read_hop_names(table_);
     if (names) module.jump_hosts = names->written();
     warn_if_password_to_anyone(module);
-    // Last: a command's timeout is checked against the module's.
+    // Last: a command's timeout is checked against the module's, its keys against the session.
+    module.session = load_session(table_);
     module.commands = load_commands(table_, module);
     return module;
   }

@@ -80,7 +80,7 @@ struct Command {
   std::string name;                                  // label value of the per-command series; unique in the module
   std::string command;                               // the command line, run by the login shell of the user
   std::optional<std::chrono::milliseconds> timeout;  // inside the probe deadline
-  int exit_status = 0;                               // expected
+  int exit_status = 0;                               // expected; unused in a shell session (there is none)
   std::shared_ptr<const RE2> expect;                 // must match stdout
   std::shared_ptr<const RE2> expect_not;             // must not match stdout
   std::size_t max_output_bytes = 64 * 1024;
@@ -88,6 +88,21 @@ struct Command {
   std::string prefix;  // for format = prometheus: prepended to every metric name
   std::vector<GaugeRule> gauges;
   SourcePos where;
+};
+
+// How a module's commands reach the server: each on an exec channel of its own (the default), or
+// typed one after another into one interactive shell with a pty, for devices that refuse exec.
+enum class SessionMode { exec, shell };
+
+constexpr std::string_view to_string(SessionMode m) { return m == SessionMode::exec ? "exec" : "shell"; }
+
+struct Session {
+  SessionMode mode = SessionMode::exec;
+  // shell only: the device's prompt as written, and the same pattern anchored at the end of the
+  // text (what the probe matches against the last line that arrived). Both compiled at load.
+  std::shared_ptr<const RE2> prompt;
+  std::shared_ptr<const RE2> prompt_at_end;
+  std::vector<std::string> setup_commands;  // shell only: typed first, their output discarded
 };
 
 // One hop of a jump-host chain, [jump_hosts.NAME]: where it is and how to log in to it, as a module
@@ -115,7 +130,8 @@ struct Module {
   HostKeyPolicy host_key;
   AlgorithmChoice algorithms;
   Auth auth;
-  std::vector<Command> commands;  // run in order, each on its own channel
+  Session session;
+  std::vector<Command> commands;  // run in order, each on its own channel (exec) or in one shell
   // allowed_targets as written, and compiled at load (config/allowlist.hpp); both empty/null when
   // the key is absent: every target is allowed.
   std::vector<std::string> allowed_targets;

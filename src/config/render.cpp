@@ -117,6 +117,14 @@ void write_auth(TableWriter& table, const Auth& auth) {
   }
 }
 
+// Only a shell session has more to say than its name.
+void write_session(TableWriter& table, const Session& session) {
+  table.string("session", to_string(session.mode));
+  if (session.mode != SessionMode::shell) return;
+  if (session.prompt) table.string("prompt", session.prompt->pattern());
+  table.array_if("setup_commands", session.setup_commands);
+}
+
 std::string inline_table(const auto& map, auto&& format_value) {
   std::string out = "{";
   for (const auto& [key, value] : map) {
@@ -140,13 +148,14 @@ std::string render_gauge(const std::string& command_path, const GaugeRule& gauge
   return table.take();
 }
 
-std::string render_command(const std::string& module_path, const Command& command) {
+// `shell`: the command is typed into a shell session, which has no exit status to expect.
+std::string render_command(const std::string& module_path, const Command& command, bool shell) {
   const std::string path = module_path + ".commands";
   TableWriter table("[[" + path + "]]");
   table.string("name", command.name);
   table.string("command", command.command);
   if (command.timeout) table.string("timeout", format_duration(*command.timeout));
-  table.integer("exit_status", command.exit_status);
+  if (!shell) table.integer("exit_status", command.exit_status);
   if (command.expect) table.string("expect", command.expect->pattern());
   if (command.expect_not) table.string("expect_not", command.expect_not->pattern());
   table.integer("max_output_bytes", static_cast<long long>(command.max_output_bytes));
@@ -188,11 +197,13 @@ std::string render_module(const Module& module) {
   const std::string path = "modules." + toml_key(module.name);
   TableWriter table("[" + path + "]");
   write_connection(table, module);
+  write_session(table, module.session);
   write_host_key(table, module.host_key);
   write_algorithms(table, module.algorithms);
   write_auth(table, module.auth);
   std::string out = table.take();
-  for (const Command& command : module.commands) out += "\n" + render_command(path, command);
+  const bool shell = module.session.mode == SessionMode::shell;
+  for (const Command& command : module.commands) out += "\n" + render_command(path, command, shell);
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <utility>
 
 #include "config/algorithms.hpp"
@@ -302,6 +303,29 @@ Result<Progress> SshChannel::exec(const std::string& command) {
   }
 }
 
+Result<Progress> SshChannel::request_pty() {
+  switch (ssh_channel_request_pty_size(channel_, "vt100", kPtyColumns, kPtyRows)) {
+    case SSH_OK: return Progress::done;
+    case SSH_AGAIN: return Progress::again;
+    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused a pty"));
+  }
+}
+
+Result<Progress> SshChannel::request_shell() {
+  switch (ssh_channel_request_shell(channel_)) {
+    case SSH_OK: return Progress::done;
+    case SSH_AGAIN: return Progress::again;
+    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused a shell"));
+  }
+}
+
+Result<std::size_t> SshChannel::write(const char* data, std::size_t size) {
+  const auto capped = static_cast<uint32_t>(std::min<std::size_t>(size, INT_MAX));
+  const int rc = ssh_channel_write(channel_, data, capped);
+  if (rc >= 0) return static_cast<std::size_t>(rc);
+  return std::unexpected(session_.last_error(ErrorCode::unavailable, "writing to the shell"));
+}
+
 Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap) {
   ChannelRead result;
   char buffer[16 * 1024];
@@ -328,7 +352,11 @@ Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap
         if (n <= 0) break;  // nothing more for now, or SSH_EOF
         progress = true;
         budget -= std::min(budget, static_cast<std::size_t>(n));
-        if (is_stderr) continue;
+        if (is_stderr) {
+          const std::size_t room = kStderrHeadBytes - std::min(kStderrHeadBytes, stderr_head_.size());
+          stderr_head_.append(buffer, std::min(room, static_cast<std::size_t>(n)));
+          continue;
+        }
         result.stdout_bytes += static_cast<std::size_t>(n);
         const std::size_t room = cap - std::min(cap, out.size());
         out.append(buffer, std::min(room, static_cast<std::size_t>(n)));
@@ -361,6 +389,8 @@ bool SshChannel::finished() {
   if (!ssh_channel_is_eof(channel_)) return false;
   return exit_status().has_value() || !exit_signal_.empty();
 }
+
+bool SshChannel::at_end() { return ssh_channel_is_closed(channel_) || ssh_channel_is_eof(channel_); }
 
 void SshChannel::send_signal(const char* signal) {
   if (channel_ != nullptr && ssh_channel_is_open(channel_)) ssh_channel_request_send_signal(channel_, signal);

@@ -112,6 +112,16 @@ class SshChannel {
 
   Result<Progress> open();
   Result<Progress> exec(const std::string& command);
+  // A pseudo-terminal of kPtyColumns x kPtyRows, then the user's login shell on it: what an
+  // interactive ssh does, and what a device that refuses exec answers on.
+  Result<Progress> request_pty();
+  Result<Progress> request_shell();
+  static constexpr int kPtyColumns = 256;
+  static constexpr int kPtyRows = 24;
+
+  // Queues up to `size` bytes for the command's stdin; returns how many were taken (0 while the
+  // server's window is closed: try again once the session has read more). Never waits.
+  Result<std::size_t> write(const char* data, std::size_t size);
 
   // Appends what has arrived on stdout to `out`, keeping at most `cap` bytes in it; drains and
   // drops stderr so the window never stalls. Reads at most about kReadBudgetBytes (both streams)
@@ -121,7 +131,12 @@ class SshChannel {
 
   // The command has ended: EOF seen and an exit status or signal arrived, or the channel closed.
   bool finished();
+  // The server sent EOF or closed the channel: nothing more will arrive.
+  bool at_end();
   std::optional<int> exit_status();
+  // The first kStderrHeadBytes of stderr (the rest is dropped), for the debug log of a failed command.
+  const std::string& stderr_head() const { return stderr_head_; }
+  static constexpr std::size_t kStderrHeadBytes = 256;
   const std::string& exit_signal() const { return exit_signal_; }
 
   // Asks the server to deliver `signal` ("KILL", "TERM") to the command (OpenSSH >= 7.9).
@@ -140,6 +155,7 @@ class SshChannel {
   ssh_channel channel_ = nullptr;
   ssh_channel_callbacks_struct callbacks_{};
   std::string exit_signal_;
+  std::string stderr_head_;
   std::optional<int> exit_status_;
   bool data_arrived_ = false;
 };

@@ -13,6 +13,7 @@
 
 #include "probe/authentication.hpp"
 #include "probe/command_runner.hpp"
+#include "probe/shell_runner.hpp"
 #include "probe/connect_order.hpp"
 #include "probe/connection.hpp"
 #include "probe/forward_channel.hpp"
@@ -41,8 +42,14 @@ struct Hop {
   bool lost = false;  // its session failed while relaying
 };
 
+// The module's commands phase, by its session mode.
+std::unique_ptr<CommandsPhase> make_commands_phase(const Module& module, ProbeLog& log) {
+  if (module.session.mode == SessionMode::shell) return std::make_unique<ShellRunner>(module, log);
+  return std::make_unique<CommandRunner>(module.commands, log);
+}
+
 // The sequencer of one probe's phases: it owns the strand, the one deadline timer, the report and
-// the phase timings; Connection, Authentication and CommandRunner hold the state of their phases.
+// the phase timings; Connection, Authentication and the CommandsPhase hold the state of their phases.
 // Through jump hosts the probe goes through legs: each hop in turn (connect, handshake, host key,
 // auth, forward), then the target over the stream the last hop relays.
 class SshProbe : public std::enable_shared_from_this<SshProbe> {
@@ -57,7 +64,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
         log_(request_.start),
         connection_(strand_, request_.target.host),
         authentication_(module_.auth, module_.algorithms),
-        commands_(module_.commands, log_) {
+        commands_(make_commands_phase(module_, log_)) {
     report_.module = module_.name;
     report_.target = request_.target_text;
     report_.timeout = request_.timeout;
@@ -108,8 +115,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void on_timer() {
-    if (Clock::now() < probe_deadline() && commands_.running()) {
-      commands_.time_out();
+    if (Clock::now() < probe_deadline() && commands_->running()) {
+      commands_->time_out();
       return after_command();
     }
     fail_probe(Error{ErrorCode::deadline_exceeded,
@@ -337,17 +344,17 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void start_command() {
-    if (commands_.all_done()) return finish_commands();
-    const auto deadline = commands_.start_next(connection_.session(), probe_deadline());
+    if (commands_->all_done()) return finish_commands();
+    const auto deadline = commands_->start_next(connection_.session(), probe_deadline());
     if (deadline != probe_deadline()) arm_timer(deadline);
     step_command();
   }
 
   void step_command() {
-    switch (commands_.step()) {
-      case CommandRunner::Next::wait_socket: return wait_socket(&SshProbe::step_command);
-      case CommandRunner::Next::run_soon: return run_soon(&SshProbe::step_command);
-      case CommandRunner::Next::ended: return after_command();
+    switch (commands_->step()) {
+      case CommandsPhase::Next::wait_socket: return wait_socket(&SshProbe::step_command);
+      case CommandsPhase::Next::run_soon: return run_soon(&SshProbe::step_command);
+      case CommandsPhase::Next::ended: return after_command();
     }
   }
 
@@ -358,9 +365,9 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void finish_commands() {
-    if (!commands_.failure()) return succeed();
-    report_.failure = commands_.failure()->first;
-    report_.failure_message = commands_.failure()->second;
+    if (!commands_->failure()) return succeed();
+    report_.failure = commands_->failure()->first;
+    report_.failure_message = commands_->failure()->second;
     connection_.session().disconnect();
     complete();
   }
@@ -425,7 +432,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       }
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
-    if (commands_.running()) commands_.abandon(error);
+    if (commands_->running()) commands_->abandon(error);
     log_.add("info", "probe failed",
              {{"phase", at_hop() ? std::string(to_string(hop_phase_)) : std::string(to_string(phase_))},
               {"reason", std::string(to_string(*report_.failure))},
@@ -477,7 +484,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     connection_.close();
     close_hops();
     log_.set_hop("");
-    report_.commands = commands_.take_reports();
+    report_.commands = commands_->take_reports();
     report_.log = log_.take();
     auto done = std::move(done_);
     done(std::move(report_));
@@ -501,7 +508,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // Declared before the phases that use its session: destroyed after them.
   Connection connection_;
   Authentication authentication_;
-  CommandRunner commands_;
+  std::unique_ptr<CommandsPhase> commands_;
   ProbeReport report_;
   Phase phase_ = Phase::resolve;
   Clock::time_point phase_start_;
