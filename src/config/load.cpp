@@ -60,12 +60,14 @@ class ModuleLoader {
     table_.check_keys(module_keys());
     if (const auto timeout = table_.duration("timeout")) module.timeout = *timeout;
     if (const auto comment = table_.boolean("banner_comment")) module.banner_comment = *comment;
-    LoginReader(shared_, table_).read(LoginFields{module.port, module.ip_protocol, module.host_key, module.auth});
+    LoginReader(shared_, table_)
+        .read(LoginFields{module.port, module.ip_protocol, module.host_key, module.algorithms, module.auth});
     read_allowed_targets(module);
     names = read_hop_names(table_);
     if (names) module.jump_hosts = names->written();
     warn_if_password_to_anyone(module);
-    // Last: a command's timeout is checked against the module's.
+    // Last: a command's timeout is checked against the module's, its keys against the session.
+    module.session = load_session(table_);
     module.commands = load_commands(table_, module);
     return module;
   }

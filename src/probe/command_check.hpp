@@ -22,6 +22,10 @@ struct CommandOutcome {
   bool truncated = false;          // output was cut at the cap (and the channel closed)
   bool timed_out = false;          // stopped at its timeout or the probe deadline
   std::string refused;             // the server refused its channel or the exec: libssh's words
+  // Typed into a shell session: there is no exit status; the command ended when the prompt came
+  // back (prompt_returned), or failed when the shell closed before it did.
+  bool shell = false;
+  bool prompt_returned = false;
 };
 
 struct CommandVerdict {
@@ -33,8 +37,9 @@ struct CommandVerdict {
 };
 
 // Order of checks: timeout, refusal (the command never started), signal, exit status (skipped when the output was cut
-// and no status arrived), then output (expect, expect_not, derived gauges). Derived gauges are computed whenever the
-// command produced output to the end or to the cap, even if its exit status was wrong.
+// and no status arrived; in a shell, the prompt's return instead), then output (expect, expect_not, derived gauges).
+// Derived gauges are computed whenever the command produced output to the end or to the cap, even if its exit status
+// was wrong.
 CommandVerdict evaluate_command(const Command& command, const CommandOutcome& outcome);
 
 // The module's metrics of one probe, gathered command by command in the order run. Families of one

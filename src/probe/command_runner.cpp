@@ -1,20 +1,9 @@
 #include "probe/command_runner.hpp"
 
-#include <algorithm>
-
 namespace spe {
 
-CommandRunner::CommandRunner(const std::vector<Command>& commands, ProbeLog& log) : commands_(commands), log_(log) {
-  for (const Command& command : commands_) reports_.push_back(CommandReport{command.name});
-}
-
 CommandRunner::Clock::time_point CommandRunner::start_next(SshSession& session, Clock::time_point probe_deadline) {
-  const Command& command = current();
-  command_start_ = Clock::now();
-  Clock::time_point deadline = probe_deadline;
-  if (command.timeout) deadline = std::min(deadline, command_start_ + *command.timeout);
-  outcome_ = CommandOutcome{};
-  received_ = 0;
+  const auto deadline = begin(probe_deadline);
   stage_ = closing_ ? Stage::previous_close : Stage::open;
   session_ = &session;
   reopen_ = closed_one_;
@@ -86,9 +75,8 @@ void CommandRunner::abandon(const Error& error) {
   closing_.reset();
   if (!running()) return;
   outcome_.timed_out = error.code == ErrorCode::deadline_exceeded;
-  record(evaluate_command(current(), outcome_));
   channel_.reset();
-  ++next_command_;
+  record();
 }
 
 CommandRunner::Next CommandRunner::failed(const Error& error) {
@@ -107,41 +95,14 @@ void CommandRunner::end() {
   // A command still running is told to stop; either way the channel closes here.
   if (outcome_.timed_out || outcome_.truncated) channel_->send_signal("KILL");
   channel_->close();
+  stderr_head_ = channel_->stderr_head();
   closed_one_ = stage_ == Stage::exec || stage_ == Stage::read;  // it was open
   // The next command's channel waits for the server to let this one go: OpenSSH frees a
   // session's MaxSessions slot only once both sides' CHANNEL_CLOSE are in.
   const bool more = next_command_ + 1 < commands_.size();
   if (more && !channel_->closed_by_server() && outcome_.refused.empty()) closing_ = std::move(channel_);
   channel_.reset();
-  record(evaluate_command(current(), outcome_));
-  ++next_command_;
-}
-
-void CommandRunner::record(CommandVerdict verdict) {
-  const Command& command = current();
-  derived_metrics_.admit(command, verdict);
-  CommandReport& entry = reports_[next_command_];
-  entry.exit_status = outcome_.exit_status;
-  entry.exit_signal = outcome_.exit_signal;
-  entry.duration = Clock::now() - command_start_;
-  entry.output_truncated = outcome_.truncated;
-  entry.output_bytes = received_;
-  entry.success = verdict.success;
-  entry.derived = std::move(verdict.derived);
-  log_.add("debug", "command done",
-           {{"command", command.name},
-            {"exit_status", outcome_.exit_status ? std::to_string(*outcome_.exit_status) : "none"},
-            {"signal", outcome_.exit_signal},
-            {"output_bytes", std::to_string(received_)},
-            {"truncated", outcome_.truncated ? "true" : "false"},
-            {"duration_seconds", std::to_string(std::chrono::duration<double>(entry.duration).count())},
-            {"result", verdict.success ? "success" : verdict.detail}});
-  if (!verdict.notes.empty()) {
-    std::string notes;
-    for (const std::string& note : verdict.notes) notes += (notes.empty() ? "" : "; ") + note;
-    log_.add("debug", "output left out", {{"command", command.name}, {"detail", std::move(notes)}});
-  }
-  if (!verdict.success && !failure_) failure_ = {*verdict.failure, verdict.detail};
+  record();
 }
 
 }  // namespace spe

@@ -14,6 +14,7 @@
 
 #include "probe/authentication.hpp"
 #include "probe/command_runner.hpp"
+#include "probe/shell_runner.hpp"
 #include "probe/connect_order.hpp"
 #include "probe/connection.hpp"
 #include "probe/forward_channel.hpp"
@@ -31,7 +32,7 @@ using boost::system::error_code;
 // the next hop or the target and the relay that serves that stream to the next leg.
 struct Hop {
   Hop(asio::any_io_executor executor, const JumpHost& config)
-      : config(config), connection(std::move(executor), config.host), authentication(config.auth) {}
+      : config(config), connection(std::move(executor), config.host), authentication(config.auth, config.algorithms) {}
 
   const JumpHost& config;
   // Declared before what uses its session: destroyed after them.
@@ -42,8 +43,14 @@ struct Hop {
   bool lost = false;  // its session failed while relaying
 };
 
+// The module's commands phase, by its session mode.
+std::unique_ptr<CommandsPhase> make_commands_phase(const Module& module, ProbeLog& log) {
+  if (module.session.mode == SessionMode::shell) return std::make_unique<ShellRunner>(module, log);
+  return std::make_unique<CommandRunner>(module.commands, log);
+}
+
 // The sequencer of one probe's phases: it owns the strand, the one deadline timer, the report and
-// the phase timings; Connection, Authentication and CommandRunner hold the state of their phases.
+// the phase timings; Connection, Authentication and the CommandsPhase hold the state of their phases.
 // Through jump hosts the probe goes through legs: each hop in turn (connect, handshake, host key,
 // auth, forward), then the target over the stream the last hop relays.
 class SshProbe : public std::enable_shared_from_this<SshProbe> {
@@ -57,8 +64,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
         deadline_timer_(strand_),
         log_(request_.start),
         connection_(strand_, request_.target.host),
-        authentication_(module_.auth),
-        commands_(module_.commands, log_) {
+        authentication_(module_.auth, module_.algorithms),
+        commands_(make_commands_phase(module_, log_)) {
     report_.module = module_.name;
     report_.target = request_.target_text;
     report_.timeout = request_.timeout;
@@ -109,8 +116,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void on_timer() {
-    if (Clock::now() < probe_deadline() && commands_.running()) {
-      commands_.time_out();
+    if (Clock::now() < probe_deadline() && commands_->running()) {
+      commands_->time_out();
       return after_command();
     }
     fail_probe(Error{ErrorCode::deadline_exceeded,
@@ -124,6 +131,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Connection& conn() { return at_hop() ? hop().connection : connection_; }
   const HostKeyPolicy& host_key_policy() const { return at_hop() ? hops_[leg_]->config.host_key : module_.host_key; }
   const Auth& auth() const { return at_hop() ? hops_[leg_]->config.auth : module_.auth; }
+  const AlgorithmChoice& algorithms() const { return at_hop() ? hops_[leg_]->config.algorithms : module_.algorithms; }
 
   // "handshake", or "auth at jump host bastion": where the probe is, for messages.
   std::string where() const {
@@ -273,7 +281,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     } else {
       enter_phase(Phase::handshake);
     }
-    if (const auto opened = conn().open_session(auth().user, host_key_policy()); !opened) {
+    if (const auto opened = conn().open_session(auth().user, host_key_policy(), algorithms()); !opened) {
       return fail_probe(opened.error());
     }
     step_handshake();
@@ -348,17 +356,17 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void start_command() {
-    if (commands_.all_done()) return finish_commands();
-    const auto deadline = commands_.start_next(connection_.session(), probe_deadline());
+    if (commands_->all_done()) return finish_commands();
+    const auto deadline = commands_->start_next(connection_.session(), probe_deadline());
     if (deadline != probe_deadline()) arm_timer(deadline);
     step_command();
   }
 
   void step_command() {
-    switch (commands_.step()) {
-      case CommandRunner::Next::wait_socket: return wait_socket(&SshProbe::step_command);
-      case CommandRunner::Next::run_soon: return run_soon(&SshProbe::step_command);
-      case CommandRunner::Next::ended: return after_command();
+    switch (commands_->step()) {
+      case CommandsPhase::Next::wait_socket: return wait_socket(&SshProbe::step_command);
+      case CommandsPhase::Next::run_soon: return run_soon(&SshProbe::step_command);
+      case CommandsPhase::Next::ended: return after_command();
     }
   }
 
@@ -369,9 +377,9 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void finish_commands() {
-    if (!commands_.failure()) return succeed();
-    report_.failure = commands_.failure()->first;
-    report_.failure_message = commands_.failure()->second;
+    if (!commands_->failure()) return succeed();
+    report_.failure = commands_->failure()->first;
+    report_.failure_message = commands_->failure()->second;
     log_failure(to_string(Phase::commands), report_.failure_message);
     connection_.session().disconnect();
     complete();
@@ -437,7 +445,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       }
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
-    commands_.abandon(error);  // its channels go before the session
+    commands_->abandon(error);  // its channels go before the session
     log_failure(at_hop() ? to_string(hop_phase_) : to_string(phase_), error.message);
     if (at_hop()) {
       hop().channel.reset();  // before its session says goodbye (which frees every channel)
@@ -492,7 +500,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     connection_.close();
     close_hops();
     log_.set_hop("");
-    report_.commands = commands_.take_reports();
+    report_.commands = commands_->take_reports();
     report_.log = log_.take();
     auto done = std::move(done_);
     done(std::move(report_));
@@ -516,7 +524,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // Declared before the phases that use its session: destroyed after them.
   Connection connection_;
   Authentication authentication_;
-  CommandRunner commands_;
+  std::unique_ptr<CommandsPhase> commands_;
   ProbeReport report_;
   Phase phase_ = Phase::resolve;
   Clock::time_point phase_start_;

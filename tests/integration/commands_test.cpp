@@ -90,10 +90,6 @@ struct CommandBed {
   }
 };
 
-double command_metric(const std::string& body, const std::string& name, const std::string& command) {
-  return metric_value(body, name, {{"command", command}}).value_or(-999);
-}
-
 }  // namespace
 
 TEST_CASE("several commands run on one connection, each with its own series", "[integration]") {

@@ -98,6 +98,26 @@ TEST_CASE("timeouts, signals and missing statuses", "[unit][command]") {
   CHECK(evaluate_command(c, cut).success);
 }
 
+TEST_CASE("in a shell the prompt's return, not an exit status, ends a command", "[unit][command]") {
+  Command c = command();
+  c.exit_status = 3;  // not looked at: a shell has no exit status
+  c.expect = regex("uptime");
+  CommandOutcome back;
+  back.shell = true;
+  back.prompt_returned = true;
+  back.output = "uptime is 5 weeks\n";
+  CHECK(evaluate_command(c, back).success);
+
+  CommandOutcome closed = back;
+  closed.prompt_returned = false;
+  const auto verdict = evaluate_command(c, closed);
+  CHECK(verdict.failure == FailureReason::command_exit);
+  CHECK(verdict.detail == "the shell closed before the prompt came back after command \"check\"");
+
+  back.output = "no such thing";
+  CHECK(evaluate_command(c, back).failure == FailureReason::command_output);
+}
+
 namespace {
 
 Command passthrough(std::string name) {
