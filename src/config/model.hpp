@@ -131,6 +131,9 @@ struct Module {
   AlgorithmChoice algorithms;
   Auth auth;
   Session session;
+  // probe_ssh_server_info{banner} keeps the comment after the software version ("SSH-2.0-OpenSSH_9.2p1
+  // Debian-2+deb12u3"); by default it ends at the version, as some servers put a random token there.
+  bool banner_comment = false;
   std::vector<Command> commands;  // run in order, each on its own channel (exec) or in one shell
   // allowed_targets as written, and compiled at load (config/allowlist.hpp); both empty/null when
   // the key is absent: every target is allowed.

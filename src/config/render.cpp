@@ -66,6 +66,7 @@ void write_connection(TableWriter& table, const Module& module) {
   table.string("ip_protocol", to_string(module.ip_protocol));
   table.array_if("allowed_targets", module.allowed_targets);
   table.array_if("jump_hosts", module.jump_hosts);
+  table.boolean("banner_comment", module.banner_comment);
 }
 
 void write_connection(TableWriter& table, const JumpHost& hop) {

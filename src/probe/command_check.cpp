@@ -91,6 +91,10 @@ CommandVerdict evaluate_command(const Command& command, const CommandOutcome& ou
     fail_once(verdict, FailureReason::timeout, "command \"" + command.name + "\" did not finish in time");
     return verdict;
   }
+  if (!outcome.refused.empty()) {
+    fail_once(verdict, FailureReason::channel, "command \"" + command.name + "\" did not start: " + outcome.refused);
+    return verdict;
+  }
   if (outcome.shell) {
     if (!outcome.prompt_returned) {
       fail_once(verdict, FailureReason::command_exit,

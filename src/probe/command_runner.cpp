@@ -4,16 +4,38 @@ namespace spe {
 
 CommandRunner::Clock::time_point CommandRunner::start_next(SshSession& session, Clock::time_point probe_deadline) {
   const auto deadline = begin(probe_deadline);
-  stage_ = Stage::open;
-  channel_.emplace(session);
+  stage_ = closing_ ? Stage::previous_close : Stage::open;
+  session_ = &session;
+  reopen_ = closed_one_;
+  channel_ = std::make_unique<SshChannel>(session);
   return deadline;
 }
 
 CommandRunner::Next CommandRunner::step() {
   for (;;) {
     switch (stage_) {
+      case Stage::previous_close: {
+        if (!closing_->closed_by_server()) {
+          const auto read = channel_->process_input();
+          if (!read) return failed(read.error());
+          if (!closing_->closed_by_server()) return Next::wait_socket;
+        }
+        closing_.reset();
+        stage_ = Stage::open;
+        break;
+      }
       case Stage::open: {
         const auto progress = channel_->open();
+        if (!progress && progress.error().code == ErrorCode::permission_denied && reopen_) {
+          // OpenSSH frees the previous channel's MaxSessions slot only after the read that brought
+          // our CLOSE; an OPEN that came in the same read is refused. The refusal shows the close
+          // was read, so a second OPEN finds the slot free (if that was what stood in the way).
+          reopen_ = false;
+          log_.add("debug", "channel refused, opening another",
+                   {{"command", current().name}, {"err", progress.error().message}});
+          channel_ = std::make_unique<SshChannel>(*session_);
+          break;
+        }
         if (!progress) return failed(progress.error());
         if (*progress == Progress::again) return Next::wait_socket;
         stage_ = Stage::exec;
@@ -50,6 +72,8 @@ void CommandRunner::time_out() {
 }
 
 void CommandRunner::abandon(const Error& error) {
+  closing_.reset();
+  if (!running()) return;
   outcome_.timed_out = error.code == ErrorCode::deadline_exceeded;
   channel_.reset();
   record();
@@ -57,6 +81,8 @@ void CommandRunner::abandon(const Error& error) {
 
 CommandRunner::Next CommandRunner::failed(const Error& error) {
   log_.add("debug", "command failed", {{"command", current().name}, {"err", error.message}});
+  const bool starting = stage_ == Stage::open || stage_ == Stage::exec;
+  if (starting && error.code == ErrorCode::permission_denied) outcome_.refused = error.message;
   end();
   return Next::ended;
 }
@@ -70,6 +96,11 @@ void CommandRunner::end() {
   if (outcome_.timed_out || outcome_.truncated) channel_->send_signal("KILL");
   channel_->close();
   stderr_head_ = channel_->stderr_head();
+  closed_one_ = stage_ == Stage::exec || stage_ == Stage::read;  // it was open
+  // The next command's channel waits for the server to let this one go: OpenSSH frees a
+  // session's MaxSessions slot only once both sides' CHANNEL_CLOSE are in.
+  const bool more = next_command_ + 1 < commands_.size();
+  if (more && !channel_->closed_by_server() && outcome_.refused.empty()) closing_ = std::move(channel_);
   channel_.reset();
   record();
 }

@@ -52,8 +52,9 @@ class CommandsPhase {
   // The running command's deadline passed: it is stopped and recorded as timed out.
   virtual void time_out() = 0;
 
-  // The probe fails while a command runs: the command is recorded as it stands (timed out when
-  // `error` is deadline_exceeded) and its channel freed, without a word to the server.
+  // The probe fails: a command running is recorded as it stands (timed out when `error` is
+  // deadline_exceeded), and every channel is freed, without a word to the server. Called whether
+  // or not a command runs, before the session is disconnected or freed.
   virtual void abandon(const Error& error) = 0;
 
   // The first failed command's reason and one-line detail.

@@ -165,9 +165,10 @@ void ShellRunner::time_out() {
 }
 
 void ShellRunner::abandon(const Error& error) {
+  channel_.reset();
+  if (!running_) return;  // between commands: only the shell to free
   outcome_.timed_out = error.code == ErrorCode::deadline_exceeded;
   running_ = false;
-  channel_.reset();
   record();
 }
 

@@ -134,6 +134,13 @@ Error SshSession::last_error(ErrorCode code, std::string_view what) const {
   return Error{code, std::move(message), std::nullopt};
 }
 
+Error SshSession::channel_error(std::string_view what) const {
+  // libssh marks the server's refusals (SSH_MSG_CHANNEL_OPEN_FAILURE, SSH_MSG_CHANNEL_FAILURE)
+  // as SSH_REQUEST_DENIED; a lost connection is SSH_FATAL.
+  const bool refused = ssh_get_error_code(session_.get()) == SSH_REQUEST_DENIED;
+  return last_error(refused ? ErrorCode::permission_denied : ErrorCode::unavailable, what);
+}
+
 Result<Progress> SshSession::connect() {
   switch (ssh_connect(session_.get())) {
     case SSH_OK: return Progress::done;
@@ -260,6 +267,7 @@ SshChannel::SshChannel(SshSession& session) : session_(session), channel_(ssh_ch
   callbacks_.userdata = this;
   callbacks_.channel_exit_signal_function = &SshChannel::on_exit_signal;
   callbacks_.channel_data_function = &SshChannel::on_data;
+  callbacks_.channel_close_function = &SshChannel::on_close;
   if (channel_ != nullptr) ssh_set_channel_callbacks(channel_, &callbacks_);
 }
 
@@ -280,6 +288,10 @@ void SshChannel::on_exit_signal(ssh_session, ssh_channel, const char* signal, in
   }
 }
 
+void SshChannel::on_close(ssh_session, ssh_channel, void* self) noexcept {
+  static_cast<SshChannel*>(self)->closed_by_server_ = true;
+}
+
 int SshChannel::on_data(ssh_session, ssh_channel, void*, uint32_t, int, void* self) noexcept {
   static_cast<SshChannel*>(self)->data_arrived_ = true;
   return 0;  // nothing taken: the data stays in libssh's buffer for read_available
@@ -290,7 +302,7 @@ Result<Progress> SshChannel::open() {
   switch (ssh_channel_open_session(channel_)) {
     case SSH_OK: return Progress::done;
     case SSH_AGAIN: return Progress::again;
-    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "cannot open a session channel"));
+    default: return std::unexpected(session_.channel_error("cannot open a session channel"));
   }
 }
 
@@ -298,8 +310,7 @@ Result<Progress> SshChannel::exec(const std::string& command) {
   switch (ssh_channel_request_exec(channel_, command.c_str())) {
     case SSH_OK: return Progress::done;
     case SSH_AGAIN: return Progress::again;
-    default:
-      return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused to run the command"));
+    default: return std::unexpected(session_.channel_error("cannot run the command"));
   }
 }
 
@@ -324,6 +335,15 @@ Result<std::size_t> SshChannel::write(const char* data, std::size_t size) {
   const int rc = ssh_channel_write(channel_, data, capped);
   if (rc >= 0) return static_cast<std::size_t>(rc);
   return std::unexpected(session_.last_error(ErrorCode::unavailable, "writing to the shell"));
+}
+
+Result<void> SshChannel::process_input() {
+  if (channel_ == nullptr) return fail(ErrorCode::internal, "cannot allocate a channel");
+  // On a channel with nothing buffered and no EOF, libssh handles the packets the socket holds.
+  if (ssh_channel_poll(channel_, 0) == SSH_ERROR) {
+    return std::unexpected(session_.last_error(ErrorCode::unavailable, "reading the session"));
+  }
+  return {};
 }
 
 Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap) {

@@ -83,6 +83,8 @@ class SshSession {
   explicit SshSession(ssh_session s) : session_(s) {}
 
   Error last_error(ErrorCode code, std::string_view what) const;
+  // A channel's open or request failed: permission_denied when the server refused it.
+  Error channel_error(std::string_view what) const;
   Result<AuthOutcome> auth_result(int rc, std::string_view method);
   bool set_list(ssh_options_e option, const std::vector<std::string>& names);
 
@@ -110,6 +112,8 @@ class SshChannel {
   SshChannel(const SshChannel&) = delete;
   SshChannel& operator=(const SshChannel&) = delete;
 
+  // A refusal by the server (open failure, exec request denied) is permission_denied, with the
+  // server's words; anything else (the connection lost) is unavailable.
   Result<Progress> open();
   Result<Progress> exec(const std::string& command);
   // A pseudo-terminal of kPtyColumns x kPtyRows, then the user's login shell on it: what an
@@ -122,6 +126,15 @@ class SshChannel {
   // Queues up to `size` bytes for the command's stdin; returns how many were taken (0 while the
   // server's window is closed: try again once the session has read more). Never waits.
   Result<std::size_t> write(const char* data, std::size_t size);
+
+  // The server has sent CHANNEL_CLOSE: it has let the channel go (and with it its slot in
+  // MaxSessions once ours arrives too).
+  bool closed_by_server() const { return closed_by_server_; }
+
+  // Reads and processes what has arrived on the session, for any channel, without waiting. Only
+  // for a channel not yet open: libssh reads the socket through it (no other call of its API
+  // does so without writing), e.g. to see the previous channel's close.
+  Result<void> process_input();
 
   // Appends what has arrived on stdout to `out`, keeping at most `cap` bytes in it; drains and
   // drops stderr so the window never stalls. Reads at most about kReadBudgetBytes (both streams)
@@ -148,6 +161,7 @@ class SshChannel {
  private:
   static void on_exit_signal(ssh_session, ssh_channel, const char* signal, int, const char*, const char*,
                              void* self) noexcept;
+  static void on_close(ssh_session, ssh_channel, void* self) noexcept;
   // Notes that libssh buffered channel data (read_available); takes none of it.
   static int on_data(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr, void* self) noexcept;
 
@@ -158,6 +172,7 @@ class SshChannel {
   std::string stderr_head_;
   std::optional<int> exit_status_;
   bool data_arrived_ = false;
+  bool closed_by_server_ = false;
 };
 
 }  // namespace spe

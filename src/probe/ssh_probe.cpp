@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -267,7 +268,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       log_.add("debug", "connected", {{"address", conn().endpoint_string()}});
       return start_handshake();
     }
+    const std::string address = conn().endpoint_string();
     if (const auto error = conn().connect_failed(ec)) return fail_probe(*error);
+    // Another address follows (the other family, or another of the name's): say why this one failed.
+    log_.add("debug", "connect failed", {{"address", address}, {"err", ec.message()}});
     start_connect();
   }
 
@@ -290,7 +294,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     const ServerInfo server = conn().session().server_info();
     log_.add("debug", "key exchange done",
              {{"banner", server.banner}, {"kex", server.kex}, {"cipher", server.cipher}, {"mac", server.mac}});
-    if (!at_hop()) report_.server = server;
+    if (!at_hop()) report_.server = for_report(server);
     check_host_key();
   }
 
@@ -312,6 +316,14 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       return fail_probe(Error{ErrorCode::permission_denied, check->verdict.detail, std::nullopt});
     }
     start_auth();
+  }
+
+  // What the report keeps of the server's identification: the banner's comment only when the
+  // module asks for it, as some servers (tinysshd) put a new random token there on every connection
+  // and a label must not change from scrape to scrape.
+  ServerInfo for_report(ServerInfo info) const {
+    if (!module_.banner_comment) info.banner = std::string(banner_without_comment(info.banner));
+    return info;
   }
 
   // Authentication.
@@ -368,6 +380,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (!commands_->failure()) return succeed();
     report_.failure = commands_->failure()->first;
     report_.failure_message = commands_->failure()->second;
+    log_failure(to_string(Phase::commands), report_.failure_message);
     connection_.session().disconnect();
     complete();
   }
@@ -427,16 +440,13 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       // is: keep what libssh knows (the banner; the algorithms only once agreed).
       if (connection_.has_session() && phase_ == Phase::handshake && !report_.server) {
         if (ServerInfo info = connection_.session().server_info(); !info.banner.empty()) {
-          report_.server = std::move(info);
+          report_.server = for_report(std::move(info));
         }
       }
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
-    if (commands_->running()) commands_->abandon(error);
-    log_.add("info", "probe failed",
-             {{"phase", at_hop() ? std::string(to_string(hop_phase_)) : std::string(to_string(phase_))},
-              {"reason", std::string(to_string(*report_.failure))},
-              {"err", error.message}});
+    commands_->abandon(error);  // its channels go before the session
+    log_failure(at_hop() ? to_string(hop_phase_) : to_string(phase_), error.message);
     if (at_hop()) {
       hop().channel.reset();  // before its session says goodbye (which frees every channel)
     }
@@ -444,6 +454,12 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       conn().session().disconnect();
     }
     complete();
+  }
+
+  // The last line of a failed probe's log, whatever the phase it failed in.
+  void log_failure(std::string_view phase, const std::string& message) {
+    log_.add("info", "probe failed",
+             {{"phase", std::string(phase)}, {"reason", std::string(to_string(*report_.failure))}, {"err", message}});
   }
 
   // Whether a hop before the current leg stopped relaying.

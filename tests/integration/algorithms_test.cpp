@@ -357,4 +357,11 @@ TEST_CASE("an RSA key against tinysshd (no RSA, no server-sig-algs): not sent, a
   INFO(sent);
   CHECK(failure_reason_of(metrics_of(sent)) == "auth");
   CHECK(contains(sent, "authentication as \\\"probe\\\" denied (tried publickey; server offers publickey)"));
+
+  // tinysshd's version line ends in a new random token on every connection; the banner label leaves it out, so
+  // it stays one series.
+  const auto banner = label_value(metrics_of(kept), "probe_ssh_server_info", "banner").value_or("");
+  CHECK(banner.starts_with("SSH-2.0-tinyssh"));
+  CHECK(banner.find(' ') == std::string::npos);
+  CHECK(label_value(metrics_of(sent), "probe_ssh_server_info", "banner") == banner);
 }

@@ -62,6 +62,21 @@ TEST_CASE("the first failure is the reason: exit status before output", "[unit][
   CHECK(verdict.failure == FailureReason::command_exit);
 }
 
+TEST_CASE("a command whose channel or exec the server refused fails with channel, in the server's words",
+          "[unit][command]") {
+  Command c = command();
+  c.expect = regex("never");
+  CommandOutcome refused;
+  refused.refused = "cannot open a session channel: Channel opening failure: channel 43 error (1) open failed";
+  const auto verdict = evaluate_command(c, refused);
+  CHECK_FALSE(verdict.success);
+  CHECK(verdict.failure == FailureReason::channel);
+  CHECK(verdict.detail ==
+        "command \"check\" did not start: cannot open a session channel: Channel opening failure: channel 43 error "
+        "(1) open failed");
+  CHECK(verdict.derived.empty());
+}
+
 TEST_CASE("timeouts, signals and missing statuses", "[unit][command]") {
   const Command c = command();
   CommandOutcome timed_out;

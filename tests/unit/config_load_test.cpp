@@ -121,7 +121,17 @@ TEST_CASE("a module without the optional keys gets the documented defaults", "[u
   CHECK_FALSE(module.auth.key.has_value());
   CHECK(module.host_key.algorithms.empty());
   CHECK(module.host_key.fingerprints.empty());
+  CHECK_FALSE(module.banner_comment);
   CHECK(result->file == kFile);
+}
+
+TEST_CASE("banner_comment keeps the banner's comment; it must be a boolean", "[unit][config]") {
+  const auto result = spe::load_config_text(
+      "[modules.a]\npassword = \"pw\"\ninsecure_ignore_host_key = true\nbanner_comment = true\n", kFile);
+  REQUIRE(result.has_value());
+  CHECK(result->modules.at("a").banner_comment);
+  CHECK(errors_of("[modules.a]\npassword = \"pw\"\ninsecure_ignore_host_key = true\nbanner_comment = \"yes\"\n")
+            .to_string() == "modules.a.banner_comment: must be a boolean (true or false) at " + kFile + ":4:18");
 }
 
 TEST_CASE("a config with no module is an error, however empty", "[unit][config]") {

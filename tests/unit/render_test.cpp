@@ -30,6 +30,7 @@ TEST_CASE("render: every key of a module, defaults included, paths absolute", "[
         "user = \"probe\"\n"
         "timeout = \"2500ms\"\n"
         "ip_protocol = \"ip4\"\n"
+        "banner_comment = false\n"
         "session = \"exec\"\n"
         "known_hosts = \"" +
             kData +
@@ -63,7 +64,8 @@ TEST_CASE("render: secrets are <secret>, secret files are shown by path only", "
   const std::string defaults = spe::render_module(config->modules.at("defaults"));
   CHECK(contains(defaults, "\npassword_file = \"" + kData + "/config/password.txt\"\n"));
   CHECK_FALSE(contains(defaults, "\npassword ="));
-  CHECK(contains(defaults, "\ntimeout = \"10s\"\nip_protocol = \"ip6\"\nsession = \"exec\"\n"));
+  CHECK(
+      contains(defaults, "\ntimeout = \"10s\"\nip_protocol = \"ip6\"\nbanner_comment = false\nsession = \"exec\"\n"));
   CHECK(contains(defaults, "\ninsecure_ignore_host_key = true\n"));
   // Modules in name order, each once.
   const auto at = [&](const std::string& header) { return text.find(header); };
@@ -136,6 +138,7 @@ TEST_CASE("render: commands and their gauges", "[unit][render]") {
         "user = \"probe\"\n"
         "timeout = \"10s\"\n"
         "ip_protocol = \"ip6\"\n"
+        "banner_comment = false\n"
         "session = \"exec\"\n"
         "insecure_ignore_host_key = true\n"
         "password = \"<secret>\"\n"
@@ -214,7 +217,8 @@ TEST_CASE("render: jump hosts with every key, and the jump_hosts key of modules"
   REQUIRE(deep.toml != nullptr);
   CHECK(*deep.toml == spe::render_module(deep));
   CHECK(contains(*deep.toml,
-                 "\nip_protocol = \"ip6\"\njump_hosts = [\"inner\", \"side\"]\nsession = \"exec\"\nknown_hosts = "));
+                 "\nip_protocol = \"ip6\"\njump_hosts = [\"inner\", \"side\"]\nbanner_comment = false\nsession = "
+                 "\"exec\"\nknown_hosts = "));
   CHECK_FALSE(contains(spe::render_module(config->modules.at("direct")), "jump_hosts"));
   // The whole config: modules, then jump hosts, each in name order.
   const std::string text = spe::render_config(*config);
