@@ -123,7 +123,10 @@ ShellRunner::Next ShellRunner::refused(const Error& error) {
   log_.add("debug", "shell refused", {{"err", error.message}});
   running_ = false;
   close_shell();
-  fail_unrun(FailureReason::command_exit, error.message);
+  // The server said no (pty, shell or channel refused): reason channel, as for an exec module; a
+  // connection lost meanwhile is a command that could not run.
+  fail_unrun(error.code == ErrorCode::permission_denied ? FailureReason::channel : FailureReason::command_exit,
+             error.message);
   return Next::ended;
 }
 

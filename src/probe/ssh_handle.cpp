@@ -318,7 +318,7 @@ Result<Progress> SshChannel::request_pty() {
   switch (ssh_channel_request_pty_size(channel_, "vt100", kPtyColumns, kPtyRows)) {
     case SSH_OK: return Progress::done;
     case SSH_AGAIN: return Progress::again;
-    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused a pty"));
+    default: return std::unexpected(session_.channel_error("the server refused a pty"));
   }
 }
 
@@ -326,7 +326,7 @@ Result<Progress> SshChannel::request_shell() {
   switch (ssh_channel_request_shell(channel_)) {
     case SSH_OK: return Progress::done;
     case SSH_AGAIN: return Progress::again;
-    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused a shell"));
+    default: return std::unexpected(session_.channel_error("the server refused a shell"));
   }
 }
 

@@ -171,7 +171,7 @@ TEST_CASE("output past max_output_bytes is cut, the prompt still ends the comman
   CHECK(command_metric(response.body, "probe_ssh_command_success", "version") == 1);
 }
 
-TEST_CASE("a server that refuses a pty fails the shell module with command_exit and says so", "[integration]") {
+TEST_CASE("a server that refuses a pty fails the shell module with channel and says so", "[integration]") {
   const auto device = TestSshd::start_separate({"ForceCommand " SPE_DEVICE_CLI, "PermitTTY no"});
   TempDir dir{"spe-shell-nopty"};
   const auto path = dir.path() / "exporter.toml";
@@ -179,7 +179,7 @@ TEST_CASE("a server that refuses a pty fails the shell module with command_exit 
   ExporterProcess exporter(path.string());
   const auto response = http_get(exporter.port(), "/probe?target=" + device->target() + "&module=router&debug=true",
                                  {}, 15s);
-  const std::string body = failed_with(response, "command_exit");
+  const std::string body = failed_with(response, "channel");
   INFO(body);
   CHECK(command_metric(body, "probe_ssh_command_success", "version") == 0);
   CHECK(contains(body, "shell refused"));
