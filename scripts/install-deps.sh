@@ -9,6 +9,8 @@ packages=(
   libssl-dev libcrypt-dev openssl
   catch2
   openssh-server openssh-client
+  dropbear-bin                  # the [dropbear] interop cases: another SSH server than OpenSSH
+  tinysshd                      # a server with no RSA and no server-sig-algs (tests/integration/algorithms_test.cpp)
   prometheus
   curl procps
   python3 python3-yaml systemd  # the examples checks: Kubernetes YAML, systemd-analyze verify

@@ -29,7 +29,7 @@ namespace spe {
 namespace {
 
 // The keys of a module table besides the kLoginKeys and the command keys.
-constexpr std::array<std::string_view, 3> kModuleOwnKeys{"timeout", "allowed_targets", "jump_hosts"};
+constexpr std::array<std::string_view, 4> kModuleOwnKeys{"timeout", "allowed_targets", "jump_hosts", "banner_comment"};
 
 constexpr std::array<std::string_view, 3> kTopLevelKeys{"modules", "jump_hosts", "include"};
 
@@ -59,12 +59,15 @@ class ModuleLoader {
     module.where = table_.position();
     table_.check_keys(module_keys());
     if (const auto timeout = table_.duration("timeout")) module.timeout = *timeout;
-    LoginReader(shared_, table_).read(LoginFields{module.port, module.ip_protocol, module.host_key, module.auth});
+    if (const auto comment = table_.boolean("banner_comment")) module.banner_comment = *comment;
+    LoginReader(shared_, table_)
+        .read(LoginFields{module.port, module.ip_protocol, module.host_key, module.algorithms, module.auth});
     read_allowed_targets(module);
     names = read_hop_names(table_);
     if (names) module.jump_hosts = names->written();
     warn_if_password_to_anyone(module);
-    // Last: a command's timeout is checked against the module's.
+    // Last: a command's timeout is checked against the module's, its keys against the session.
+    module.session = load_session(table_);
     module.commands = load_commands(table_, module);
     return module;
   }

@@ -20,6 +20,7 @@ constexpr std::array<std::string_view, 8> kGaugeKeys{"name",   "help", "regex", 
                                                      "labels", "map",  "scale", "match"};
 constexpr std::array<std::string_view, 2> kFormats{"text", "prometheus"};
 constexpr std::array<std::string_view, 2> kMatchModes{"each", "first"};
+constexpr std::array<std::string_view, 2> kSessionModes{"exec", "shell"};
 
 // Why `name` cannot label a derived gauge, or nullopt if it can. "command" names the command in
 // the per-command series; "le" belongs to histogram buckets (the Registry refuses it on a gauge).
@@ -38,6 +39,39 @@ std::string listed(const std::vector<std::string>& names) {
   return out + "]";
 }
 
+// A line typed into a shell: one line, so that the shell reads it as one command and echoes it
+// as one line. Nullopt when it is not (the error is reported).
+std::optional<std::string> shell_line(TomlReader& table, std::string_view key, std::string line,
+                                      const toml::node& at) {
+  if (line.find_first_of(std::string_view("\0\r\n", 3)) == std::string::npos) return line;
+  table.error(key, "must be one line without NUL in a shell session (session = \"shell\")", at);
+  return std::nullopt;
+}
+
+void read_prompt(TomlReader& table, Session& session) {
+  session.prompt = table.regex("prompt");
+  if (!session.prompt) return;
+  // The probe matches the prompt against the last line that arrived, at its end.
+  session.prompt_at_end = compile_config_regex("(?:" + session.prompt->pattern() + ")\\z");
+  if (!session.prompt_at_end->ok()) {
+    table.error("prompt", session.prompt_at_end->error());
+  } else if (RE2::PartialMatch("", *session.prompt_at_end)) {
+    table.error("prompt",
+                "matches an empty line: it must match the device's prompt (\"router1#\"), or every command would "
+                "end at its first line break");
+  }
+}
+
+void read_setup_commands(TomlReader& table, Session& session) {
+  const auto lines = table.string_array("setup_commands");
+  if (!lines) return;
+  for (std::size_t i = 0; i < lines->size(); ++i) {
+    const auto& [text, node] = (*lines)[i];
+    const std::string key = "setup_commands[" + std::to_string(i) + "]";
+    if (auto line = shell_line(table, key, text, *node)) session.setup_commands.push_back(std::move(*line));
+  }
+}
+
 class CommandsReader {
  public:
   explicit CommandsReader(const Module& module) : module_(module) {}
@@ -51,9 +85,13 @@ class CommandsReader {
   }
 
  private:
-  // A command line: libssh sends it as a C string, so a NUL would cut it short.
-  static std::optional<std::string> command_line(TomlReader& table) {
+  // A command line: libssh sends it as a C string, so a NUL would cut it short; a shell reads
+  // one line as one command.
+  std::optional<std::string> command_line(TomlReader& table) const {
     auto line = table.string("command");
+    if (line && module_.session.mode == SessionMode::shell) {
+      return shell_line(table, "command", std::move(*line), *table.find("command"));
+    }
     if (line && line->find('\0') != std::string::npos) {
       table.error("command", "must not contain a NUL character");
       return std::nullopt;
@@ -112,6 +150,11 @@ class CommandsReader {
 
   // The rules between a command's keys, and between it and its module, once every key is read.
   void validate(TomlReader& table, const Command& command) const {
+    if (table.has("exit_status") && module_.session.mode == SessionMode::shell) {
+      table.error("exit_status",
+                  "has no meaning in a shell session (session = \"shell\"): a shell reports no exit status, a "
+                  "command ends when the prompt comes back");
+    }
     if (command.timeout && *command.timeout > module_.timeout) {
       table.error("timeout",
                   "must not be longer than the module's timeout (" + format_duration(module_.timeout) + ")");
@@ -266,6 +309,21 @@ class CommandsReader {
 };
 
 }  // namespace
+
+Session load_session(TomlReader& table) {
+  Session session;
+  if (table.choice("session", kSessionModes) == "shell") session.mode = SessionMode::shell;
+  if (session.mode == SessionMode::shell) {
+    if (!table.has("prompt")) table.table_error("prompt is required with session = \"shell\"");
+    read_prompt(table, session);
+    read_setup_commands(table, session);
+    return session;
+  }
+  for (const std::string_view key : {"prompt", "setup_commands"}) {
+    if (table.has(key)) table.error(key, "only with session = \"shell\" (commands run by exec here)");
+  }
+  return session;
+}
 
 std::vector<Command> load_commands(TomlReader& table, const Module& module) {
   return CommandsReader(module).load(table);

@@ -13,14 +13,19 @@
 
 namespace spe {
 
-// The keys of a module table read here.
-inline constexpr std::array<std::string_view, 3> kCommandModuleKeys{"command", "command_expect", "commands"};
+// The keys of a module table read here (load_session and load_commands).
+inline constexpr std::array<std::string_view, 6> kCommandModuleKeys{"command", "command_expect", "commands",
+                                                                    "session", "prompt",         "setup_commands"};
 
 // The cap on a command's max_output_bytes.
 inline constexpr std::size_t kMaxOutputBytesLimit = 16 << 20;
 
-// Reads the command keys of `table`, the reader of `module`'s table (name and timeout already
-// read). The simple form becomes one Command named after the module. Every error goes to the
+// Reads `session`, `prompt` and `setup_commands` of `table`, a module's table: the prompt is
+// compiled here and is required with session = "shell", refused with "exec", as setup_commands is.
+Session load_session(TomlReader& table);
+
+// Reads the command keys of `table`, the reader of `module`'s table (name, timeout and session
+// already read). The simple form becomes one Command named after the module. Every error goes to the
 // table's file; what is returned then is incomplete and must not be used.
 std::vector<Command> load_commands(TomlReader& table, const Module& module);
 

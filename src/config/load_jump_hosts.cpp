@@ -198,7 +198,7 @@ JumpHost load_jump_host(LoadShared& shared, TomlReader& table, const std::string
       hop.host = target->host;
     }
   }
-  LoginReader(shared, table).read(LoginFields{hop.port, hop.ip_protocol, hop.host_key, hop.auth});
+  LoginReader(shared, table).read(LoginFields{hop.port, hop.ip_protocol, hop.host_key, hop.algorithms, hop.auth});
   names = read_hop_names(table);
   if (names) hop.jump_hosts = names->written();
   return hop;

@@ -16,14 +16,13 @@
 namespace spe {
 namespace {
 
-// What libssh 0.10 accepts in SSH_OPTIONS_HOSTKEYS for a client.
-constexpr std::array<std::string_view, 9> kHostKeyAlgorithms{
+// The key types a fingerprint may name ("ssh-rsa SHA256:..."): those of known_hosts lines that
+// libssh 0.10 can verify.
+constexpr std::array<std::string_view, 7> kHostKeyTypes{
     "ssh-ed25519",
     "ecdsa-sha2-nistp256",
     "ecdsa-sha2-nistp384",
     "ecdsa-sha2-nistp521",
-    "rsa-sha2-512",
-    "rsa-sha2-256",
     "ssh-rsa",
     "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
@@ -93,9 +92,11 @@ std::expected<std::shared_ptr<const KnownHosts>, FileError> LoadShared::known_ho
 void LoginReader::read(LoginFields fields) {
   read_connection(fields);
   read_host_key(fields.host_key);
+  read_algorithms(fields);
   validate(fields.host_key);
   read_auth(fields.auth);
   validate(fields.auth);
+  check_key_algorithm(fields.auth, fields.algorithms);
 }
 
 // As ssh does for a private key: a secret file that group or others may read is said at load.
@@ -160,48 +161,75 @@ void LoginReader::read_host_key(HostKeyPolicy& policy) {
     }
   }
   read_fingerprints(policy);
-  read_algorithms(policy);
   if (const auto insecure = table_.boolean("insecure_ignore_host_key")) policy.insecure_ignore = *insecure;
 }
 
+// Each "SHA256:..." or "TYPE SHA256:...": a named type is offered first (as known_hosts' are), so
+// a server with several host keys shows the pinned one.
 void LoginReader::read_fingerprints(HostKeyPolicy& policy) {
   const auto values = table_.string_array("host_key_fingerprints");
   if (!values) return;
   for (std::size_t i = 0; i < values->size(); ++i) {
     const auto& [text, node] = (*values)[i];
-    if (valid_fingerprint(text)) {
-      policy.fingerprints.push_back(text);
+    const std::string key = "host_key_fingerprints[" + std::to_string(i) + "]";
+    const auto space = text.find(' ');
+    const std::string type = space == std::string::npos ? "" : text.substr(0, space);
+    const std::string fingerprint = space == std::string::npos ? text : text.substr(space + 1);
+    if (!type.empty() && std::ranges::find(kHostKeyTypes, type) == kHostKeyTypes.end()) {
+      table_.error(key, "unknown host key type " + in_quotes(type) + " (supported: " + joined(kHostKeyTypes) + ")",
+                   *node);
+    } else if (valid_fingerprint(fingerprint)) {
+      policy.fingerprints.push_back(fingerprint);
+      policy.fingerprint_types.push_back(type);
     } else {
-      table_.error("host_key_fingerprints[" + std::to_string(i) + "]",
+      table_.error(key,
                    in_quotes(text) +
                        " is not a SHA256 fingerprint (\"SHA256:\" and 43 base64 "
-                       "characters, as ssh-keygen -lf prints)",
+                       "characters, as ssh-keygen -lf prints, optionally after the key type: "
+                       "\"ssh-rsa SHA256:...\")",
                    *node);
     }
   }
 }
 
-void LoginReader::read_algorithms(HostKeyPolicy& policy) {
-  const auto values = table_.string_array("host_key_algorithms");
-  if (!values) return;
-  for (std::size_t i = 0; i < values->size(); ++i) {
-    const auto& [name, node] = (*values)[i];
-    const std::string key = "host_key_algorithms[" + std::to_string(i) + "]";
-    if (std::find(kHostKeyAlgorithms.begin(), kHostKeyAlgorithms.end(), name) != kHostKeyAlgorithms.end()) {
-      policy.algorithms.push_back(name);
-    } else if (name.find("-cert-v01@openssh.com") != std::string::npos) {
-      // libssh 0.10 drops certificate host key types (and "Out of memory" if forced).
-      table_.error(key,
-                   in_quotes(name) +
-                       " is a host certificate type, which libssh 0.10 does not support; "
-                       "use the plain key type and known_hosts or host_key_fingerprints",
-                   *node);
-    } else {
-      table_.error(
-          key, "unknown host key algorithm " + in_quotes(name) + " (supported: " + joined(kHostKeyAlgorithms) + ")",
-          *node);
+// A string in OpenSSH syntax ("+a,b") or an array of names, resolved against libssh's lists.
+std::vector<std::string> LoginReader::algorithms(AlgorithmKind kind) {
+  const std::string_view key = config_key(kind);
+  const toml::node* node = table_.find(key);
+  if (node == nullptr) return {};
+  std::expected<std::vector<std::string>, AlgorithmListError> resolved;
+  std::vector<const toml::node*> nodes;
+  if (const auto* text = node->as_string()) {
+    resolved = resolve_algorithms(kind, text->get());
+  } else if (const auto* array = node->as_array()) {
+    const auto values = table_.string_array(key);
+    if (!values || values->size() != array->size()) return {};  // reported there
+    std::vector<std::string> names;
+    for (const auto& [name, element] : *values) {
+      names.push_back(name);
+      nodes.push_back(element);
     }
+    resolved = resolve_algorithms(kind, names);
+  } else {
+    table_.error(key, "must be a string in OpenSSH syntax (\"+a,b\", \"-a\", \"^a\", \"a,b\") or an array of names");
+    return {};
   }
+  if (resolved) return std::move(*resolved);
+  const auto& [message, item] = resolved.error();
+  if (item < 0) {
+    table_.error(key, message);
+  } else {
+    table_.error(std::string(key) + "[" + std::to_string(item) + "]", message, *nodes[static_cast<std::size_t>(item)]);
+  }
+  return {};
+}
+
+void LoginReader::read_algorithms(LoginFields& fields) {
+  fields.host_key.algorithms = algorithms(AlgorithmKind::host_key);
+  fields.algorithms.kex = algorithms(AlgorithmKind::kex);
+  fields.algorithms.ciphers = algorithms(AlgorithmKind::cipher);
+  fields.algorithms.macs = algorithms(AlgorithmKind::mac);
+  fields.algorithms.pubkeys = algorithms(AlgorithmKind::pubkey);
 }
 
 // Exactly one way to trust a host key: known_hosts and/or fingerprints, or skipping the check.
@@ -270,6 +298,21 @@ void LoginReader::load_key(Auth& auth, const std::string& key_path, const Secret
   // Blame the certificate only when the key alone loads; the error text says which file.
   const bool key_alone_loads = !cert_path.empty() && load_key_material(key_path, passphrase, "").has_value();
   table_.error(key_alone_loads ? "certificate" : "private_key", material.error().message);
+}
+
+// A key that none of pubkey_accepted_algorithms lets sign would never be offered: libssh refuses
+// it before asking the server.
+void LoginReader::check_key_algorithm(const Auth& auth, const AlgorithmChoice& algorithms) {
+  if (!auth.key || algorithms.pubkeys.empty()) return;
+  const char* type_name = ssh_key_type_to_char(ssh_key_type(auth.key->key.get()));
+  const std::string type = type_name != nullptr ? type_name : "unknown";
+  const bool certificate = !auth.key->certificate_path.empty();
+  const bool usable = std::ranges::any_of(algorithms.pubkeys, [&](const std::string& name) {
+    return key_signs_as(type, certificate, name);
+  });
+  if (!usable) {
+    table_.error("pubkey_accepted_algorithms", "names no algorithm the " + type + " key of private_key can sign with");
+  }
 }
 
 }  // namespace spe

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/algorithms.hpp"
 #include "config/model.hpp"
 #include "config/toml_reader.hpp"
 #include "util/file.hpp"
@@ -20,7 +21,7 @@
 namespace spe {
 
 // The keys LoginReader reads.
-inline constexpr std::array<std::string_view, 13> kLoginKeys{
+inline constexpr std::array<std::string_view, 17> kLoginKeys{
     "port",
     "user",
     "ip_protocol",
@@ -34,6 +35,10 @@ inline constexpr std::array<std::string_view, 13> kLoginKeys{
     "host_key_fingerprints",
     "host_key_algorithms",
     "insecure_ignore_host_key",
+    "kex_algorithms",
+    "ciphers",
+    "macs",
+    "pubkey_accepted_algorithms",
 };
 
 // What every table of one load shares, whichever file it is in: the parsed known_hosts files and
@@ -57,6 +62,7 @@ struct LoginFields {
   std::uint16_t& port;
   IpProtocol& ip_protocol;
   HostKeyPolicy& host_key;
+  AlgorithmChoice& algorithms;
   Auth& auth;
 };
 
@@ -64,7 +70,8 @@ struct LoginFields {
 // there, `user` defaults to the process user. Checks the rules between them: exactly one way to
 // trust a host key (known_hosts and/or host_key_fingerprints, or insecure_ignore_host_key = true),
 // at least one credential, a secret inline or from a file but not both, key options only with a
-// key. Keys are loaded and decrypted here; a secret file group or others may read is a warning.
+// key, algorithm lists in OpenSSH syntax that name only what libssh supports (and leave the key
+// something to sign with). Keys are loaded and decrypted here; a secret file group or others may read is a warning.
 // Errors and warnings go to the table's file; unknown keys are the caller's to check.
 class LoginReader {
  public:
@@ -80,11 +87,13 @@ class LoginReader {
   void read_connection(LoginFields& fields);
   void read_host_key(HostKeyPolicy& policy);
   void read_fingerprints(HostKeyPolicy& policy);
-  void read_algorithms(HostKeyPolicy& policy);
+  std::vector<std::string> algorithms(AlgorithmKind kind);
+  void read_algorithms(LoginFields& fields);
   void validate(const HostKeyPolicy& policy);
   void read_auth(Auth& auth);
   void validate(const Auth& auth);
   void read_key(Auth& auth);
+  void check_key_algorithm(const Auth& auth, const AlgorithmChoice& algorithms);
   void load_key(Auth& auth, const std::string& key_path, const Secret* passphrase, const std::string& cert_path);
 
   LoadShared& shared_;

@@ -28,11 +28,24 @@ constexpr std::string_view to_string(IpProtocol p) { return p == IpProtocol::ip4
 struct HostKeyPolicy {
   std::string known_hosts;                // absolute path; empty when not configured
   std::vector<std::string> fingerprints;  // "SHA256:..." as printed by ssh-keygen -lf
-  std::vector<std::string> algorithms;    // host_key_algorithms; empty = libssh defaults
+  // Per fingerprint, the key type written before it ("ssh-rsa SHA256:..."), or "": a named type
+  // is offered first, as known_hosts' types are.
+  std::vector<std::string> fingerprint_types;
+  std::vector<std::string> algorithms;  // host_key_algorithms as resolved at load; empty = libssh defaults
   bool insecure_ignore = false;
   // The known_hosts file as it was at load, parsed; shared by the modules naming the same file.
   // Probes never read the file: a change to it takes a reload. Null when known_hosts is unset.
   std::shared_ptr<const KnownHosts> known_hosts_entries;
+};
+
+// kex_algorithms, ciphers, macs and pubkey_accepted_algorithms as resolved at load
+// (config/algorithms.hpp), in the order offered; empty = libssh's default. host_key_algorithms is
+// HostKeyPolicy's.
+struct AlgorithmChoice {
+  std::vector<std::string> kex;
+  std::vector<std::string> ciphers;
+  std::vector<std::string> macs;
+  std::vector<std::string> pubkeys;
 };
 
 struct Auth {
@@ -67,7 +80,7 @@ struct Command {
   std::string name;                                  // label value of the per-command series; unique in the module
   std::string command;                               // the command line, run by the login shell of the user
   std::optional<std::chrono::milliseconds> timeout;  // inside the probe deadline
-  int exit_status = 0;                               // expected
+  int exit_status = 0;                               // expected; unused in a shell session (there is none)
   std::shared_ptr<const RE2> expect;                 // must match stdout
   std::shared_ptr<const RE2> expect_not;             // must not match stdout
   std::size_t max_output_bytes = 64 * 1024;
@@ -75,6 +88,21 @@ struct Command {
   std::string prefix;  // for format = prometheus: prepended to every metric name
   std::vector<GaugeRule> gauges;
   SourcePos where;
+};
+
+// How a module's commands reach the server: each on an exec channel of its own (the default), or
+// typed one after another into one interactive shell with a pty, for devices that refuse exec.
+enum class SessionMode { exec, shell };
+
+constexpr std::string_view to_string(SessionMode m) { return m == SessionMode::exec ? "exec" : "shell"; }
+
+struct Session {
+  SessionMode mode = SessionMode::exec;
+  // shell only: the device's prompt as written, and the same pattern anchored at the end of the
+  // text (what the probe matches against the last line that arrived). Both compiled at load.
+  std::shared_ptr<const RE2> prompt;
+  std::shared_ptr<const RE2> prompt_at_end;
+  std::vector<std::string> setup_commands;  // shell only: typed first, their output discarded
 };
 
 // One hop of a jump-host chain, [jump_hosts.NAME]: where it is and how to log in to it, as a module
@@ -87,6 +115,7 @@ struct JumpHost {
   std::uint16_t port = 22;
   IpProtocol ip_protocol = IpProtocol::ip6;  // preferred family when the exporter resolves `host`
   HostKeyPolicy host_key;
+  AlgorithmChoice algorithms;
   Auth auth;
   std::vector<std::string> jump_hosts;  // as written: the hops this one is reached through
   SourcePos where;                      // position of [jump_hosts.NAME]
@@ -99,8 +128,13 @@ struct Module {
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
   IpProtocol ip_protocol = IpProtocol::ip6;  // preferred family; the other is the fallback
   HostKeyPolicy host_key;
+  AlgorithmChoice algorithms;
   Auth auth;
-  std::vector<Command> commands;  // run in order, each on its own channel
+  Session session;
+  // probe_ssh_server_info{banner} keeps the comment after the software version ("SSH-2.0-OpenSSH_9.2p1
+  // Debian-2+deb12u3"); by default it ends at the version, as some servers put a random token there.
+  bool banner_comment = false;
+  std::vector<Command> commands;  // run in order, each on its own channel (exec) or in one shell
   // allowed_targets as written, and compiled at load (config/allowlist.hpp); both empty/null when
   // the key is absent: every target is allowed.
   std::vector<std::string> allowed_targets;

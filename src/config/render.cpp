@@ -66,6 +66,7 @@ void write_connection(TableWriter& table, const Module& module) {
   table.string("ip_protocol", to_string(module.ip_protocol));
   table.array_if("allowed_targets", module.allowed_targets);
   table.array_if("jump_hosts", module.jump_hosts);
+  table.boolean("banner_comment", module.banner_comment);
 }
 
 void write_connection(TableWriter& table, const JumpHost& hop) {
@@ -76,11 +77,29 @@ void write_connection(TableWriter& table, const JumpHost& hop) {
   table.array_if("jump_hosts", hop.jump_hosts);
 }
 
+// Each fingerprint as written: after its key type when one was named.
+std::vector<std::string> pinned_fingerprints(const HostKeyPolicy& policy) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < policy.fingerprints.size(); ++i) {
+    const bool typed = i < policy.fingerprint_types.size() && !policy.fingerprint_types[i].empty();
+    out.push_back(typed ? policy.fingerprint_types[i] + " " + policy.fingerprints[i] : policy.fingerprints[i]);
+  }
+  return out;
+}
+
 void write_host_key(TableWriter& table, const HostKeyPolicy& policy) {
   table.string_if("known_hosts", policy.known_hosts);
-  table.array_if("host_key_fingerprints", policy.fingerprints);
+  table.array_if("host_key_fingerprints", pinned_fingerprints(policy));
   table.array_if("host_key_algorithms", policy.algorithms);
   table.boolean("insecure_ignore_host_key", policy.insecure_ignore);
+}
+
+// The lists as resolved at load: what the probe offers, whatever syntax the file used.
+void write_algorithms(TableWriter& table, const AlgorithmChoice& algorithms) {
+  table.array_if("kex_algorithms", algorithms.kex);
+  table.array_if("ciphers", algorithms.ciphers);
+  table.array_if("macs", algorithms.macs);
+  table.array_if("pubkey_accepted_algorithms", algorithms.pubkeys);
 }
 
 // Secrets given inline are masked; those read from files are shown by path only.
@@ -97,6 +116,14 @@ void write_auth(TableWriter& table, const Auth& auth) {
   } else if (auth.password) {
     table.secret("password");
   }
+}
+
+// Only a shell session has more to say than its name.
+void write_session(TableWriter& table, const Session& session) {
+  table.string("session", to_string(session.mode));
+  if (session.mode != SessionMode::shell) return;
+  if (session.prompt) table.string("prompt", session.prompt->pattern());
+  table.array_if("setup_commands", session.setup_commands);
 }
 
 std::string inline_table(const auto& map, auto&& format_value) {
@@ -122,13 +149,14 @@ std::string render_gauge(const std::string& command_path, const GaugeRule& gauge
   return table.take();
 }
 
-std::string render_command(const std::string& module_path, const Command& command) {
+// `shell`: the command is typed into a shell session, which has no exit status to expect.
+std::string render_command(const std::string& module_path, const Command& command, bool shell) {
   const std::string path = module_path + ".commands";
   TableWriter table("[[" + path + "]]");
   table.string("name", command.name);
   table.string("command", command.command);
   if (command.timeout) table.string("timeout", format_duration(*command.timeout));
-  table.integer("exit_status", command.exit_status);
+  if (!shell) table.integer("exit_status", command.exit_status);
   if (command.expect) table.string("expect", command.expect->pattern());
   if (command.expect_not) table.string("expect_not", command.expect_not->pattern());
   table.integer("max_output_bytes", static_cast<long long>(command.max_output_bytes));
@@ -170,10 +198,13 @@ std::string render_module(const Module& module) {
   const std::string path = "modules." + toml_key(module.name);
   TableWriter table("[" + path + "]");
   write_connection(table, module);
+  write_session(table, module.session);
   write_host_key(table, module.host_key);
+  write_algorithms(table, module.algorithms);
   write_auth(table, module.auth);
   std::string out = table.take();
-  for (const Command& command : module.commands) out += "\n" + render_command(path, command);
+  const bool shell = module.session.mode == SessionMode::shell;
+  for (const Command& command : module.commands) out += "\n" + render_command(path, command, shell);
   return out;
 }
 
@@ -181,6 +212,7 @@ std::string render_jump_host(const JumpHost& hop) {
   TableWriter table("[jump_hosts." + toml_key(hop.name) + "]");
   write_connection(table, hop);
   write_host_key(table, hop.host_key);
+  write_algorithms(table, hop.algorithms);
   write_auth(table, hop.auth);
   return table.take();
 }

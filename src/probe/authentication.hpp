@@ -17,22 +17,27 @@ namespace spe {
 
 class Authentication {
  public:
-  // `auth` must outlive this (it lives in the probe's config snapshot).
-  explicit Authentication(const Auth& auth);
+  // `auth` and `algorithms` must outlive this (they live in the probe's config snapshot).
+  Authentication(const Auth& auth, const AlgorithmChoice& algorithms);
 
   // Goes on with the plan: again means wait for the socket and call step again; done means
   // authenticated. A method the server refuses (or accepts only partially) is logged and the next
   // one tried; when none is left: unauthenticated, "authentication as "user" denied (tried
-  // publickey,password; server offers publickey)". A libssh failure is returned as it is.
+  // publickey,password; server offers publickey)". A key libssh would not sign with for this
+  // server (AuthOutcome::not_sent) is no refusal: the error says so, and why. A libssh failure is
+  // returned as it is.
   Result<Progress> step(SshSession& session, ProbeLog& log);
 
  private:
   Result<AuthOutcome> try_method(SshSession& session, AuthMethod method) const;
+  std::string key_not_sent() const;
 
   const Auth& auth_;
+  const AlgorithmChoice& algorithms_;
   std::vector<AuthMethod> plan_;
   std::size_t next_method_ = 0;
   std::string tried_;  // the refused methods so far, comma-separated
+  bool key_not_sent_ = false;
 };
 
 }  // namespace spe

@@ -91,7 +91,16 @@ CommandVerdict evaluate_command(const Command& command, const CommandOutcome& ou
     fail_once(verdict, FailureReason::timeout, "command \"" + command.name + "\" did not finish in time");
     return verdict;
   }
-  if (!outcome.exit_signal.empty()) {
+  if (!outcome.refused.empty()) {
+    fail_once(verdict, FailureReason::channel, "command \"" + command.name + "\" did not start: " + outcome.refused);
+    return verdict;
+  }
+  if (outcome.shell) {
+    if (!outcome.prompt_returned) {
+      fail_once(verdict, FailureReason::command_exit,
+                "the shell closed before the prompt came back after command \"" + command.name + "\"");
+    }
+  } else if (!outcome.exit_signal.empty()) {
     fail_once(verdict, FailureReason::command_exit,
               "command \"" + command.name + "\" was killed by signal " + outcome.exit_signal);
   } else if (outcome.exit_status && *outcome.exit_status != command.exit_status) {

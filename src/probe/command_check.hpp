@@ -21,19 +21,25 @@ struct CommandOutcome {
   std::string exit_signal;         // set when killed by a signal
   bool truncated = false;          // output was cut at the cap (and the channel closed)
   bool timed_out = false;          // stopped at its timeout or the probe deadline
+  std::string refused;             // the server refused its channel or the exec: libssh's words
+  // Typed into a shell session: there is no exit status; the command ended when the prompt came
+  // back (prompt_returned), or failed when the shell closed before it did.
+  bool shell = false;
+  bool prompt_returned = false;
 };
 
 struct CommandVerdict {
   bool success = false;
-  std::optional<FailureReason> failure;  // timeout, command_exit or command_output
+  std::optional<FailureReason> failure;  // timeout, channel, command_exit or command_output
   std::string detail;                    // one line, for the probe log
   std::vector<metrics::MetricFamily> derived;
   std::vector<std::string> notes;  // what the output left out on purpose, for the probe's debug log
 };
 
-// Order of checks: timeout, signal, exit status (skipped when the output was cut and no status
-// arrived), then output (expect, expect_not, derived gauges). Derived gauges are computed whenever
-// the command produced output to the end or to the cap, even if its exit status was wrong.
+// Order of checks: timeout, refusal (the command never started), signal, exit status (skipped when the output was cut
+// and no status arrived; in a shell, the prompt's return instead), then output (expect, expect_not, derived gauges).
+// Derived gauges are computed whenever the command produced output to the end or to the cap, even if its exit status
+// was wrong.
 CommandVerdict evaluate_command(const Command& command, const CommandOutcome& outcome);
 
 // The module's metrics of one probe, gathered command by command in the order run. Families of one

@@ -1,30 +1,41 @@
 #include "probe/command_runner.hpp"
 
-#include <algorithm>
-
 namespace spe {
 
-CommandRunner::CommandRunner(const std::vector<Command>& commands, ProbeLog& log) : commands_(commands), log_(log) {
-  for (const Command& command : commands_) reports_.push_back(CommandReport{command.name});
-}
-
 CommandRunner::Clock::time_point CommandRunner::start_next(SshSession& session, Clock::time_point probe_deadline) {
-  const Command& command = current();
-  command_start_ = Clock::now();
-  Clock::time_point deadline = probe_deadline;
-  if (command.timeout) deadline = std::min(deadline, command_start_ + *command.timeout);
-  outcome_ = CommandOutcome{};
-  received_ = 0;
-  stage_ = Stage::open;
-  channel_.emplace(session);
+  const auto deadline = begin(probe_deadline);
+  stage_ = closing_ ? Stage::previous_close : Stage::open;
+  session_ = &session;
+  reopen_ = closed_one_;
+  channel_ = std::make_unique<SshChannel>(session);
   return deadline;
 }
 
 CommandRunner::Next CommandRunner::step() {
   for (;;) {
     switch (stage_) {
+      case Stage::previous_close: {
+        if (!closing_->closed_by_server()) {
+          const auto read = channel_->process_input();
+          if (!read) return failed(read.error());
+          if (!closing_->closed_by_server()) return Next::wait_socket;
+        }
+        closing_.reset();
+        stage_ = Stage::open;
+        break;
+      }
       case Stage::open: {
         const auto progress = channel_->open();
+        if (!progress && progress.error().code == ErrorCode::permission_denied && reopen_) {
+          // OpenSSH frees the previous channel's MaxSessions slot only after the read that brought
+          // our CLOSE; an OPEN that came in the same read is refused. The refusal shows the close
+          // was read, so a second OPEN finds the slot free (if that was what stood in the way).
+          reopen_ = false;
+          log_.add("debug", "channel refused, opening another",
+                   {{"command", current().name}, {"err", progress.error().message}});
+          channel_ = std::make_unique<SshChannel>(*session_);
+          break;
+        }
         if (!progress) return failed(progress.error());
         if (*progress == Progress::again) return Next::wait_socket;
         stage_ = Stage::exec;
@@ -61,14 +72,17 @@ void CommandRunner::time_out() {
 }
 
 void CommandRunner::abandon(const Error& error) {
+  closing_.reset();
+  if (!running()) return;
   outcome_.timed_out = error.code == ErrorCode::deadline_exceeded;
-  record(evaluate_command(current(), outcome_));
   channel_.reset();
-  ++next_command_;
+  record();
 }
 
 CommandRunner::Next CommandRunner::failed(const Error& error) {
   log_.add("debug", "command failed", {{"command", current().name}, {"err", error.message}});
+  const bool starting = stage_ == Stage::open || stage_ == Stage::exec;
+  if (starting && error.code == ErrorCode::permission_denied) outcome_.refused = error.message;
   end();
   return Next::ended;
 }
@@ -81,36 +95,14 @@ void CommandRunner::end() {
   // A command still running is told to stop; either way the channel closes here.
   if (outcome_.timed_out || outcome_.truncated) channel_->send_signal("KILL");
   channel_->close();
+  stderr_head_ = channel_->stderr_head();
+  closed_one_ = stage_ == Stage::exec || stage_ == Stage::read;  // it was open
+  // The next command's channel waits for the server to let this one go: OpenSSH frees a
+  // session's MaxSessions slot only once both sides' CHANNEL_CLOSE are in.
+  const bool more = next_command_ + 1 < commands_.size();
+  if (more && !channel_->closed_by_server() && outcome_.refused.empty()) closing_ = std::move(channel_);
   channel_.reset();
-  record(evaluate_command(current(), outcome_));
-  ++next_command_;
-}
-
-void CommandRunner::record(CommandVerdict verdict) {
-  const Command& command = current();
-  derived_metrics_.admit(command, verdict);
-  CommandReport& entry = reports_[next_command_];
-  entry.exit_status = outcome_.exit_status;
-  entry.exit_signal = outcome_.exit_signal;
-  entry.duration = Clock::now() - command_start_;
-  entry.output_truncated = outcome_.truncated;
-  entry.output_bytes = received_;
-  entry.success = verdict.success;
-  entry.derived = std::move(verdict.derived);
-  log_.add("debug", "command done",
-           {{"command", command.name},
-            {"exit_status", outcome_.exit_status ? std::to_string(*outcome_.exit_status) : "none"},
-            {"signal", outcome_.exit_signal},
-            {"output_bytes", std::to_string(received_)},
-            {"truncated", outcome_.truncated ? "true" : "false"},
-            {"duration_seconds", std::to_string(std::chrono::duration<double>(entry.duration).count())},
-            {"result", verdict.success ? "success" : verdict.detail}});
-  if (!verdict.notes.empty()) {
-    std::string notes;
-    for (const std::string& note : verdict.notes) notes += (notes.empty() ? "" : "; ") + note;
-    log_.add("debug", "output left out", {{"command", command.name}, {"detail", std::move(notes)}});
-  }
-  if (!verdict.success && !failure_) failure_ = {*verdict.failure, verdict.detail};
+  record();
 }
 
 }  // namespace spe

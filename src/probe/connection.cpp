@@ -68,7 +68,8 @@ std::string Connection::endpoint_string() const {
 
 std::string Connection::known_hosts_name() const { return spe::known_hosts_name(host_, port_); }
 
-Result<void> Connection::open_session(const std::string& user, const HostKeyPolicy& policy) {
+Result<void> Connection::open_session(const std::string& user, const HostKeyPolicy& policy,
+                                      const AlgorithmChoice& algorithms) {
   // SSH packets are small and each waits for an answer: Nagle would hold the second of two writes
   // until the server's delayed ACK (docs/libssh.md, "Latency").
   if (via_.empty()) {
@@ -84,13 +85,21 @@ Result<void> Connection::open_session(const std::string& user, const HostKeyPoli
     return fail(ErrorCode::internal, "dup of the socket for libssh: " + why);
   }
   // The module's host_key_algorithms (or libssh's defaults) with those known_hosts holds a key
-  // for first, as libssh orders them when it reads known_hosts itself: the server then shows the
-  // key the file knows rather than another type.
-  std::vector<std::string> algorithms = policy.algorithms;
+  // for, or a pinned fingerprint names, first, as libssh orders them when it reads known_hosts
+  // itself: the server then shows the key the policy knows rather than another type.
+  std::vector<std::string> known_types;
   if (!policy.insecure_ignore && policy.known_hosts_entries) {
-    algorithms = host_key_algorithms_for(policy.known_hosts_entries->key_types(known_hosts_name()), policy.algorithms);
+    known_types = policy.known_hosts_entries->key_types(known_hosts_name());
   }
-  auto session = SshSession::create(SessionOptions{fd, host_, port_, user, std::move(algorithms)});
+  for (const auto& type : policy.fingerprint_types) {
+    if (!type.empty() && !policy.insecure_ignore) known_types.push_back(type);
+  }
+  SessionOptions options{fd, host_, port_, user, host_key_algorithms_for(known_types, policy.algorithms)};
+  options.kex_algorithms = algorithms.kex;
+  options.ciphers = algorithms.ciphers;
+  options.macs = algorithms.macs;
+  options.pubkey_algorithms = algorithms.pubkeys;
+  auto session = SshSession::create(options);
   if (!session) return std::unexpected(session.error());
   session_.emplace(std::move(*session));
   return {};
@@ -103,7 +112,7 @@ Result<Connection::HostKeyCheck> Connection::check_host_key(const HostKeyPolicy&
   if (!policy.insecure_ignore && policy.known_hosts_entries) {
     known = policy.known_hosts_entries->check(known_hosts_name(), key->blob);
   }
-  HostKeyVerdict verdict = decide_host_key(policy, known, key->info.fingerprint_sha256);
+  HostKeyVerdict verdict = decide_host_key(policy, known, key->info.fingerprint_sha256, key->info.type);
   LogFields fields{{"type", key->info.type},
                    {"fingerprint", key->info.fingerprint_sha256},
                    {"known_hosts", std::string(to_string(known.state))},

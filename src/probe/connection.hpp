@@ -60,9 +60,10 @@ class Connection {
   int ip_version() const;
 
   // Starts a libssh session over the connected socket, as `user`, offering the host key
-  // algorithms `policy` asks for with those its known_hosts knows for this host first. Fails
-  // with internal when no descriptor is left for libssh's copy of the socket.
-  Result<void> open_session(const std::string& user, const HostKeyPolicy& policy);
+  // algorithms `policy` asks for with the types its known_hosts knows for this host, and its
+  // pinned fingerprints name, first; and the other lists of `algorithms`. Fails with internal
+  // when no descriptor is left for libssh's copy of the socket.
+  Result<void> open_session(const std::string& user, const HostKeyPolicy& policy, const AlgorithmChoice& algorithms);
   bool has_session() const { return session_.has_value(); }
   SshSession& session() { return *session_; }
 

@@ -3,20 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include "config/algorithms.hpp"
+
 namespace spe {
 namespace {
-
-// libssh 0.10's DEFAULT_HOSTKEYS (src/kex.c), without the certificate types it drops itself.
-constexpr std::array<std::string_view, 8> kLibsshDefaultHostKeys{
-    "ssh-ed25519",
-    "ecdsa-sha2-nistp521",
-    "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp256",
-    "sk-ssh-ed25519@openssh.com",
-    "sk-ecdsa-sha2-nistp256@openssh.com",
-    "rsa-sha2-512",
-    "rsa-sha2-256",
-};
 
 std::string at_line(const std::string& file, const KnownHostsMatch& match) {
   return file + ":" + std::to_string(match.line);
@@ -49,10 +39,27 @@ std::vector<std::string_view> algorithms_of(std::string_view type) {
   return {type};
 }
 
+// A server with several host keys shows the first type offered that it has: a fingerprint of
+// another of its keys never matches unless its type is offered first.
+std::string not_pinned(const HostKeyPolicy& policy, std::string_view fingerprint, std::string_view key_type) {
+  std::string out = "host key " + std::string(fingerprint);
+  if (!key_type.empty()) out += " (" + std::string(key_type) + ")";
+  out += " is not one of host_key_fingerprints";
+  const bool untyped = policy.fingerprint_types.size() < policy.fingerprints.size() ||
+                       std::ranges::any_of(policy.fingerprint_types, [](const std::string& t) { return t.empty(); });
+  if (untyped && !key_type.empty()) {
+    out +=
+        "; if a pinned fingerprint is of another of the server's keys, name its type before it (\"ssh-rsa "
+        "SHA256:...\", \"ecdsa-sha2-nistp256 SHA256:...\") or set host_key_algorithms, so that the server shows "
+        "that key";
+  }
+  return out;
+}
+
 }  // namespace
 
 HostKeyVerdict decide_host_key(const HostKeyPolicy& policy, const KnownHostsMatch& known_hosts,
-                               std::string_view fingerprint) {
+                               std::string_view fingerprint, std::string_view key_type) {
   if (policy.insecure_ignore) return {true, "host key not checked (insecure_ignore_host_key)"};
   if (policy.known_hosts.empty() && policy.fingerprints.empty()) {
     return {false, "no host key policy configured"};
@@ -60,9 +67,7 @@ HostKeyVerdict decide_host_key(const HostKeyPolicy& policy, const KnownHostsMatc
   std::string detail;
   if (!policy.fingerprints.empty()) {
     const bool pinned = std::ranges::find(policy.fingerprints, fingerprint) != policy.fingerprints.end();
-    if (!pinned) {
-      return {false, "host key " + std::string(fingerprint) + " is not one of host_key_fingerprints"};
-    }
+    if (!pinned) return {false, not_pinned(policy, fingerprint, key_type)};
     detail = "host key matches a pinned fingerprint";
   }
   if (!policy.known_hosts.empty()) {
@@ -78,7 +83,8 @@ std::vector<std::string> host_key_algorithms_for(const std::vector<std::string>&
   std::vector<std::string> base = wanted;
   if (base.empty()) {
     if (known_types.empty()) return {};
-    base.assign(kLibsshDefaultHostKeys.begin(), kLibsshDefaultHostKeys.end());
+    const auto defaults = default_algorithms(AlgorithmKind::host_key);
+    base.assign(defaults.begin(), defaults.end());
   }
   const auto known = [&](const std::string& algorithm) {
     return std::ranges::any_of(known_types, [&](const std::string& type) {

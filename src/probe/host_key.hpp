@@ -20,9 +20,10 @@ struct HostKeyVerdict {
 // Every configured mechanism must accept: a pinned fingerprint list must contain `fingerprint`,
 // and a known_hosts file must say ok. changed, other and revoked always refuse (a possible
 // man-in-the-middle, or a key its owner withdrew). With insecure_ignore set, the key is accepted
-// unchecked.
+// unchecked. `key_type` ("ssh-ed25519") is the type of the key the server showed: a refusal by
+// fingerprint says which key that was, and how to have the server show the pinned one.
 HostKeyVerdict decide_host_key(const HostKeyPolicy& policy, const KnownHostsMatch& known_hosts,
-                               std::string_view fingerprint);
+                               std::string_view fingerprint, std::string_view key_type = {});
 
 // The host key algorithms to offer, as libssh 0.10 orders them from known_hosts itself
 // (ssh_client_select_hostkeys in src/client.c): those of `wanted` (libssh's defaults when empty)

@@ -47,12 +47,13 @@ enum class FailureReason {
   command_output,
   internal,
   forward,  // a jump host refused or failed to open the channel onward
+  channel,  // the server refused to open a session channel or to run the command
 };
-inline constexpr std::size_t kFailureReasonCount = 10;
+inline constexpr std::size_t kFailureReasonCount = 11;
 inline constexpr std::array<FailureReason, kFailureReasonCount> kAllFailureReasons = {
     FailureReason::resolve,  FailureReason::connect, FailureReason::timeout,      FailureReason::handshake,
     FailureReason::host_key, FailureReason::auth,    FailureReason::command_exit, FailureReason::command_output,
-    FailureReason::internal, FailureReason::forward};
+    FailureReason::internal, FailureReason::forward, FailureReason::channel};
 
 constexpr std::string_view to_string(FailureReason reason) {
   switch (reason) {
@@ -66,6 +67,7 @@ constexpr std::string_view to_string(FailureReason reason) {
     case FailureReason::command_output: return "command_output";
     case FailureReason::internal: return "internal";
     case FailureReason::forward: return "forward";
+    case FailureReason::channel: return "channel";
   }
   return "internal";
 }
@@ -128,6 +130,12 @@ struct ServerInfo {
   std::string cipher;
   std::string mac;
 };
+
+// The banner without its comment: "SSH-2.0-OpenSSH_9.2p1 Debian-2" -> "SSH-2.0-OpenSSH_9.2p1" (RFC 4253:
+// the comment follows the first space).
+constexpr std::string_view banner_without_comment(std::string_view banner) {
+  return banner.substr(0, banner.find(' '));
+}
 
 struct HostKeyInfo {
   std::string type;                // e.g. "ssh-ed25519"

@@ -3,7 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <climits>
+#include <utility>
 
+#include "config/algorithms.hpp"
 #include "util/base64.hpp"
 
 namespace spe {
@@ -29,6 +33,43 @@ std::string banner_software(std::string_view banner) {
   return std::string(banner.substr(0, banner.find(' ')));
 }
 
+// libssh 0.10 names the kex methods by these descriptions (ssh_kex_descriptions in src/kex.c).
+constexpr std::array<std::pair<std::string_view, AlgorithmKind>, 6> kKexMethods{{
+    {"kex algos", AlgorithmKind::kex},
+    {"server host key algo", AlgorithmKind::host_key},
+    {"encryption client->server", AlgorithmKind::cipher},
+    {"encryption server->client", AlgorithmKind::cipher},
+    {"mac algo client->server", AlgorithmKind::mac},
+    {"mac algo server->client", AlgorithmKind::mac},
+}};
+
+// What to set when the key exchange found nothing in common: libssh says "kex error : no match for
+// method DESCRIPTION: server [LIST], client [LIST]"; the key of that method with "+" and the
+// server's names libssh supports would allow them. "" for any other error.
+std::string mismatch_hint(std::string_view error) {
+  constexpr std::string_view kNoMatch = "no match for method ";
+  const auto at = error.find(kNoMatch);
+  if (at == std::string_view::npos) return "";
+  const std::string_view rest = error.substr(at + kNoMatch.size());
+  for (const auto& [description, kind] : kKexMethods) {
+    const std::string prefix = std::string(description) + ": server [";
+    if (!rest.starts_with(prefix)) continue;
+    std::string_view offered = rest.substr(prefix.size());
+    offered = offered.substr(0, offered.find(']'));
+    std::vector<std::string> usable;
+    while (!offered.empty()) {
+      const auto name = offered.substr(0, offered.find(','));
+      const auto supported = supported_algorithms(kind);
+      if (std::ranges::find(supported, name) != supported.end()) usable.emplace_back(name);
+      offered.remove_prefix(std::min(offered.size(), name.size() + 1));
+    }
+    const std::string key(config_key(kind));
+    if (usable.empty()) return "; libssh supports none of the server's " + key;
+    return "; " + key + " = \"+" + join(usable, ",") + "\" would allow the server's";
+  }
+  return "";
+}
+
 }  // namespace
 
 Result<SshSession> SshSession::create(const SessionOptions& options) {
@@ -45,7 +86,6 @@ Result<SshSession> SshSession::create(const SessionOptions& options) {
   // nor the module's (which it would read twice per connection: to order host key algorithms and
   // in ssh_session_is_known_server). The probe checks the key against the module's file as
   // parsed at config load (known_hosts.hpp).
-  const std::string algorithms = join(options.host_key_algorithms, ",");
   bool ok = ssh_options_set(raw, SSH_OPTIONS_PROCESS_CONFIG, &no) == SSH_OK &&
             ssh_options_set(raw, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) == SSH_OK &&
             ssh_options_set(raw, SSH_OPTIONS_HOST, options.host.c_str()) == SSH_OK &&
@@ -55,9 +95,12 @@ Result<SshSession> SshSession::create(const SessionOptions& options) {
             ssh_options_set(raw, SSH_OPTIONS_SSH_DIR, "/nonexistent") == SSH_OK &&
             ssh_options_set(raw, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") == SSH_OK &&
             ssh_options_set(raw, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") == SSH_OK;
-  if (ok && !algorithms.empty()) {
-    ok = ssh_options_set(raw, SSH_OPTIONS_HOSTKEYS, algorithms.c_str()) == SSH_OK;
-  }
+  ok = ok && session.set_list(SSH_OPTIONS_HOSTKEYS, options.host_key_algorithms) &&
+       session.set_list(SSH_OPTIONS_KEY_EXCHANGE, options.kex_algorithms) &&
+       session.set_list(SSH_OPTIONS_CIPHERS_C_S, options.ciphers) &&
+       session.set_list(SSH_OPTIONS_CIPHERS_S_C, options.ciphers) &&
+       session.set_list(SSH_OPTIONS_HMAC_C_S, options.macs) && session.set_list(SSH_OPTIONS_HMAC_S_C, options.macs) &&
+       session.set_list(SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES, options.pubkey_algorithms);
   if (!ok) {
     Error error = session.last_error(ErrorCode::internal, "setting session options");
     ::close(options.fd);
@@ -69,7 +112,19 @@ Result<SshSession> SshSession::create(const SessionOptions& options) {
     return fail(ErrorCode::internal, "cannot hand the socket to libssh");
   }
   ssh_set_blocking(raw, 0);
+  const auto defaults = default_algorithms(AlgorithmKind::kex);
+  std::vector<std::string> kex = options.kex_algorithms;
+  if (kex.empty()) kex.assign(defaults.begin(), defaults.end());
+  for (auto& name : kex) {
+    if (name.starts_with("diffie-hellman-group-exchange-")) session.group_exchange_offered_.push_back(std::move(name));
+  }
   return session;
+}
+
+// An empty list leaves libssh's default.
+bool SshSession::set_list(ssh_options_e option, const std::vector<std::string>& names) {
+  if (names.empty()) return true;
+  return ssh_options_set(session_.get(), option, join(names, ",").c_str()) == SSH_OK;
 }
 
 Error SshSession::last_error(ErrorCode code, std::string_view what) const {
@@ -79,11 +134,22 @@ Error SshSession::last_error(ErrorCode code, std::string_view what) const {
   return Error{code, std::move(message), std::nullopt};
 }
 
+Error SshSession::channel_error(std::string_view what) const {
+  // libssh marks the server's refusals (SSH_MSG_CHANNEL_OPEN_FAILURE, SSH_MSG_CHANNEL_FAILURE)
+  // as SSH_REQUEST_DENIED; a lost connection is SSH_FATAL.
+  const bool refused = ssh_get_error_code(session_.get()) == SSH_REQUEST_DENIED;
+  return last_error(refused ? ErrorCode::permission_denied : ErrorCode::unavailable, what);
+}
+
 Result<Progress> SshSession::connect() {
   switch (ssh_connect(session_.get())) {
     case SSH_OK: return Progress::done;
     case SSH_AGAIN: return Progress::again;
-    default: return std::unexpected(last_error(ErrorCode::unavailable, "key exchange failed"));
+    default: {
+      Error error = last_error(ErrorCode::unavailable, "key exchange failed");
+      error.message += mismatch_hint(error.message);
+      return std::unexpected(std::move(error));
+    }
   }
 }
 
@@ -95,6 +161,10 @@ ServerInfo SshSession::server_info() const {
   info.banner = or_empty(ssh_get_serverbanner(s));
   info.software = banner_software(info.banner);
   info.kex = or_empty(ssh_get_kex_algo(s));
+  // libssh 0.10.6's ssh_get_kex_algo has no name for group exchange (src/session.c): a finished key
+  // exchange without one used a group-exchange method the probe offered. When it offered both,
+  // which one is unknown, and both are named ("a|b").
+  if (info.kex.empty() && ssh_get_cipher_in(s) != nullptr) info.kex = join(group_exchange_offered_, "|");
   info.cipher = or_empty(ssh_get_cipher_in(s));
   info.mac = or_empty(ssh_get_hmac_in(s));
   return info;
@@ -140,7 +210,15 @@ Result<AuthOutcome> SshSession::auth_result(int rc, std::string_view method) {
 }
 
 Result<AuthOutcome> SshSession::auth_publickey(ssh_key key) {
-  return auth_result(ssh_userauth_publickey(session_.get(), nullptr, key), "publickey");
+  auto outcome = auth_result(ssh_userauth_publickey(session_.get(), nullptr, key), "publickey");
+  // libssh 0.10 refuses a key whose signature algorithm pubkey_accepted_algorithms does not allow
+  // with SSH_AUTH_DENIED too, without sending anything (src/auth.c). Publickey is tried first, so
+  // no method list from the server yet means the server was not asked: every refusal it sends
+  // names the methods that can continue.
+  if (outcome && *outcome == AuthOutcome::denied && ssh_userauth_list(session_.get(), nullptr) == 0) {
+    return AuthOutcome::not_sent;
+  }
+  return outcome;
 }
 
 Result<AuthOutcome> SshSession::auth_password(const Secret& password) {
@@ -189,6 +267,7 @@ SshChannel::SshChannel(SshSession& session) : session_(session), channel_(ssh_ch
   callbacks_.userdata = this;
   callbacks_.channel_exit_signal_function = &SshChannel::on_exit_signal;
   callbacks_.channel_data_function = &SshChannel::on_data;
+  callbacks_.channel_close_function = &SshChannel::on_close;
   if (channel_ != nullptr) ssh_set_channel_callbacks(channel_, &callbacks_);
 }
 
@@ -209,6 +288,10 @@ void SshChannel::on_exit_signal(ssh_session, ssh_channel, const char* signal, in
   }
 }
 
+void SshChannel::on_close(ssh_session, ssh_channel, void* self) noexcept {
+  static_cast<SshChannel*>(self)->closed_by_server_ = true;
+}
+
 int SshChannel::on_data(ssh_session, ssh_channel, void*, uint32_t, int, void* self) noexcept {
   static_cast<SshChannel*>(self)->data_arrived_ = true;
   return 0;  // nothing taken: the data stays in libssh's buffer for read_available
@@ -219,7 +302,7 @@ Result<Progress> SshChannel::open() {
   switch (ssh_channel_open_session(channel_)) {
     case SSH_OK: return Progress::done;
     case SSH_AGAIN: return Progress::again;
-    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "cannot open a session channel"));
+    default: return std::unexpected(session_.channel_error("cannot open a session channel"));
   }
 }
 
@@ -227,9 +310,40 @@ Result<Progress> SshChannel::exec(const std::string& command) {
   switch (ssh_channel_request_exec(channel_, command.c_str())) {
     case SSH_OK: return Progress::done;
     case SSH_AGAIN: return Progress::again;
-    default:
-      return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused to run the command"));
+    default: return std::unexpected(session_.channel_error("cannot run the command"));
   }
+}
+
+Result<Progress> SshChannel::request_pty() {
+  switch (ssh_channel_request_pty_size(channel_, "vt100", kPtyColumns, kPtyRows)) {
+    case SSH_OK: return Progress::done;
+    case SSH_AGAIN: return Progress::again;
+    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused a pty"));
+  }
+}
+
+Result<Progress> SshChannel::request_shell() {
+  switch (ssh_channel_request_shell(channel_)) {
+    case SSH_OK: return Progress::done;
+    case SSH_AGAIN: return Progress::again;
+    default: return std::unexpected(session_.last_error(ErrorCode::unavailable, "the server refused a shell"));
+  }
+}
+
+Result<std::size_t> SshChannel::write(const char* data, std::size_t size) {
+  const auto capped = static_cast<uint32_t>(std::min<std::size_t>(size, INT_MAX));
+  const int rc = ssh_channel_write(channel_, data, capped);
+  if (rc >= 0) return static_cast<std::size_t>(rc);
+  return std::unexpected(session_.last_error(ErrorCode::unavailable, "writing to the shell"));
+}
+
+Result<void> SshChannel::process_input() {
+  if (channel_ == nullptr) return fail(ErrorCode::internal, "cannot allocate a channel");
+  // On a channel with nothing buffered and no EOF, libssh handles the packets the socket holds.
+  if (ssh_channel_poll(channel_, 0) == SSH_ERROR) {
+    return std::unexpected(session_.last_error(ErrorCode::unavailable, "reading the session"));
+  }
+  return {};
 }
 
 Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap) {
@@ -258,7 +372,11 @@ Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap
         if (n <= 0) break;  // nothing more for now, or SSH_EOF
         progress = true;
         budget -= std::min(budget, static_cast<std::size_t>(n));
-        if (is_stderr) continue;
+        if (is_stderr) {
+          const std::size_t room = kStderrHeadBytes - std::min(kStderrHeadBytes, stderr_head_.size());
+          stderr_head_.append(buffer, std::min(room, static_cast<std::size_t>(n)));
+          continue;
+        }
         result.stdout_bytes += static_cast<std::size_t>(n);
         const std::size_t room = cap - std::min(cap, out.size());
         out.append(buffer, std::min(room, static_cast<std::size_t>(n)));
@@ -291,6 +409,8 @@ bool SshChannel::finished() {
   if (!ssh_channel_is_eof(channel_)) return false;
   return exit_status().has_value() || !exit_signal_.empty();
 }
+
+bool SshChannel::at_end() { return ssh_channel_is_closed(channel_) || ssh_channel_is_eof(channel_); }
 
 void SshChannel::send_signal(const char* signal) {
   if (channel_ != nullptr && ssh_channel_is_open(channel_)) ssh_channel_request_send_signal(channel_, signal);

@@ -19,7 +19,9 @@ namespace spe {
 
 enum class Progress { done, again };
 
-enum class AuthOutcome { success, denied, partial, again };
+// not_sent: libssh refused to use the key itself and asked the server nothing (no signature
+// algorithm for the key that both pubkey_accepted_algorithms and the server's server-sig-algs allow).
+enum class AuthOutcome { success, denied, partial, again, not_sent };
 
 struct SessionOptions {
   int fd = -1;  // a connected socket; the session takes ownership of it
@@ -30,6 +32,13 @@ struct SessionOptions {
   // empty (host keys are checked against the module's parsed known_hosts), so this is also
   // where the algorithms known_hosts knows for the host go first.
   std::vector<std::string> host_key_algorithms;
+  // The module's kex_algorithms, ciphers (both directions), macs (both directions) and
+  // pubkey_accepted_algorithms, as resolved at config load; empty: libssh's defaults. Each name
+  // is one libssh supports (config/algorithms.hpp): libssh would drop an unknown one silently.
+  std::vector<std::string> kex_algorithms;
+  std::vector<std::string> ciphers;
+  std::vector<std::string> macs;
+  std::vector<std::string> pubkey_algorithms;
 };
 
 // The server's host key as the probe reports it, and its SSH wire encoding for known_hosts.
@@ -50,6 +59,8 @@ class SshSession {
   // True when libssh has output queued: wait for writability, else for readability.
   bool wants_write() const;
 
+  // The banner and the negotiated algorithms. libssh 0.10 does not name a group-exchange kex: the
+  // group-exchange method offered is named instead (both, "a|b", when two were offered).
   ServerInfo server_info() const;
   Result<ServerHostKey> server_host_key() const;
 
@@ -72,9 +83,13 @@ class SshSession {
   explicit SshSession(ssh_session s) : session_(s) {}
 
   Error last_error(ErrorCode code, std::string_view what) const;
+  // A channel's open or request failed: permission_denied when the server refused it.
+  Error channel_error(std::string_view what) const;
   Result<AuthOutcome> auth_result(int rc, std::string_view method);
+  bool set_list(ssh_options_e option, const std::vector<std::string>& names);
 
   std::unique_ptr<ssh_session_struct, Free> session_;
+  std::vector<std::string> group_exchange_offered_;  // the diffie-hellman-group-exchange-* names offered
 
   friend class SshChannel;
   friend class ForwardChannel;
@@ -97,8 +112,29 @@ class SshChannel {
   SshChannel(const SshChannel&) = delete;
   SshChannel& operator=(const SshChannel&) = delete;
 
+  // A refusal by the server (open failure, exec request denied) is permission_denied, with the
+  // server's words; anything else (the connection lost) is unavailable.
   Result<Progress> open();
   Result<Progress> exec(const std::string& command);
+  // A pseudo-terminal of kPtyColumns x kPtyRows, then the user's login shell on it: what an
+  // interactive ssh does, and what a device that refuses exec answers on.
+  Result<Progress> request_pty();
+  Result<Progress> request_shell();
+  static constexpr int kPtyColumns = 256;
+  static constexpr int kPtyRows = 24;
+
+  // Queues up to `size` bytes for the command's stdin; returns how many were taken (0 while the
+  // server's window is closed: try again once the session has read more). Never waits.
+  Result<std::size_t> write(const char* data, std::size_t size);
+
+  // The server has sent CHANNEL_CLOSE: it has let the channel go (and with it its slot in
+  // MaxSessions once ours arrives too).
+  bool closed_by_server() const { return closed_by_server_; }
+
+  // Reads and processes what has arrived on the session, for any channel, without waiting. Only
+  // for a channel not yet open: libssh reads the socket through it (no other call of its API
+  // does so without writing), e.g. to see the previous channel's close.
+  Result<void> process_input();
 
   // Appends what has arrived on stdout to `out`, keeping at most `cap` bytes in it; drains and
   // drops stderr so the window never stalls. Reads at most about kReadBudgetBytes (both streams)
@@ -108,7 +144,12 @@ class SshChannel {
 
   // The command has ended: EOF seen and an exit status or signal arrived, or the channel closed.
   bool finished();
+  // The server sent EOF or closed the channel: nothing more will arrive.
+  bool at_end();
   std::optional<int> exit_status();
+  // The first kStderrHeadBytes of stderr (the rest is dropped), for the debug log of a failed command.
+  const std::string& stderr_head() const { return stderr_head_; }
+  static constexpr std::size_t kStderrHeadBytes = 256;
   const std::string& exit_signal() const { return exit_signal_; }
 
   // Asks the server to deliver `signal` ("KILL", "TERM") to the command (OpenSSH >= 7.9).
@@ -120,6 +161,7 @@ class SshChannel {
  private:
   static void on_exit_signal(ssh_session, ssh_channel, const char* signal, int, const char*, const char*,
                              void* self) noexcept;
+  static void on_close(ssh_session, ssh_channel, void* self) noexcept;
   // Notes that libssh buffered channel data (read_available); takes none of it.
   static int on_data(ssh_session, ssh_channel, void* data, uint32_t len, int is_stderr, void* self) noexcept;
 
@@ -127,8 +169,10 @@ class SshChannel {
   ssh_channel channel_ = nullptr;
   ssh_channel_callbacks_struct callbacks_{};
   std::string exit_signal_;
+  std::string stderr_head_;
   std::optional<int> exit_status_;
   bool data_arrived_ = false;
+  bool closed_by_server_ = false;
 };
 
 }  // namespace spe

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +16,7 @@
 #include "probe/authentication.hpp"
 #include "probe/cleanup_queue.hpp"
 #include "probe/command_runner.hpp"
+#include "probe/shell_runner.hpp"
 #include "probe/connect_order.hpp"
 #include "probe/connection.hpp"
 #include "probe/forward_channel.hpp"
@@ -32,7 +34,7 @@ using boost::system::error_code;
 // the next hop or the target and the relay that serves that stream to the next leg.
 struct Hop {
   Hop(asio::any_io_executor executor, const JumpHost& config)
-      : config(config), connection(std::move(executor), config.host), authentication(config.auth) {}
+      : config(config), connection(std::move(executor), config.host), authentication(config.auth, config.algorithms) {}
 
   const JumpHost& config;
   // Declared before what uses its session: destroyed after them.
@@ -43,8 +45,14 @@ struct Hop {
   bool lost = false;  // its session failed while relaying
 };
 
+// The module's commands phase, by its session mode.
+std::unique_ptr<CommandsPhase> make_commands_phase(const Module& module, ProbeLog& log) {
+  if (module.session.mode == SessionMode::shell) return std::make_unique<ShellRunner>(module, log);
+  return std::make_unique<CommandRunner>(module.commands, log);
+}
+
 // The sequencer of one probe's phases: it owns the strand, the one deadline timer, the report and
-// the phase timings; Connection, Authentication and CommandRunner hold the state of their phases.
+// the phase timings; Connection, Authentication and the CommandsPhase hold the state of their phases.
 // Through jump hosts the probe goes through legs: each hop in turn (connect, handshake, host key,
 // auth, forward), then the target over the stream the last hop relays.
 class SshProbe : public std::enable_shared_from_this<SshProbe> {
@@ -58,8 +66,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
         deadline_timer_(strand_),
         log_(request_.start),
         connection_(strand_, request_.target.host),
-        authentication_(module_.auth),
-        commands_(module_.commands, log_) {
+        authentication_(module_.auth, module_.algorithms),
+        commands_(make_commands_phase(module_, log_)) {
     report_.module = module_.name;
     report_.target = request_.target_text;
     report_.timeout = request_.timeout;
@@ -110,8 +118,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void on_timer() {
-    if (Clock::now() < probe_deadline() && commands_.running()) {
-      commands_.time_out();
+    if (Clock::now() < probe_deadline() && commands_->running()) {
+      commands_->time_out();
       return after_command();
     }
     fail_probe(Error{ErrorCode::deadline_exceeded,
@@ -125,6 +133,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Connection& conn() { return at_hop() ? hop().connection : connection_; }
   const HostKeyPolicy& host_key_policy() const { return at_hop() ? hops_[leg_]->config.host_key : module_.host_key; }
   const Auth& auth() const { return at_hop() ? hops_[leg_]->config.auth : module_.auth; }
+  const AlgorithmChoice& algorithms() const { return at_hop() ? hops_[leg_]->config.algorithms : module_.algorithms; }
 
   // "handshake", or "auth at jump host bastion": where the probe is, for messages.
   std::string where() const {
@@ -261,7 +270,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       log_.add("debug", "connected", {{"address", conn().endpoint_string()}});
       return start_handshake();
     }
+    const std::string address = conn().endpoint_string();
     if (const auto error = conn().connect_failed(ec)) return fail_probe(*error);
+    // Another address follows (the other family, or another of the name's): say why this one failed.
+    log_.add("debug", "connect failed", {{"address", address}, {"err", ec.message()}});
     start_connect();
   }
 
@@ -271,7 +283,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     } else {
       enter_phase(Phase::handshake);
     }
-    if (const auto opened = conn().open_session(auth().user, host_key_policy()); !opened) {
+    if (const auto opened = conn().open_session(auth().user, host_key_policy(), algorithms()); !opened) {
       return fail_probe(opened.error());
     }
     step_handshake();
@@ -284,7 +296,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     const ServerInfo server = conn().session().server_info();
     log_.add("debug", "key exchange done",
              {{"banner", server.banner}, {"kex", server.kex}, {"cipher", server.cipher}, {"mac", server.mac}});
-    if (!at_hop()) report_.server = server;
+    if (!at_hop()) report_.server = for_report(server);
     check_host_key();
   }
 
@@ -306,6 +318,14 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       return fail_probe(Error{ErrorCode::permission_denied, check->verdict.detail, std::nullopt});
     }
     start_auth();
+  }
+
+  // What the report keeps of the server's identification: the banner's comment only when the
+  // module asks for it, as some servers (tinysshd) put a new random token there on every connection
+  // and a label must not change from scrape to scrape.
+  ServerInfo for_report(ServerInfo info) const {
+    if (!module_.banner_comment) info.banner = std::string(banner_without_comment(info.banner));
+    return info;
   }
 
   // Authentication.
@@ -338,17 +358,17 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void start_command() {
-    if (commands_.all_done()) return finish_commands();
-    const auto deadline = commands_.start_next(connection_.session(), probe_deadline());
+    if (commands_->all_done()) return finish_commands();
+    const auto deadline = commands_->start_next(connection_.session(), probe_deadline());
     if (deadline != probe_deadline()) arm_timer(deadline);
     step_command();
   }
 
   void step_command() {
-    switch (commands_.step()) {
-      case CommandRunner::Next::wait_socket: return wait_socket(&SshProbe::step_command);
-      case CommandRunner::Next::run_soon: return run_soon(&SshProbe::step_command);
-      case CommandRunner::Next::ended: return after_command();
+    switch (commands_->step()) {
+      case CommandsPhase::Next::wait_socket: return wait_socket(&SshProbe::step_command);
+      case CommandsPhase::Next::run_soon: return run_soon(&SshProbe::step_command);
+      case CommandsPhase::Next::ended: return after_command();
     }
   }
 
@@ -359,9 +379,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void finish_commands() {
-    if (!commands_.failure()) return succeed();
-    report_.failure = commands_.failure()->first;
-    report_.failure_message = commands_.failure()->second;
+    if (!commands_->failure()) return succeed();
+    report_.failure = commands_->failure()->first;
+    report_.failure_message = commands_->failure()->second;
+    log_failure(to_string(Phase::commands), report_.failure_message);
     connection_.session().disconnect();
     complete();
   }
@@ -421,16 +442,13 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       // is: keep what libssh knows (the banner; the algorithms only once agreed).
       if (connection_.has_session() && phase_ == Phase::handshake && !report_.server) {
         if (ServerInfo info = connection_.session().server_info(); !info.banner.empty()) {
-          report_.server = std::move(info);
+          report_.server = for_report(std::move(info));
         }
       }
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
-    if (commands_.running()) commands_.abandon(error);
-    log_.add("info", "probe failed",
-             {{"phase", at_hop() ? std::string(to_string(hop_phase_)) : std::string(to_string(phase_))},
-              {"reason", std::string(to_string(*report_.failure))},
-              {"err", error.message}});
+    commands_->abandon(error);  // its channels go before the session
+    log_failure(at_hop() ? to_string(hop_phase_) : to_string(phase_), error.message);
     if (at_hop()) {
       hop().channel.reset();  // before its session says goodbye (which frees every channel)
     }
@@ -438,6 +456,12 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       conn().session().disconnect();
     }
     complete();
+  }
+
+  // The last line of a failed probe's log, whatever the phase it failed in.
+  void log_failure(std::string_view phase, const std::string& message) {
+    log_.add("info", "probe failed",
+             {{"phase", std::string(phase)}, {"reason", std::string(to_string(*report_.failure))}, {"err", message}});
   }
 
   // Whether a hop before the current leg stopped relaying.
@@ -479,7 +503,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     // is owed a goodbye: it waits until the answer is out (close_legs).
     if (hops_.empty()) connection_.close();
     log_.set_hop("");
-    report_.commands = commands_.take_reports();
+    report_.commands = commands_->take_reports();
     report_.log = log_.take();
     auto done = std::move(done_);
     done(std::move(report_));
@@ -515,7 +539,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // Declared before the phases that use its session: destroyed after them.
   Connection connection_;
   Authentication authentication_;
-  CommandRunner commands_;
+  std::unique_ptr<CommandsPhase> commands_;
   ProbeReport report_;
   Phase phase_ = Phase::resolve;
   Clock::time_point phase_start_;

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "support/adversarial.hpp"
 #include "support/probe_bed.hpp"
@@ -25,6 +27,12 @@ struct AdversarialBed {
                "user = \"probe\"\n"
                "password = \"never-sent-to-an-unverified-host\"\n"
                "insecure_ignore_host_key = true\n"
+               "timeout = \"2s\"\n"
+               "[modules.banner_comment]\n"
+               "user = \"probe\"\n"
+               "password = \"never-sent-to-an-unverified-host\"\n"
+               "insecure_ignore_host_key = true\n"
+               "banner_comment = true\n"
                "timeout = \"2s\"\n");
     exporter = std::make_unique<ExporterProcess>(config.string());
   }
@@ -72,8 +80,29 @@ TEST_CASE("a banner that arrives before the deadline is reported even when key e
   CHECK(failure_reason_of(response.body) == "timeout");
   CHECK(metric_value(response.body, "probe_ssh_duration_seconds", {{"phase", "handshake"}}).value_or(0) > 1.5);
   CHECK(count_series(response.body, "probe_ssh_host_key_info") == 0);
-  CHECK(label_value(response.body, "probe_ssh_server_info", "banner") == "SSH-2.0-OpenSSH_9.2p1 Debian");
+  CHECK(label_value(response.body, "probe_ssh_server_info", "banner") == "SSH-2.0-OpenSSH_9.2p1");
   CHECK(label_value(response.body, "probe_ssh_server_info", "software") == "OpenSSH_9.2p1");
+}
+
+TEST_CASE("a banner comment that changes per connection leaves the banner label as it was", "[adversarial]") {
+  AdversarialServer server(Misbehaviour::random_comment);
+  auto& bed = AdversarialBed::shared();
+  const std::string probe = "/probe?target=127.0.0.1:" + std::to_string(server.port());
+  std::vector<std::string> banners;
+  for (const std::string module : {"default", "default", "banner_comment", "banner_comment"}) {
+    const HttpResponse response = http_get(bed.exporter->port(), probe + "&module=" + module);
+    INFO(module << "\n" << response.body);
+    CHECK(failure_reason_of(response.body) == "handshake");
+    CHECK(label_value(response.body, "probe_ssh_server_info", "software") == "tinyssh_20230101-1");
+    banners.push_back(label_value(response.body, "probe_ssh_server_info", "banner").value_or("none"));
+  }
+  // By default the label ends at the version: one series however often the server is probed.
+  CHECK(banners[0] == "SSH-2.0-tinyssh_20230101-1");
+  CHECK(banners[1] == banners[0]);
+  // banner_comment = true keeps the comment, here a new one each time.
+  CHECK(banners[2].starts_with("SSH-2.0-tinyssh_20230101-1 "));
+  CHECK(banners[2].size() == banners[0].size() + 9);
+  CHECK(banners[3] != banners[2]);
 }
 
 TEST_CASE("the exporter survives every misbehaviour and still answers", "[adversarial]") {

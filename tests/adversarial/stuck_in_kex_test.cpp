@@ -38,7 +38,7 @@ TEST_CASE("a server stuck in key exchange ends the probe in a timeout at the dea
   CHECK(metric_value(response.body, "probe_ssh_duration_seconds", {{"phase", "handshake"}}).value_or(0) > 1.5);
   CHECK(count_series(response.body, "probe_ssh_host_key_info") == 0);
   // The banner came before the stall, so the probe still says who the server claimed to be.
-  CHECK(label_value(response.body, "probe_ssh_server_info", "banner") == "SSH-2.0-OpenSSH_9.2p1 Debian");
+  CHECK(label_value(response.body, "probe_ssh_server_info", "banner") == "SSH-2.0-OpenSSH_9.2p1");
   CHECK(elapsed >= kTimeout);
   CHECK(elapsed <= kTimeout + kSlack);
   CHECK(server.connections() == 1);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "support/configured_exporter.hpp"
 #include "support/probe_bed.hpp"
 
 using namespace spe::test;
@@ -89,10 +90,6 @@ struct CommandBed {
   }
 };
 
-double command_metric(const std::string& body, const std::string& name, const std::string& command) {
-  return metric_value(body, name, {{"command", command}}).value_or(-999);
-}
-
 }  // namespace
 
 TEST_CASE("several commands run on one connection, each with its own series", "[integration]") {
@@ -118,6 +115,18 @@ TEST_CASE("an unexpected exit status fails with command_exit", "[integration]") 
   CHECK(failure_reason_of(body) == "command_exit");
   CHECK(command_metric(body, "probe_ssh_command_exit_status", "exit3") == 3);
   CHECK(command_metric(body, "probe_ssh_command_success", "exit3") == 0);
+}
+
+TEST_CASE("a probe that fails in the commands phase ends its log with probe failed", "[integration]") {
+  auto& bed = CommandBed::shared();
+  const auto debug = http_get(bed.exporter->port(),
+                              "/probe?target=" + TestSshd::shared().target() + "&module=exit_unexpected&debug=true");
+  INFO(debug.body);
+  // The last line of the log, as for a failure in any other phase.
+  CHECK(
+      debug.body.find(" level=info msg=\"probe failed\" phase=commands reason=command_exit err=\"command "
+                      "\\\"exit3\\\" exited with status 3, expected 0\"\n\nMetrics that would have been returned:") !=
+      std::string::npos);
 }
 
 TEST_CASE("expect and expect_not failures give command_output", "[integration]") {
@@ -231,4 +240,60 @@ TEST_CASE("prometheus_client's output passes through in both formats, its _creat
   CHECK(debug.body.find("dropped requests_created: the created timestamp of counter requests_total, which this "
                         "exporter does not expose; dropped latency_seconds_created: the created timestamp of "
                         "histogram latency_seconds, which this exporter does not expose") != std::string::npos);
+}
+
+namespace {
+
+// [[modules.NAME.commands]] tables: commands named one, two, ... each echoing its name.
+std::string echo_commands(const std::string& module, int count) {
+  static const char* const kNames[] = {"one", "two", "three"};
+  std::string text;
+  for (int i = 0; i < count; ++i) {
+    const std::string name = kNames[i];
+    text += "[[modules." + module + ".commands]]\nname = \"" + name + "\"\ncommand = \"echo " + name +
+            "\"\nexpect = \"^" + name + "\\n$\"\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("at MaxSessions 1 every command runs, each channel opened once the server closed the one before",
+          "[integration]") {
+  // OpenSSH frees a session's slot only once both sides' CHANNEL_CLOSE are in: a channel opened before
+  // the server's close arrived was refused ("open failed") and the probe failed on every try.
+  const auto sshd = TestSshd::start_separate({"MaxSessions 1"});
+  const ConfiguredExporter exporter(key_module(*sshd, "three", echo_commands("three", 3)));
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const auto response = http_get(exporter.port(), "/probe?target=" + sshd->target() + "&module=three");
+    INFO("attempt " << attempt << "\n" << response.body);
+    REQUIRE(response.status == 200);
+    CHECK(metric_value(response.body, "probe_success") == 1);
+    for (const std::string command : {"one", "two", "three"}) {
+      CHECK(command_metric(response.body, "probe_ssh_command_success", command) == 1);
+    }
+  }
+}
+
+TEST_CASE("a server that refuses the session channel fails the probe with reason channel and its words",
+          "[integration]") {
+  // MaxSessions 0: no session channel at all (forwarding still allowed).
+  const auto sshd = TestSshd::start_separate({"MaxSessions 0"});
+  const ConfiguredExporter exporter(key_module(*sshd, "refused", echo_commands("refused", 2)));
+  const std::string probe = "/probe?target=" + sshd->target() + "&module=refused";
+  const auto response = http_get(exporter.port(), probe);
+  INFO(response.body);
+  REQUIRE(response.status == 200);
+  CHECK(metric_value(response.body, "probe_success") == 0);
+  CHECK(failure_reason_of(response.body) == "channel");
+  // Not command_exit: neither command ran, so none has an exit status.
+  CHECK(command_metric(response.body, "probe_ssh_command_exit_status", "one") == -1);
+  CHECK(command_metric(response.body, "probe_ssh_command_exit_status", "two") == -1);
+
+  const auto debug = http_get(exporter.port(), probe + "&debug=true");
+  INFO(debug.body);
+  CHECK(debug.body.find("msg=\"command done\" command=one exit_status=none signal=\"\" output_bytes=0 "
+                        "truncated=false duration_seconds=") != std::string::npos);
+  CHECK(debug.body.find("result=\"command \\\"one\\\" did not start: cannot open a session channel: Channel "
+                        "opening failure: channel 43 error (2) open failed\"") != std::string::npos);
 }

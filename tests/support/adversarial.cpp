@@ -92,6 +92,7 @@ std::string_view to_string(Misbehaviour misbehaviour) {
     case Misbehaviour::close_at_once: return "close_at_once";
     case Misbehaviour::flood: return "flood";
     case Misbehaviour::stuck_in_kex: return "stuck_in_kex";
+    case Misbehaviour::random_comment: return "random_comment";
   }
   return "unknown";
 }
@@ -136,6 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
       case Misbehaviour::close_at_once: return close();
       case Misbehaviour::flood: return write_then_flood();
       case Misbehaviour::stuck_in_kex: return write_then_discard(server_.kexinit);
+      case Misbehaviour::random_comment: return write_random_comment();
     }
   }
 
@@ -179,6 +181,14 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  void write_random_comment() {
+    banner_ = "SSH-2.0-tinyssh_20230101-1 ";
+    for (const unsigned char byte : random_bytes(8)) banner_ += static_cast<char>('a' + byte % 26);
+    banner_ += "\r\n";
+    asio::async_write(socket_, asio::buffer(banner_),
+                      [self = shared_from_this()](const error_code&, std::size_t) { self->close(); });
+  }
+
   void write_then_flood() {
     start_discard();
     asio::async_write(socket_, asio::buffer(kBanner), [self = shared_from_this()](const error_code& ec, std::size_t) {
@@ -201,6 +211,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t id_;
   bool closed_ = false;
   std::array<char, 4096> sink_{};
+  std::string banner_;  // random_comment's, for its write
 };
 
 ServerState::ServerState(Misbehaviour m) : misbehaviour(m) {

@@ -17,6 +17,8 @@ enum class Misbehaviour {
   flood,               // sends a valid banner, then random bytes as fast as the socket takes them
   stuck_in_kex,        // sends a valid banner and a valid SSH_MSG_KEXINIT, then reads and discards: the
                        // client's key exchange is never answered
+  random_comment,      // sends "SSH-2.0-tinyssh_20230101-1 TOKEN\r\n" with 8 random letters as TOKEN, new for each
+                       // connection (as tinysshd does), then closes
 };
 
 std::string_view to_string(Misbehaviour misbehaviour);

@@ -61,7 +61,7 @@ std::optional<unsigned short> find_listening_port(const std::string& log) {
 std::string ExporterProcess::binary_path() { return SPE_BINARY; }
 
 ExporterProcess::ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args,
-                                 std::optional<unsigned long> fd_limit) {
+                                 std::optional<unsigned long> fd_limit, const std::string& hosts_file) {
   std::vector<std::string> argv{binary_path(), "--config.file", config_path, "--web.listen-address", "127.0.0.1:0"};
   // Debug logging unless the caller picks a level (the benchmark runs at the default, info).
   if (std::ranges::find(extra_args, "--log.level") == extra_args.end()) {
@@ -72,6 +72,12 @@ ExporterProcess::ExporterProcess(const std::string& config_path, std::vector<std
     // prlimit sets the limits and execs the exporter in its place: the pid stays the exporter's.
     const std::string limit = std::to_string(*fd_limit);
     argv.insert(argv.begin(), {"prlimit", "--nofile=" + limit + ":" + limit, "--"});
+  }
+  if (!hosts_file.empty()) {
+    // unshare's new mount namespace is private: the bind mount is seen by the exporter alone. Each step execs the
+    // next, so the pid stays the exporter's.
+    argv.insert(argv.begin(),
+                {"unshare", "--mount", "--", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\"", hosts_file});
   }
 
   const std::string log_file = (dir_.path() / "exporter.log").string();

@@ -20,10 +20,12 @@ namespace spe::test {
 // not listen in time. Start it from the main thread: the child is bound to the starting thread's lifetime.
 // The destructor stops it (SIGTERM, then SIGKILL after 10 s). Not thread-safe; one owner.
 // With fd_limit, the exporter runs with RLIMIT_NOFILE soft and hard set to it (by prlimit(1), before exec).
+// With hosts_file, it runs in a mount namespace of its own in which that file is /etc/hosts (unshare(1) and a bind
+// mount, before exec: needs root), so that a test can give a name the loopback addresses it wants.
 class ExporterProcess {
  public:
   explicit ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args = {},
-                           std::optional<unsigned long> fd_limit = std::nullopt);
+                           std::optional<unsigned long> fd_limit = std::nullopt, const std::string& hosts_file = "");
   ~ExporterProcess();
   ExporterProcess(const ExporterProcess&) = delete;
   ExporterProcess& operator=(const ExporterProcess&) = delete;

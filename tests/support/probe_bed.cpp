@@ -129,6 +129,10 @@ std::string jump_module(const TestSshd& target, const std::string& name, const s
   return key_module(target, name, "jump_hosts = [" + list + "]\n" + extra);
 }
 
+double command_metric(const std::string& body, const std::string& name, const std::string& command) {
+  return metric_value(body, name, {{"command", command}}).value_or(-999);
+}
+
 std::string failure_reason_of(const std::string& body) {
   std::string found;
   for (const auto& sample : parse_samples(body)) {

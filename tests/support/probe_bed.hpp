@@ -39,6 +39,9 @@ class ProbeBed {
 // The value of probe_ssh_failure{reason=...}, or -1 when the series is missing.
 double failure_value(const std::string& body, const std::string& reason);
 
+// The value of the per-command series `name`{command=`command`}, or -999 when the series is missing.
+double command_metric(const std::string& body, const std::string& name, const std::string& command);
+
 // The reason whose probe_ssh_failure is 1 ("" when none; "several" when more than one).
 std::string failure_reason_of(const std::string& body);
 

@@ -62,6 +62,21 @@ TEST_CASE("the first failure is the reason: exit status before output", "[unit][
   CHECK(verdict.failure == FailureReason::command_exit);
 }
 
+TEST_CASE("a command whose channel or exec the server refused fails with channel, in the server's words",
+          "[unit][command]") {
+  Command c = command();
+  c.expect = regex("never");
+  CommandOutcome refused;
+  refused.refused = "cannot open a session channel: Channel opening failure: channel 43 error (1) open failed";
+  const auto verdict = evaluate_command(c, refused);
+  CHECK_FALSE(verdict.success);
+  CHECK(verdict.failure == FailureReason::channel);
+  CHECK(verdict.detail ==
+        "command \"check\" did not start: cannot open a session channel: Channel opening failure: channel 43 error "
+        "(1) open failed");
+  CHECK(verdict.derived.empty());
+}
+
 TEST_CASE("timeouts, signals and missing statuses", "[unit][command]") {
   const Command c = command();
   CommandOutcome timed_out;
@@ -81,6 +96,26 @@ TEST_CASE("timeouts, signals and missing statuses", "[unit][command]") {
   cut.truncated = true;
   cut.output = "partial";
   CHECK(evaluate_command(c, cut).success);
+}
+
+TEST_CASE("in a shell the prompt's return, not an exit status, ends a command", "[unit][command]") {
+  Command c = command();
+  c.exit_status = 3;  // not looked at: a shell has no exit status
+  c.expect = regex("uptime");
+  CommandOutcome back;
+  back.shell = true;
+  back.prompt_returned = true;
+  back.output = "uptime is 5 weeks\n";
+  CHECK(evaluate_command(c, back).success);
+
+  CommandOutcome closed = back;
+  closed.prompt_returned = false;
+  const auto verdict = evaluate_command(c, closed);
+  CHECK(verdict.failure == FailureReason::command_exit);
+  CHECK(verdict.detail == "the shell closed before the prompt came back after command \"check\"");
+
+  back.output = "no such thing";
+  CHECK(evaluate_command(c, back).failure == FailureReason::command_output);
 }
 
 namespace {

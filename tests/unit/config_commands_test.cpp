@@ -262,6 +262,58 @@ TEST_CASE("each bad command key is reported with its key path and position", "[u
   CHECK(errors.errors.size() == 1);
 }
 
+TEST_CASE("a shell session module loads its prompt, setup commands and one-line commands",
+          "[unit][config][commands]") {
+  const auto config = load_ok(kHead +
+                              "session = \"shell\"\n"
+                              "prompt = '(?m)^[\\w.-]+[>#] ?$'\n"
+                              "setup_commands = [\"terminal length 0\", \"terminal width 0\"]\n"
+                              "[[modules.web.commands]]\nname = \"version\"\ncommand = \"show version\"\n");
+  const spe::Module& module = config.modules.at("web");
+  CHECK(module.session.mode == spe::SessionMode::shell);
+  REQUIRE(module.session.prompt);
+  CHECK(module.session.prompt->pattern() == "(?m)^[\\w.-]+[>#] ?$");
+  REQUIRE(module.session.prompt_at_end);
+  // Anchored at the end of the text: a prompt followed by more is no prompt.
+  CHECK(RE2::PartialMatch("banner\nrouter1#", *module.session.prompt_at_end));
+  CHECK(RE2::PartialMatch("router1> ", *module.session.prompt_at_end));
+  CHECK_FALSE(RE2::PartialMatch("router1#\nmore", *module.session.prompt_at_end));
+  CHECK(module.session.setup_commands == std::vector<std::string>{"terminal length 0", "terminal width 0"});
+  CHECK(module.commands.at(0).command == "show version");
+  CHECK(load_ok(kHead).modules.at("web").session.mode == spe::SessionMode::exec);
+}
+
+TEST_CASE("each bad session key is reported with its key path and position", "[unit][config][commands]") {
+  using Row = std::tuple<std::string, std::string>;
+  const std::string shell = "session = \"shell\"\nprompt = '#$'\n";  // lines 4-5
+  const std::string c = "[[modules.web.commands]]\nname = \"a\"\ncommand = \"show a\"\n";
+  const auto [text, expected] = GENERATE_REF(table<std::string, std::string>({
+      Row{"session = \"telnet\"\n", "modules.web.session: must be \"exec\" or \"shell\" at $F:4:11"},
+      Row{"session = \"shell\"\n", "modules.web: prompt is required with session = \"shell\" at $F:1:1"},
+      Row{"prompt = '#$'\n",
+          "modules.web.prompt: only with session = \"shell\" (commands run by exec here) at $F:4:10"},
+      Row{"session = \"exec\"\nsetup_commands = [\"x\"]\n",
+          "modules.web.setup_commands: only with session = \"shell\" (commands run by exec here) at $F:5:18"},
+      Row{"session = \"shell\"\nprompt = '(#'\n", "modules.web.prompt: missing ): (# at $F:5:10"},
+      Row{"session = \"shell\"\nprompt = '(?m)^.*$'\n",
+          "modules.web.prompt: matches an empty line: it must match the device's prompt (\"router1#\"), or every "
+          "command would end at its first line break at $F:5:10"},
+      Row{shell + "setup_commands = []\n", "modules.web.setup_commands: must not be empty at $F:6:18"},
+      Row{shell + "setup_commands = [\"a\\nb\"]\n",
+          "modules.web.setup_commands[0]: must be one line without NUL in a shell session (session = \"shell\") "
+          "at $F:6:19"},
+      Row{shell + "command = \"show a\\r\"\n",
+          "modules.web.command: must be one line without NUL in a shell session (session = \"shell\") at $F:6:11"},
+      Row{shell + c + "exit_status = 0\n",
+          "modules.web.commands[0].exit_status: has no meaning in a shell session (session = \"shell\"): a shell "
+          "reports no exit status, a command ends when the prompt comes back at $F:9:15"},
+  }));
+  CAPTURE(text);
+  const spe::ConfigErrors errors = errors_of(kHead + text);
+  CHECK(errors.to_string() == expand(expected));
+  CHECK(errors.errors.size() == 1);
+}
+
 TEST_CASE("rules of one gauge may repeat across commands with the same labels", "[unit][config][commands]") {
   const auto config = load_ok(kHead +
                               "[[modules.web.commands]]\nname = \"a\"\ncommand = \"true\"\n"
@@ -398,6 +450,7 @@ TEST_CASE("exporter.toml and every module in modules/ load, each file one module
       {"reboot_required", {{"reboot_required", {"host_reboot_required"}}}},
       {"process_count", {{"processes", {"host_processes"}}}},
       {"node_prometheus", {{"proc_stats", {}}}},
+      {"network_device", {{"version", {}}, {"interfaces", {"network_device_interface_up"}}}},
   };
   for (const auto& [module_name, shape] : shapes) {
     CAPTURE(module_name);
@@ -411,4 +464,5 @@ TEST_CASE("exporter.toml and every module in modules/ load, each file one module
   }
   CHECK(result->modules.at("node_prometheus").commands.at(0).format == spe::OutputFormat::prometheus);
   CHECK(result->modules.at("node_prometheus").commands.at(0).prefix == "host_");
+  CHECK(result->modules.at("network_device").session.mode == spe::SessionMode::shell);
 }

@@ -44,9 +44,12 @@ std::vector<std::string> warnings_of(const std::string& text, const std::string&
   return out;
 }
 
-const std::string kSupportedAlgorithms =
-    "ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, rsa-sha2-512, "
-    "rsa-sha2-256, ssh-rsa, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com";
+const std::string kSupportedHostKeys =
+    "ssh-ed25519,ecdsa-sha2-nistp521,ecdsa-sha2-nistp384,ecdsa-sha2-nistp256,sk-ssh-ed25519@openssh.com,"
+    "sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256,ssh-rsa";
+const std::string kSupportedMacs =
+    "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512,"
+    "hmac-sha1-etm@openssh.com,hmac-sha1";
 
 }  // namespace
 
@@ -118,7 +121,17 @@ TEST_CASE("a module without the optional keys gets the documented defaults", "[u
   CHECK_FALSE(module.auth.key.has_value());
   CHECK(module.host_key.algorithms.empty());
   CHECK(module.host_key.fingerprints.empty());
+  CHECK_FALSE(module.banner_comment);
   CHECK(result->file == kFile);
+}
+
+TEST_CASE("banner_comment keeps the banner's comment; it must be a boolean", "[unit][config]") {
+  const auto result = spe::load_config_text(
+      "[modules.a]\npassword = \"pw\"\ninsecure_ignore_host_key = true\nbanner_comment = true\n", kFile);
+  REQUIRE(result.has_value());
+  CHECK(result->modules.at("a").banner_comment);
+  CHECK(errors_of("[modules.a]\npassword = \"pw\"\ninsecure_ignore_host_key = true\nbanner_comment = \"yes\"\n")
+            .to_string() == "modules.a.banner_comment: must be a boolean (true or false) at " + kFile + ":4:18");
 }
 
 TEST_CASE("a config with no module is an error, however empty", "[unit][config]") {
@@ -233,7 +246,13 @@ TEST_CASE("each bad config is reported with its key path and position", "[unit][
           "host_key_fingerprints = [\"SHA256:NNiO3i6J7vqAK/7kXUxSJHX03qs28+GYPbxHwkS4Eqc\", "
           "\"MD5:16:27:ac\"]\n",
           "modules.web.host_key_fingerprints[1]: \"MD5:16:27:ac\" is not a SHA256 fingerprint "
-          "(\"SHA256:\" and 43 base64 characters, as ssh-keygen -lf prints) at $F:3:80"},
+          "(\"SHA256:\" and 43 base64 characters, as ssh-keygen -lf prints, optionally after the key type: "
+          "\"ssh-rsa SHA256:...\") at $F:3:80"},
+      Row{"[modules.web]\npassword = \"pw\"\n"
+          "host_key_fingerprints = [\"ssh-dss SHA256:NNiO3i6J7vqAK/7kXUxSJHX03qs28+GYPbxHwkS4Eqc\"]\n",
+          "modules.web.host_key_fingerprints[0]: unknown host key type \"ssh-dss\" (supported: ssh-ed25519, "
+          "ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa, sk-ssh-ed25519@openssh.com, "
+          "sk-ecdsa-sha2-nistp256@openssh.com) at $F:3:26"},
       Row{"[modules.web]\npassword = \"pw\"\nhost_key_fingerprints = \"SHA256:x\"\n",
           "modules.web.host_key_fingerprints: must be an array of strings at $F:3:25"},
       Row{"[modules.web]\npassword = \"pw\"\ninsecure_ignore_host_key = true\n"
@@ -243,8 +262,29 @@ TEST_CASE("each bad config is reported with its key path and position", "[unit][
           "known_hosts or host_key_fingerprints at $F:4:24"},
       Row{"[modules.web]\npassword = \"pw\"\ninsecure_ignore_host_key = true\n"
           "host_key_algorithms = [\"ssh-ed25519\", \"ssh-dss\"]\n",
-          "modules.web.host_key_algorithms[1]: unknown host key algorithm \"ssh-dss\" (supported: " +
-              kSupportedAlgorithms + ") at $F:4:39"},
+          "modules.web.host_key_algorithms[1]: \"ssh-dss\": DSA is not built into this libssh at $F:4:39"},
+      Row{"[modules.web]\npassword = \"pw\"\ninsecure_ignore_host_key = true\n"
+          "host_key_algorithms = [\"ssh-ed25519\", \"ssh-ed448\"]\n",
+          "modules.web.host_key_algorithms[1]: unknown algorithm \"ssh-ed448\" (supported: " + kSupportedHostKeys +
+              ") at $F:4:39"},
+      Row{"[modules.web]\npassword = \"pw\"\ninsecure_ignore_host_key = true\nmacs = \"+hmac-md5\"\n",
+          "modules.web.macs: unknown algorithm \"hmac-md5\" (supported: " + kSupportedMacs + ") at $F:4:8"},
+      Row{"[modules.web]\npassword = \"pw\"\ninsecure_ignore_host_key = true\n"
+          "kex_algorithms = [\"curve25519-sha256\", \"ext-info-c\"]\n",
+          "modules.web.kex_algorithms[1]: \"ext-info-c\" is not a key exchange method: libssh adds it to its "
+          "offer itself at $F:4:40"},
+      Row{"[modules.web]\npassword = \"pw\"\ninsecure_ignore_host_key = true\n"
+          "ciphers = \"-chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,"
+          "aes192-ctr,aes128-ctr\"\n",
+          "modules.web.ciphers: leaves no algorithm to offer (libssh's default: chacha20-poly1305@openssh.com,"
+          "aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr) at $F:4:11"},
+      Row{"[modules.web]\npassword = \"pw\"\ninsecure_ignore_host_key = true\nciphers = 3\n",
+          "modules.web.ciphers: must be a string in OpenSSH syntax (\"+a,b\", \"-a\", \"^a\", \"a,b\") or an "
+          "array of names at $F:4:11"},
+      Row{"[modules.web]\nprivate_key = \"../keys/id_ed25519\"\ninsecure_ignore_host_key = true\n"
+          "pubkey_accepted_algorithms = \"rsa-sha2-512,ssh-rsa\"\n",
+          "modules.web.pubkey_accepted_algorithms: names no algorithm the ssh-ed25519 key of private_key can sign "
+          "with at $F:4:30"},
       Row{"[modules.web]\ninsecure_ignore_host_key = true\n",
           "modules.web: no credentials: set private_key, password or password_file at $F:1:1"},
       Row{"[modules.web]\npassword = \"pw\"\npassphrase = \"secret\"\n"

@@ -125,6 +125,7 @@ TEST_CASE("a successful report gives every standard family with exact values", "
         "probe_ssh_failure{reason=\"command_output\"} 0\n"
         "probe_ssh_failure{reason=\"internal\"} 0\n"
         "probe_ssh_failure{reason=\"forward\"} 0\n"
+        "probe_ssh_failure{reason=\"channel\"} 0\n"
         "# HELP probe_ssh_server_info Identification and negotiated algorithms of the SSH server, "
         "always 1.\n"
         "# TYPE probe_ssh_server_info gauge\n"
@@ -421,4 +422,10 @@ TEST_CASE("the exposition through jump hosts is valid OpenMetrics on every path"
   INFO(text);
   CHECK(openmetrics_problems(text) == std::vector<std::string>{});
   CHECK_THAT(text, Catch::Contains("\nprobe_ssh_hop_success{hop=\"bastion\"} "));
+}
+
+TEST_CASE("the banner label's stable form ends at the software version", "[unit][metrics]") {
+  CHECK(banner_without_comment("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3") == "SSH-2.0-OpenSSH_9.2p1");
+  CHECK(banner_without_comment("SSH-2.0-tinyssh_20230101-1 fuUkkLYs") == "SSH-2.0-tinyssh_20230101-1");
+  CHECK(banner_without_comment("SSH-2.0-dropbear_2022.83") == "SSH-2.0-dropbear_2022.83");
 }

@@ -54,6 +54,17 @@ TEST_CASE("a pinned fingerprint must be one of the pins", "[unit][host_key]") {
   const auto refused = decide_host_key(pinned({kOther}), kNotChecked, kKey);
   CHECK_FALSE(refused.accepted);
   CHECK(refused.detail == "host key " + kKey + " is not one of host_key_fingerprints");
+  // Told the type of the key shown, the refusal says how to have the server show a pinned key of another type,
+  // unless every pin names its type.
+  CHECK(decide_host_key(pinned({kOther}), kNotChecked, kKey, "ssh-ed25519").detail ==
+        "host key " + kKey +
+            " (ssh-ed25519) is not one of host_key_fingerprints; if a pinned fingerprint is of another of the "
+            "server's keys, name its type before it (\"ssh-rsa SHA256:...\", \"ecdsa-sha2-nistp256 SHA256:...\") or "
+            "set host_key_algorithms, so that the server shows that key");
+  HostKeyPolicy typed = pinned({kOther});
+  typed.fingerprint_types = {"ssh-rsa"};
+  CHECK(decide_host_key(typed, kNotChecked, kKey, "ssh-ed25519").detail ==
+        "host key " + kKey + " (ssh-ed25519) is not one of host_key_fingerprints");
   // Fingerprints are case-sensitive base64: a near miss is a miss.
   std::string lower = kKey;
   lower.back() = 'C';

@@ -218,9 +218,13 @@ TEST_CASE("jump hosts: the keys a module has are refused with a module's message
       Row{"user = 42\n", "user: must be a string at $F:L:8"},
       Row{"ip_protocol = \"ipv4\"\n", "ip_protocol: must be \"ip4\" or \"ip6\" at $F:L:15"},
       Row{"host_key_algorithms = [\"ssh-dss\"]\n",
-          "host_key_algorithms[0]: unknown host key algorithm \"ssh-dss\" (supported: ssh-ed25519, "
-          "ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, rsa-sha2-512, rsa-sha2-256, ssh-rsa, "
-          "sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com) at $F:L:24"},
+          "host_key_algorithms[0]: \"ssh-dss\": DSA is not built into this libssh at $F:L:24"},
+      Row{"kex_algorithms = \"+diffie-hellman-group1-sha1,diffie-hellman-group9-sha1\"\n",
+          "kex_algorithms: unknown algorithm \"diffie-hellman-group9-sha1\" (supported: curve25519-sha256,"
+          "curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,"
+          "diffie-hellman-group18-sha512,diffie-hellman-group16-sha512,diffie-hellman-group-exchange-sha256,"
+          "diffie-hellman-group14-sha256,diffie-hellman-group-exchange-sha1,diffie-hellman-group14-sha1,"
+          "diffie-hellman-group1-sha1) at $F:L:18"},
       Row{"password_file = \"password.txt\"\n", "password_file: cannot be used together with password at $F:L:17"},
       Row{"passphrase = \"x\"\n", "passphrase: needs private_key at $F:L:14"},
       Row{"certificate = \"../keys/id_ed25519-cert.pub\"\n", "certificate: needs private_key at $F:L:15"},

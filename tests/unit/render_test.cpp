@@ -30,6 +30,8 @@ TEST_CASE("render: every key of a module, defaults included, paths absolute", "[
         "user = \"probe\"\n"
         "timeout = \"2500ms\"\n"
         "ip_protocol = \"ip4\"\n"
+        "banner_comment = false\n"
+        "session = \"exec\"\n"
         "known_hosts = \"" +
             kData +
             "/keys/known_hosts\"\n"
@@ -62,7 +64,8 @@ TEST_CASE("render: secrets are <secret>, secret files are shown by path only", "
   const std::string defaults = spe::render_module(config->modules.at("defaults"));
   CHECK(contains(defaults, "\npassword_file = \"" + kData + "/config/password.txt\"\n"));
   CHECK_FALSE(contains(defaults, "\npassword ="));
-  CHECK(contains(defaults, "\ntimeout = \"10s\"\nip_protocol = \"ip6\"\n"));
+  CHECK(
+      contains(defaults, "\ntimeout = \"10s\"\nip_protocol = \"ip6\"\nbanner_comment = false\nsession = \"exec\"\n"));
   CHECK(contains(defaults, "\ninsecure_ignore_host_key = true\n"));
   // Modules in name order, each once.
   const auto at = [&](const std::string& header) { return text.find(header); };
@@ -135,6 +138,8 @@ TEST_CASE("render: commands and their gauges", "[unit][render]") {
         "user = \"probe\"\n"
         "timeout = \"10s\"\n"
         "ip_protocol = \"ip6\"\n"
+        "banner_comment = false\n"
+        "session = \"exec\"\n"
         "insecure_ignore_host_key = true\n"
         "password = \"<secret>\"\n"
         "\n"
@@ -211,7 +216,9 @@ TEST_CASE("render: jump hosts with every key, and the jump_hosts key of modules"
   const spe::Module& deep = config->modules.at("deep");
   REQUIRE(deep.toml != nullptr);
   CHECK(*deep.toml == spe::render_module(deep));
-  CHECK(contains(*deep.toml, "\nip_protocol = \"ip6\"\njump_hosts = [\"inner\", \"side\"]\nknown_hosts = "));
+  CHECK(contains(*deep.toml,
+                 "\nip_protocol = \"ip6\"\njump_hosts = [\"inner\", \"side\"]\nbanner_comment = false\nsession = "
+                 "\"exec\"\nknown_hosts = "));
   CHECK_FALSE(contains(spe::render_module(config->modules.at("direct")), "jump_hosts"));
   // The whole config: modules, then jump hosts, each in name order.
   const std::string text = spe::render_config(*config);
@@ -241,4 +248,33 @@ TEST_CASE("render: a jump host's secrets are <secret>, its secret files shown by
   CHECK(contains(side, "\npassword_file = \"" + kData + "/config/password.txt\"\n"));
   CHECK_FALSE(contains(side, "\npassphrase ="));
   CHECK_FALSE(contains(side, "\npassword ="));
+}
+
+TEST_CASE("render: a shell session's keys, no exit_status, and it loads again", "[unit][render]") {
+  const std::string original =
+      "[modules.router]\n"
+      "password = \"x\"\n"
+      "insecure_ignore_host_key = true\n"
+      "session = \"shell\"\n"
+      "prompt = '(?m)^[\\w.-]+[>#] ?$'\n"
+      "setup_commands = [\"terminal length 0\"]\n"
+      "[[modules.router.commands]]\n"
+      "name = \"version\"\n"
+      "command = \"show version\"\n";
+  const auto first = spe::load_config_text(original, "/tmp/first.toml");
+  INFO((first ? std::string() : first.error().to_string()));
+  REQUIRE(first);
+  const std::string rendered = spe::render_module(first->modules.at("router"));
+  INFO(rendered);
+  CHECK(contains(rendered,
+                 "\nsession = \"shell\"\nprompt = \"(?m)^[\\\\w.-]+[>#] ?$\"\n"
+                 "setup_commands = [\"terminal length 0\"]\n"));
+  CHECK_FALSE(contains(rendered, "exit_status"));
+  const auto second = spe::load_config_text(rendered, "/tmp/second.toml");
+  INFO((second ? std::string() : second.error().to_string()));
+  REQUIRE(second);
+  const spe::Module& module = second->modules.at("router");
+  CHECK(module.session.mode == spe::SessionMode::shell);
+  CHECK(module.session.prompt->pattern() == "(?m)^[\\w.-]+[>#] ?$");
+  CHECK(module.session.setup_commands == std::vector<std::string>{"terminal length 0"});
 }
