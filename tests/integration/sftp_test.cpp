@@ -322,3 +322,17 @@ TEST_CASE("a deadline in the middle of the write test: the answer comes at the d
   CHECK(cut > 0);
   bed.tree.check_clean();
 }
+
+TEST_CASE("a server without an sftp subsystem fails the check with sftp and its refusal", "[integration][sftp]") {
+  // The override replaces the fixture's Subsystem line: this sshd knows no "sftp".
+  const auto sshd = TestSshd::start_separate({"Subsystem other /bin/false"});
+  TempDir dir{"spe-sftp-none"};
+  write_file(dir.path() / "exporter.toml", key_module(*sshd, "none", sftp_table("none", "list = true")));
+  ExporterProcess exporter((dir.path() / "exporter.toml").string());
+  const auto response = http_get(exporter.port(), "/probe?target=" + sshd->target() + "&module=none&debug=true");
+  INFO(response.body);
+  CHECK(failure_reason_of(response.body) == "sftp");
+  CHECK(contains(response.body, "the server refused the subsystem sftp"));
+  CHECK(value(response.body, "probe_sftp_duration_seconds", {{"op", "init"}}) > 0);
+  CHECK(value(response.body, "probe_sftp_duration_seconds", {{"op", "realpath"}}) == 0);
+}
