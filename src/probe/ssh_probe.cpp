@@ -8,11 +8,13 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "probe/authentication.hpp"
+#include "probe/cleanup_queue.hpp"
 #include "probe/command_runner.hpp"
 #include "probe/shell_runner.hpp"
 #include "probe/connect_order.hpp"
@@ -212,8 +214,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // A hop's session failed while it relayed for a later leg: that leg's stream has ended, and the
   // probe fails now, in the phase it is in.
   void on_relay_lost(std::size_t index, const Error& error) {
+    hops_[index]->lost = true;  // also after the answer: close_legs then owes that hop no goodbye
     if (finished_) return;
-    hops_[index]->lost = true;
     const std::string& name = hops_[index]->config.name;
     log_.set_hop(name);
     log_.add("info", "jump host connection lost", {{"err", error.message}});
@@ -497,13 +499,26 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (at_hop() && hop_phase_started_) report_.hops[leg_].set_phase_duration(hop_phase_, now - hop_phase_start_);
     report_.duration = now - request_.start;
     deadline_timer_.cancel();
-    connection_.close();
-    close_hops();
+    // A direct probe owes the target no more than closing its socket. Through jump hosts, each hop
+    // is owed a goodbye: it waits until the answer is out (close_legs).
+    if (hops_.empty()) connection_.close();
     log_.set_hop("");
     report_.commands = commands_->take_reports();
     report_.log = log_.take();
     auto done = std::move(done_);
     done(std::move(report_));
+    if (hops_.empty()) return;
+    CleanupQueue::defer(strand_.get_inner_executor(), [self = shared_from_this()] {
+      asio::dispatch(self->strand_, [self] { self->close_legs(); });
+    });
+  }
+
+  // After the answer, from the loop's cleanup queue (one probe's goodbyes per turn, so that they
+  // delay no other probe's deadline): the target's leg, whose stream ends at the last hop's relay,
+  // then the hops.
+  void close_legs() {
+    connection_.close();
+    close_hops();
   }
 
   asio::strand<asio::any_io_executor> strand_;

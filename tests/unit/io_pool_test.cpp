@@ -3,11 +3,16 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "probe/cleanup_queue.hpp"
 #include "util/io_pool.hpp"
 
 namespace asio = boost::asio;
@@ -74,4 +79,33 @@ TEST_CASE("an idle pool keeps running until stop()", "[unit][io_pool]") {
   pool.stop();
   runner.join();
   CHECK(returned);
+}
+
+TEST_CASE("a loop's cleanup queue runs one item per turn, after what was queued before it", "[unit][io_pool]") {
+  asio::io_context io;
+  std::vector<std::string> order;
+  const auto executor = io.get_executor();
+  spe::CleanupQueue::defer(executor, [&] {
+    order.emplace_back("cleanup 1");
+    asio::post(io, [&] { order.emplace_back("ready during cleanup 1"); });
+  });
+  asio::post(io, [&] { order.emplace_back("queued before"); });
+  spe::CleanupQueue::defer(executor, [&] { order.emplace_back("cleanup 2"); });
+  spe::CleanupQueue::defer(executor, [&] { order.emplace_back("cleanup 3"); });
+  io.run();
+  // A handler that became ready while an item ran (a deadline's) waits for that one item, not for the rest.
+  CHECK(order ==
+        std::vector<std::string>{"cleanup 1", "queued before", "ready during cleanup 1", "cleanup 2", "cleanup 3"});
+}
+
+TEST_CASE("cleanup still queued when its loop goes away is dropped, not run", "[unit][io_pool]") {
+  auto owned = std::make_shared<int>(0);
+  bool ran = false;
+  {
+    asio::io_context io;
+    spe::CleanupQueue::defer(io.get_executor(), [&ran, owned] { ran = true; });
+    CHECK(owned.use_count() == 2);
+  }
+  CHECK_FALSE(ran);
+  CHECK(owned.use_count() == 1);
 }
