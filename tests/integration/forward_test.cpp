@@ -98,6 +98,7 @@ struct ForwardBed {
   TcpService banner{TcpService::Mode::banner};
   TcpService echo{TcpService::Mode::echo};
   AdversarialServer silent{Misbehaviour::silent};
+  AdversarialServer flood{Misbehaviour::flood};
   unsigned short closed = free_loopback_port();
   std::unique_ptr<ConfiguredExporter> exporter;
 
@@ -118,6 +119,7 @@ struct ForwardBed {
               forward("silent", "quiet", silent.port(), "expect = \"hello\"\ntimeout = \"700ms\"\n");
     config += module("deadline", "timeout = \"700ms\"\n") +
               forward("deadline", "quiet", silent.port(), "expect = \"x\"\n");
+    config += module("flood") + forward("flood", "flood", flood.port(), "expect = \"(?s)^.{0,3}never$\"\n");
     // Through a jump host (the same sshd's jump port): the target's session opens the forward's channel.
     config += module("via_hop", "jump_hosts = [\"self\"]\n") +
               forward("via_hop", "smtp", banner.port(), "expect = '^220 '\n");
@@ -241,4 +243,16 @@ TEST_CASE("through a jump host, the target opens the forward's channel", "[integ
   CHECK(forward_success(body, "smtp") == 1);
   // The forward's steps are the target's, logged without the hop's name.
   CHECK(contains(body, "msg=\"forward opening channel\" forward=smtp"));
+}
+
+TEST_CASE("a service that floods without matching: the forward reads 4 KiB at most and fails at once",
+          "[adversarial][forwards]") {
+  const std::string body = ForwardBed::shared().probe("flood");
+  INFO(body);
+  CHECK(metric_value(body, "probe_success") == 0);
+  CHECK(failure_reason_of(body) == "forward");
+  CHECK(forward_success(body, "flood") == 0);
+  CHECK(forward_duration(body, "flood") < 1);
+  CHECK(contains(body, "forward flood: no match for expect in the first 4096 bytes"));
+  CHECK(contains(body, "bytes_read=4096"));
 }
