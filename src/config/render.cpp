@@ -1,5 +1,5 @@
 // Module and JumpHost -> TOML text, key by key, in the order a person would write them: connection,
-// host key verification, authentication, then a module's commands.
+// host key verification, authentication, then a module's commands and forwards.
 #include "config/render.hpp"
 
 #include <algorithm>
@@ -167,6 +167,18 @@ std::string render_command(const std::string& module_path, const Command& comman
   return out;
 }
 
+// A check through the target; send is written back with escapes, so the bytes it sends read the same.
+std::string render_forward(const std::string& module_path, const Forward& forward) {
+  TableWriter table("[[" + module_path + ".forwards]]");
+  table.string("name", forward.name);
+  table.string("host", forward.host);
+  table.integer("port", forward.port);
+  table.string_if("send", forward.send);
+  if (forward.expect) table.string("expect", forward.expect->pattern());
+  if (forward.timeout) table.string("timeout", format_duration(*forward.timeout));
+  return table.take();
+}
+
 }  // namespace
 
 std::string toml_quote(std::string_view text) {
@@ -205,6 +217,7 @@ std::string render_module(const Module& module) {
   std::string out = table.take();
   const bool shell = module.session.mode == SessionMode::shell;
   for (const Command& command : module.commands) out += "\n" + render_command(path, command, shell);
+  for (const Forward& forward : module.forwards) out += "\n" + render_forward(path, forward);
   return out;
 }
 

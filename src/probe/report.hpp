@@ -18,10 +18,12 @@
 namespace spe {
 
 // In the order a probe goes through them.
-enum class Phase { resolve, connect, handshake, host_key, auth, commands };
-inline constexpr std::size_t kPhaseCount = 6;
+// forwards: the checks through the target ([[modules.NAME.forwards]]), after the commands.
+enum class Phase { resolve, connect, handshake, host_key, auth, commands, forwards };
+inline constexpr std::size_t kPhaseCount = 7;
 inline constexpr std::array<Phase, kPhaseCount> kAllPhases = {Phase::resolve,  Phase::connect, Phase::handshake,
-                                                              Phase::host_key, Phase::auth,    Phase::commands};
+                                                              Phase::host_key, Phase::auth,    Phase::commands,
+                                                              Phase::forwards};
 
 constexpr std::string_view to_string(Phase phase) {
   switch (phase) {
@@ -31,6 +33,7 @@ constexpr std::string_view to_string(Phase phase) {
     case Phase::host_key: return "host_key";
     case Phase::auth: return "auth";
     case Phase::commands: return "commands";
+    case Phase::forwards: return "forwards";
   }
   return "internal";
 }
@@ -46,7 +49,7 @@ enum class FailureReason {
   command_exit,
   command_output,
   internal,
-  forward,  // a jump host refused or failed to open the channel onward
+  forward,  // a jump host refused or failed to open the channel onward, or a check through the target failed
   channel,  // the server refused to open a session channel or to run the command
 };
 inline constexpr std::size_t kFailureReasonCount = 11;
@@ -84,6 +87,7 @@ constexpr FailureReason failure_reason(Phase phase, ErrorCode code) {
     case Phase::host_key: return FailureReason::host_key;
     case Phase::auth: return FailureReason::auth;
     case Phase::commands: return FailureReason::command_exit;
+    case Phase::forwards: return FailureReason::forward;
   }
   return FailureReason::internal;
 }
@@ -162,6 +166,13 @@ struct CommandReport {
   std::vector<metrics::MetricFamily> derived;  // the module's gauges from this output
 };
 
+// What one check through the target ([[modules.NAME.forwards]]) did.
+struct ForwardReport {
+  std::string name;
+  bool success = false;                  // the channel opened, send was written and expect matched
+  std::chrono::nanoseconds duration{0};  // from asking for the channel to the verdict; 0 when not run
+};
+
 // What one jump host of the module's chain did in this probe.
 struct HopReport {
   using Duration = std::chrono::nanoseconds;
@@ -207,6 +218,7 @@ struct ProbeReport {
   std::optional<std::size_t> failed_hop;  // index into hops when the probe failed at a hop
 
   std::vector<CommandReport> commands;  // in the order run; only commands that started
+  std::vector<ForwardReport> forwards;  // one per configured forward, in order, run or not
   std::vector<ProbeLogLine> log;
 
   void set_phase_duration(Phase phase, Duration elapsed) {

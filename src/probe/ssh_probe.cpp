@@ -20,6 +20,7 @@
 #include "probe/connect_order.hpp"
 #include "probe/connection.hpp"
 #include "probe/forward_channel.hpp"
+#include "probe/forward_checks.hpp"
 #include "probe/probe_log.hpp"
 #include "probe/relay.hpp"
 
@@ -67,7 +68,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
         log_(request_.start),
         connection_(strand_, request_.target.host),
         authentication_(module_.auth, module_.algorithms),
-        commands_(make_commands_phase(module_, log_)) {
+        commands_(make_commands_phase(module_, log_)),
+        forwards_(module_.forwards, log_) {
     report_.module = module_.name;
     report_.target = request_.target_text;
     report_.timeout = request_.timeout;
@@ -121,6 +123,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (Clock::now() < probe_deadline() && commands_->running()) {
       commands_->time_out();
       return after_command();
+    }
+    if (Clock::now() < probe_deadline() && forwards_.running()) {
+      forwards_.time_out();
+      return after_forward();
     }
     fail_probe(Error{ErrorCode::deadline_exceeded,
                      "deadline of " + std::to_string(request_.timeout.count()) + "ms exceeded during " + where(),
@@ -352,7 +358,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // Commands: one after another, each with its own deadline (the probe's, or its timeout if earlier).
 
   void start_commands() {
-    if (module_.commands.empty()) return succeed();
+    if (module_.commands.empty()) return start_forwards();
     enter_phase(Phase::commands);
     start_command();
   }
@@ -378,11 +384,49 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     start_command();
   }
 
-  void finish_commands() {
-    if (!commands_->failure()) return succeed();
-    report_.failure = commands_->failure()->first;
-    report_.failure_message = commands_->failure()->second;
-    log_failure(to_string(Phase::commands), report_.failure_message);
+  // Forwards: one after another, each with its own deadline, as commands. They run whatever the commands found.
+
+  void start_forwards() {
+    if (module_.forwards.empty()) return finish();
+    enter_phase(Phase::forwards);
+    start_forward_check();
+  }
+
+  void start_forward_check() {
+    if (forwards_.all_done()) return finish();
+    const auto deadline = forwards_.start_next(connection_.session(), probe_deadline());
+    if (deadline != probe_deadline()) arm_timer(deadline);
+    step_forward_check();
+  }
+
+  void step_forward_check() {
+    switch (forwards_.step()) {
+      case ForwardChecks::Next::wait_socket: return wait_socket(&SshProbe::step_forward_check);
+      case ForwardChecks::Next::ended: return after_forward();
+    }
+  }
+
+  void after_forward() {
+    if (Clock::now() >= probe_deadline()) return on_timer();
+    arm_timer(probe_deadline());
+    start_forward_check();
+  }
+
+  void finish_commands() { start_forwards(); }
+
+  // After the commands and the forwards: the first command that failed is the reason, else the first forward.
+  void finish() {
+    if (commands_->failure()) {
+      report_.failure = commands_->failure()->first;
+      report_.failure_message = commands_->failure()->second;
+      log_failure(to_string(Phase::commands), report_.failure_message);
+    } else if (forwards_.failure()) {
+      report_.failure = FailureReason::forward;
+      report_.failure_message = *forwards_.failure();
+      log_failure(to_string(Phase::forwards), report_.failure_message);
+    } else {
+      return succeed();
+    }
     connection_.session().disconnect();
     complete();
   }
@@ -448,6 +492,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
     commands_->abandon(error);  // its channels go before the session
+    forwards_.abandon(error);
     log_failure(at_hop() ? to_string(hop_phase_) : to_string(phase_), error.message);
     if (at_hop()) {
       hop().channel.reset();  // before its session says goodbye (which frees every channel)
@@ -504,6 +549,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (hops_.empty()) connection_.close();
     log_.set_hop("");
     report_.commands = commands_->take_reports();
+    report_.forwards = forwards_.take_reports();
     report_.log = log_.take();
     auto done = std::move(done_);
     done(std::move(report_));
@@ -540,6 +586,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Connection connection_;
   Authentication authentication_;
   std::unique_ptr<CommandsPhase> commands_;
+  ForwardChecks forwards_;
   ProbeReport report_;
   Phase phase_ = Phase::resolve;
   Clock::time_point phase_start_;
