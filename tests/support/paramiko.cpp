@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "support/python.hpp"
+
 namespace spe::test {
 namespace {
 
@@ -21,7 +23,7 @@ constexpr std::string_view kParamikoListening = "listening on ";
 }  // namespace
 
 std::string TestParamiko::available() {
-  if (run_command({"python3", "-c", "import paramiko"}, "", std::chrono::seconds{10}).exit_code != 0) {
+  if (run_command({system_python3(), "-c", "import paramiko"}, "", std::chrono::seconds{10}).exit_code != 0) {
     return "the python3 module paramiko (Debian package python3-paramiko)";
   }
   return "";
@@ -39,8 +41,8 @@ TestParamiko::TestParamiko(const ParamikoOptions& options) {
   const std::string public_key = read_file(host_key + ".pub");
 
   std::vector<std::string> argv{
-      "python3", kParamikoScript, "--host-key", host_key,  "--authorized-key", options.authorized_key,
-      "--user",  user(),          "--command",  command(), "--output",         output()};
+      system_python3(), kParamikoScript, "--host-key", host_key,  "--authorized-key", options.authorized_key,
+      "--user",         user(),          "--command",  command(), "--output",         output()};
   if (options.sha1_only) argv.push_back("--sha1-only");
   spawn(argv);
   await_port(public_key.substr(0, public_key.find(' ', public_key.find(' ') + 1)));
