@@ -11,6 +11,7 @@ packages=(
   openssh-server openssh-client
   dropbear-bin                  # the [dropbear] interop cases: another SSH server than OpenSSH
   tinysshd                      # a server with no RSA and no server-sig-algs (tests/integration/algorithms_test.cpp)
+  python3-paramiko              # a paramiko 2.12 SSH server that sends libssh no server-sig-algs (same file)
   prometheus
   curl procps
   python3 python3-yaml systemd  # the examples checks: Kubernetes YAML, systemd-analyze verify

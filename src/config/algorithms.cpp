@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "util/quote.hpp"
+
 namespace spe {
 namespace {
 
@@ -91,15 +93,6 @@ constexpr auto kSupportedPubkeys = concat(kDefaultPubkeys, std::array<std::strin
 using Names = std::vector<std::string>;
 using Resolved = std::expected<Names, AlgorithmListError>;
 
-std::string joined(std::span<const std::string_view> items) {
-  std::string out;
-  for (const auto item : items) {
-    if (!out.empty()) out += ",";
-    out += item;
-  }
-  return out;
-}
-
 bool contains(const auto& list, std::string_view name) { return std::ranges::find(list, name) != list.end(); }
 
 // Why `name` cannot be used for `kind`, or "" when it can.
@@ -117,7 +110,7 @@ std::string refusal(AlgorithmKind kind, std::string_view name) {
            "known_hosts or host_key_fingerprints";
   }
   if (name.starts_with("ssh-dss")) return quoted + ": DSA is not built into this libssh";
-  return "unknown algorithm " + quoted + " (supported: " + joined(supported_algorithms(kind)) + ")";
+  return "unknown algorithm " + quoted + " (supported: " + joined(supported_algorithms(kind), ",") + ")";
 }
 
 std::vector<std::string_view> split(std::string_view list) {
@@ -160,7 +153,7 @@ Names merged(Names first, const Names& rest) {
 Resolved non_empty(AlgorithmKind kind, Names names) {
   if (names.empty()) {
     return std::unexpected(AlgorithmListError{
-        "leaves no algorithm to offer (libssh's default: " + joined(default_algorithms(kind)) + ")"});
+        "leaves no algorithm to offer (libssh's default: " + joined(default_algorithms(kind), ",") + ")"});
   }
   return names;
 }

@@ -138,14 +138,7 @@ class CommandsReader {
   }
 
   void read_name(TomlReader& table, Command& command) {
-    const auto name = table.required_string("name");
-    if (!name) return;
-    command.name = *name;
-    if (!valid_config_name(*name)) {
-      table.error("name", "command name must match [A-Za-z0-9_.-]+");
-    } else if (const auto [it, fresh] = command_names_.try_emplace(*name, table.path()); !fresh) {
-      table.error("name", in_quotes(*name) + " is already the name of " + it->second);
-    }
+    if (auto name = read_entry_name(table, "command", command_names_)) command.name = std::move(*name);
   }
 
   // The rules between a command's keys, and between it and its module, once every key is read.

@@ -12,6 +12,7 @@
 #include "config/file_limits.hpp"
 #include "config/key_material.hpp"
 #include "config/known_hosts.hpp"
+#include "util/quote.hpp"
 
 namespace spe {
 namespace {
@@ -29,15 +30,6 @@ constexpr std::array<std::string_view, 7> kHostKeyTypes{
 };
 
 constexpr std::array<std::string_view, 2> kIpProtocols{"ip4", "ip6"};
-
-std::string joined(std::span<const std::string_view> items) {
-  std::string out;
-  for (const auto item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
 
 // "abc\n" -> "abc": editors end files with a newline that is not part of the secret.
 std::string strip_one_newline(std::string text) {
@@ -176,7 +168,8 @@ void LoginReader::read_fingerprints(HostKeyPolicy& policy) {
     const std::string type = space == std::string::npos ? "" : text.substr(0, space);
     const std::string fingerprint = space == std::string::npos ? text : text.substr(space + 1);
     if (!type.empty() && std::ranges::find(kHostKeyTypes, type) == kHostKeyTypes.end()) {
-      table_.error(key, "unknown host key type " + in_quotes(type) + " (supported: " + joined(kHostKeyTypes) + ")",
+      table_.error(key,
+                   "unknown host key type " + in_quotes(type) + " (supported: " + joined(kHostKeyTypes, ", ") + ")",
                    *node);
     } else if (valid_fingerprint(fingerprint)) {
       policy.fingerprints.push_back(fingerprint);

@@ -90,6 +90,18 @@ struct Command {
   SourcePos where;
 };
 
+// One check through the target, [[modules.NAME.forwards]]: after login the target opens a direct-tcpip channel to
+// host:port (as `ssh -L` would), the probe writes `send` and reads until `expect` matches.
+struct Forward {
+  std::string name;  // label value of probe_ssh_forward_*{forward}; unique in the module
+  std::string host;  // as the target resolves it (a name or an address literal)
+  std::uint16_t port = 0;
+  std::string send;                                  // written once the channel is open; may be empty
+  std::shared_ptr<const RE2> expect;                 // the first bytes read must match; null: opening is enough
+  std::optional<std::chrono::milliseconds> timeout;  // inside the probe deadline; unset: the probe's deadline
+  SourcePos where;
+};
+
 // How a module's commands reach the server: each on an exec channel of its own (the default), or
 // typed one after another into one interactive shell with a pty, for devices that refuse exec.
 enum class SessionMode { exec, shell };
@@ -105,7 +117,7 @@ struct Session {
   std::vector<std::string> setup_commands;  // shell only: typed first, their output discarded
 };
 
-// [modules.NAME.sftp]: what the probe checks over SFTP after the login (and after the commands, if
+// [modules.NAME.sftp]: what the probe checks over SFTP after the login (and after the commands and forwards, if
 // any). A module with only this table never asks for exec: it works for an account with
 // ForceCommand internal-sftp.
 struct SftpCheck {
@@ -147,7 +159,8 @@ struct Module {
   // Debian-2+deb12u3"); by default it ends at the version, as some servers put a random token there.
   bool banner_comment = false;
   std::vector<Command> commands;  // run in order, each on its own channel (exec) or in one shell
-  std::optional<SftpCheck> sftp;  // [modules.NAME.sftp]: checked after the commands
+  std::vector<Forward> forwards;  // checked in order after the commands, each on a channel of its own
+  std::optional<SftpCheck> sftp;  // [modules.NAME.sftp]: checked after the commands and forwards
   // allowed_targets as written, and compiled at load (config/allowlist.hpp); both empty/null when
   // the key is absent: every target is allowed.
   std::vector<std::string> allowed_targets;

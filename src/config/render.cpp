@@ -1,5 +1,5 @@
 // Module and JumpHost -> TOML text, key by key, in the order a person would write them: connection,
-// host key verification, authentication, then a module's commands and its SFTP check.
+// host key verification, authentication, then a module's commands, forwards and its SFTP check.
 #include "config/render.hpp"
 
 #include <algorithm>
@@ -177,6 +177,18 @@ std::string render_sftp(const std::string& module_path, const SftpCheck& sftp) {
   return table.take();
 }
 
+// A check through the target; send is written back with escapes, so the bytes it sends read the same.
+std::string render_forward(const std::string& module_path, const Forward& forward) {
+  TableWriter table("[[" + module_path + ".forwards]]");
+  table.string("name", forward.name);
+  table.string("host", forward.host);
+  table.integer("port", forward.port);
+  table.string_if("send", forward.send);
+  if (forward.expect) table.string("expect", forward.expect->pattern());
+  if (forward.timeout) table.string("timeout", format_duration(*forward.timeout));
+  return table.take();
+}
+
 }  // namespace
 
 std::string toml_quote(std::string_view text) {
@@ -215,6 +227,7 @@ std::string render_module(const Module& module) {
   std::string out = table.take();
   const bool shell = module.session.mode == SessionMode::shell;
   for (const Command& command : module.commands) out += "\n" + render_command(path, command, shell);
+  for (const Forward& forward : module.forwards) out += "\n" + render_forward(path, forward);
   if (module.sftp) out += "\n" + render_sftp(path, *module.sftp);
   return out;
 }

@@ -270,4 +270,16 @@ std::optional<double> TomlReader::number_of(const toml::node& node) {
   return std::nullopt;
 }
 
+std::optional<std::string> read_entry_name(TomlReader& table, std::string_view kind,
+                                           std::map<std::string, std::string>& taken) {
+  auto name = table.required_string("name");
+  if (!name) return std::nullopt;
+  if (!valid_config_name(*name)) {
+    table.error("name", std::string(kind) + " name must match [A-Za-z0-9_.-]+");
+  } else if (const auto [it, fresh] = taken.try_emplace(*name, table.path()); !fresh) {
+    table.error("name", in_quotes(*name) + " is already the name of " + it->second);
+  }
+  return name;
+}
+
 }  // namespace spe

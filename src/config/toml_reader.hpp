@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -158,5 +159,12 @@ class TomlReader {
   std::string path_;
   std::size_t errors_ = 0;
 };
+
+// The `name` key of an entry in a list of tables (a command, a forward): required, [A-Za-z0-9_.-]+, and not yet
+// in `taken` (name -> the key path of the table that has it), which it joins. Each problem is reported, naming
+// the entry as `kind` ("command name must match ..."); the name as written is returned whenever it is a non-empty
+// string.
+std::optional<std::string> read_entry_name(TomlReader& table, std::string_view kind,
+                                           std::map<std::string, std::string>& taken);
 
 }  // namespace spe

@@ -107,6 +107,22 @@ std::optional<MetricFamily> hop_host_keys(const std::vector<HopReport>& hops) {
   return family;
 }
 
+// Checks through the target: one series per configured forward, run or not, on every path.
+void append_forward_families(std::vector<MetricFamily>& families, const std::vector<ForwardReport>& forwards) {
+  MetricFamily success = gauge("probe_ssh_forward_success",
+                               "Whether the check through the target succeeded: the channel to its host:port opened, "
+                               "its send was written and its expect matched (1) or not (0).");
+  MetricFamily duration = gauge("probe_ssh_forward_duration_seconds",
+                                "How long the check through the target took, from asking for its channel to its "
+                                "verdict, in seconds; 0 if not run.");
+  for (const ForwardReport& forward : forwards) {
+    success.samples.push_back(Sample{{{"forward", forward.name}}, forward.success ? 1.0 : 0.0, {}});
+    duration.samples.push_back(Sample{{{"forward", forward.name}}, seconds(forward.duration), {}});
+  }
+  families.push_back(std::move(success));
+  families.push_back(std::move(duration));
+}
+
 double ip_protocol(int protocol) { return protocol == 4 || protocol == 6 ? protocol : 0; }
 
 // One family with one sample per command, labelled command="<name>".
@@ -235,6 +251,7 @@ std::vector<MetricFamily> families_from_report(const ProbeReport& report) {
     families.push_back(hop_durations(report.hops));
     if (auto keys = hop_host_keys(report.hops)) families.push_back(std::move(*keys));
   }
+  if (!report.forwards.empty()) append_forward_families(families, report.forwards);
   if (report.sftp) append_sftp_families(families, *report.sftp);
   if (!report.commands.empty()) {
     append_command_families(families, report.commands);

@@ -4,7 +4,7 @@ namespace spe {
 
 CommandRunner::Clock::time_point CommandRunner::start_next(SshSession& session, Clock::time_point probe_deadline) {
   const auto deadline = begin(probe_deadline);
-  stage_ = closing_ ? Stage::previous_close : Stage::open;
+  stage_ = Stage::open;
   session_ = &session;
   reopen_ = closed_one_;
   channel_ = std::make_unique<SshChannel>(session);
@@ -30,10 +30,13 @@ CommandRunner::Next CommandRunner::step() {
           // OpenSSH frees the previous channel's MaxSessions slot only after the read that brought
           // our CLOSE; an OPEN that came in the same read is refused. The refusal shows the close
           // was read, so a second OPEN finds the slot free (if that was what stood in the way).
+          // The previous channel may not be closed on the server's side yet (its command still
+          // ending): wait for that first, within this command's deadline.
           reopen_ = false;
           log_.add("debug", "channel refused, opening another",
                    {{"command", current().name}, {"err", progress.error().message}});
           channel_ = std::make_unique<SshChannel>(*session_);
+          if (closing_) stage_ = Stage::previous_close;
           break;
         }
         if (!progress) return failed(progress.error());
@@ -96,11 +99,16 @@ void CommandRunner::end() {
   if (outcome_.timed_out || outcome_.truncated) channel_->send_signal("KILL");
   channel_->close();
   stderr_head_ = channel_->stderr_head();
-  closed_one_ = stage_ == Stage::exec || stage_ == Stage::read;  // it was open
-  // The next command's channel waits for the server to let this one go: OpenSSH frees a
-  // session's MaxSessions slot only once both sides' CHANNEL_CLOSE are in.
-  const bool more = next_command_ + 1 < commands_.size();
-  if (more && !channel_->closed_by_server() && outcome_.refused.empty()) closing_ = std::move(channel_);
+  // Kept until the server's close arrives, while commands follow: OpenSSH frees a session's
+  // MaxSessions slot only once both sides' CHANNEL_CLOSE are in, so a next channel it refuses is
+  // opened again once this one is gone. A channel that never opened leaves the one kept before it.
+  const bool was_open = stage_ == Stage::exec || stage_ == Stage::read;
+  if (was_open) {
+    closed_one_ = true;
+    closing_.reset();
+    const bool more = next_command_ + 1 < commands_.size();
+    if (more && !channel_->closed_by_server()) closing_ = std::move(channel_);
+  }
   channel_.reset();
   record();
 }

@@ -22,11 +22,11 @@ class CommandRunner final : public CommandsPhase {
   // Starts the next command on a new channel of `session`.
   Clock::time_point start_next(SshSession& session, Clock::time_point probe_deadline) override;
 
-  // One non-blocking step of the running command: wait until the server has closed the previous
-  // command's channel (a server at MaxSessions refuses a new one before), open its channel, start
-  // it, read its output. A channel error ends the command (logged; its verdict says what arrived;
-  // a refusal by the server is reason channel, once a second open right after the previous
-  // command's close was refused too).
+  // One non-blocking step of the running command: open its channel, start it, read its output.
+  // A server at MaxSessions refuses a channel until the previous command's is closed on both
+  // sides: after such a refusal the step waits for that close and opens once more. A channel
+  // error ends the command (logged; its verdict says what arrived; a refusal by the server is
+  // reason channel, once the second open was refused too).
   Next step() override;
 
   // The running command is stopped (signal KILL), closed and recorded.

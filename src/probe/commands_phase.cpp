@@ -3,16 +3,6 @@
 #include <algorithm>
 
 namespace spe {
-namespace {
-
-// The first line of `text`, at most about 200 bytes, for one field of a log line.
-std::string first_line(std::string_view text) {
-  text = text.substr(0, std::min(text.find('\n'), std::size_t{200}));
-  if (text.ends_with('\r')) text.remove_suffix(1);
-  return std::string(text);
-}
-
-}  // namespace
 
 CommandsPhase::CommandsPhase(const std::vector<Command>& commands, ProbeLog& log) : commands_(commands), log_(log) {
   for (const Command& command : commands_) reports_.push_back(CommandReport{command.name});

@@ -1,11 +1,12 @@
 #include "probe/forward_channel.hpp"
 
 #include <climits>
+#include <utility>
 
 namespace spe {
 
-ForwardChannel::ForwardChannel(SshSession& session)
-    : session_(session), channel_(ssh_channel_new(session.session_.get())) {}
+ForwardChannel::ForwardChannel(SshSession& session, std::string peer)
+    : session_(session), peer_(std::move(peer)), channel_(ssh_channel_new(session.session_.get())) {}
 
 ForwardChannel::~ForwardChannel() {
   if (channel_ != nullptr) ssh_channel_free(channel_);
@@ -18,8 +19,8 @@ Result<Progress> ForwardChannel::open(const std::string& host, unsigned short po
     case SSH_OK: return Progress::done;
     case SSH_AGAIN: return Progress::again;
     default:
-      return std::unexpected(session_.last_error(ErrorCode::unavailable, "the jump host did not open a channel to " +
-                                                                             host + ":" + std::to_string(port)));
+      return std::unexpected(session_.last_error(ErrorCode::unavailable, peer_ + " did not open a channel to " + host +
+                                                                             ":" + std::to_string(port)));
   }
 }
 

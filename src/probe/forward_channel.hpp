@@ -1,5 +1,6 @@
 // A direct-tcpip channel of a jump host's session: the hop connects to host:port on the probe's behalf
-// (as ssh -J does) and the channel carries that byte stream. RAII over libssh's channel; each call
+// (as ssh -J does) and the channel carries that byte stream. The target's session opens one the same way for
+// a check through the target (probe/forward_checks.hpp). RAII over libssh's channel; each call
 // is one non-blocking step. Free it before its session is disconnected or freed. Not thread-safe;
 // not movable (hold it in std::optional and emplace).
 #pragma once
@@ -16,7 +17,8 @@ namespace spe {
 
 class ForwardChannel {
  public:
-  explicit ForwardChannel(SshSession& session);
+  // `peer` names the server in messages: "the jump host", "the target".
+  explicit ForwardChannel(SshSession& session, std::string peer = "the jump host");
   ~ForwardChannel();
   ForwardChannel(const ForwardChannel&) = delete;
   ForwardChannel& operator=(const ForwardChannel&) = delete;
@@ -24,7 +26,7 @@ class ForwardChannel {
   // Asks the hop to connect to `host` (a name the hop resolves, or an address) on `port`. After
   // again, call open again with the same arguments. A refusal (AllowTcpForwarding no, PermitOpen,
   // nothing listening, a name the hop cannot resolve) is unavailable with the hop's reason in the
-  // message.
+  // message (libssh's "Channel opening failure: channel N error (CODE) TEXT").
   Result<Progress> open(const std::string& host, unsigned short port);
 
   // What one non-blocking read found: bytes (0: nothing now), or the end of the stream.
@@ -43,6 +45,7 @@ class ForwardChannel {
 
  private:
   SshSession& session_;
+  std::string peer_;
   ssh_channel channel_ = nullptr;
 };
 

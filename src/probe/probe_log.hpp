@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,9 @@
 namespace spe {
 
 using LogFields = std::vector<std::pair<std::string, std::string>>;
+
+// The first line of `text` (a server's output), at most about 200 bytes, for one field of a log line.
+std::string first_line(std::string_view text);
 
 class ProbeLog {
  public:

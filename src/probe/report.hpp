@@ -18,11 +18,13 @@
 namespace spe {
 
 // In the order a probe goes through them.
-enum class Phase { resolve, connect, handshake, host_key, auth, commands, sftp };
-inline constexpr std::size_t kPhaseCount = 7;
+// forwards: the checks through the target ([[modules.NAME.forwards]]), after the commands; sftp: the
+// SFTP check ([modules.NAME.sftp]), last.
+enum class Phase { resolve, connect, handshake, host_key, auth, commands, forwards, sftp };
+inline constexpr std::size_t kPhaseCount = 8;
 inline constexpr std::array<Phase, kPhaseCount> kAllPhases = {Phase::resolve,  Phase::connect, Phase::handshake,
                                                               Phase::host_key, Phase::auth,    Phase::commands,
-                                                              Phase::sftp};
+                                                              Phase::forwards, Phase::sftp};
 
 constexpr std::string_view to_string(Phase phase) {
   switch (phase) {
@@ -32,6 +34,7 @@ constexpr std::string_view to_string(Phase phase) {
     case Phase::host_key: return "host_key";
     case Phase::auth: return "auth";
     case Phase::commands: return "commands";
+    case Phase::forwards: return "forwards";
     case Phase::sftp: return "sftp";
   }
   return "internal";
@@ -48,7 +51,7 @@ enum class FailureReason {
   command_exit,
   command_output,
   internal,
-  forward,  // a jump host refused or failed to open the channel onward
+  forward,  // a jump host refused or failed to open the channel onward, or a check through the target failed
   channel,  // the server refused to open a session channel or to run the command
   sftp,     // the SFTP check failed: the subsystem refused, an SFTP status, a bad reply, too little space
 };
@@ -88,6 +91,7 @@ constexpr FailureReason failure_reason(Phase phase, ErrorCode code) {
     case Phase::host_key: return FailureReason::host_key;
     case Phase::auth: return FailureReason::auth;
     case Phase::commands: return FailureReason::command_exit;
+    case Phase::forwards: return FailureReason::forward;
     case Phase::sftp: return FailureReason::sftp;
   }
   return FailureReason::internal;
@@ -203,6 +207,13 @@ struct SftpReport {
   std::optional<Duration> op_duration(SftpOp op) const { return op_durations[static_cast<std::size_t>(op)]; }
 };
 
+// What one check through the target ([[modules.NAME.forwards]]) did.
+struct ForwardReport {
+  std::string name;
+  bool success = false;                  // the channel opened, send was written and expect matched
+  std::chrono::nanoseconds duration{0};  // from asking for the channel to the verdict; 0 when not run
+};
+
 // What one jump host of the module's chain did in this probe.
 struct HopReport {
   using Duration = std::chrono::nanoseconds;
@@ -248,6 +259,7 @@ struct ProbeReport {
   std::optional<std::size_t> failed_hop;  // index into hops when the probe failed at a hop
 
   std::vector<CommandReport> commands;  // in the order run; only commands that started
+  std::vector<ForwardReport> forwards;  // one per configured forward, in order, run or not
   std::optional<SftpReport> sftp;       // exactly when the module has an sftp table
   std::vector<ProbeLogLine> log;
 

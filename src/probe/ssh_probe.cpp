@@ -20,6 +20,7 @@
 #include "probe/connect_order.hpp"
 #include "probe/connection.hpp"
 #include "probe/forward_channel.hpp"
+#include "probe/forward_checks.hpp"
 #include "probe/probe_log.hpp"
 #include "probe/relay.hpp"
 #include "probe/sftp_runner.hpp"
@@ -68,7 +69,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
         log_(request_.start),
         connection_(strand_, request_.target.host),
         authentication_(module_.auth, module_.algorithms),
-        commands_(make_commands_phase(module_, log_)) {
+        commands_(make_commands_phase(module_, log_)),
+        forwards_(module_.forwards, log_) {
     if (module_.sftp) sftp_.emplace(*module_.sftp, log_);
     report_.module = module_.name;
     report_.target = request_.target_text;
@@ -123,6 +125,10 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (Clock::now() < probe_deadline() && commands_->running()) {
       commands_->time_out();
       return after_command();
+    }
+    if (Clock::now() < probe_deadline() && forwards_.running()) {
+      forwards_.time_out();
+      return after_forward();
     }
     fail_probe(Error{ErrorCode::deadline_exceeded,
                      "deadline of " + std::to_string(request_.timeout.count()) + "ms exceeded during " + where(),
@@ -354,7 +360,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // Commands: one after another, each with its own deadline (the probe's, or its timeout if earlier).
 
   void start_commands() {
-    if (module_.commands.empty()) return start_sftp();
+    if (module_.commands.empty()) return start_forwards();
     enter_phase(Phase::commands);
     start_command();
   }
@@ -380,19 +386,62 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     start_command();
   }
 
-  void finish_commands() {
-    if (!commands_->failure()) return start_sftp();
-    report_.failure = commands_->failure()->first;
-    report_.failure_message = commands_->failure()->second;
-    log_failure(to_string(Phase::commands), report_.failure_message);
+  // Forwards: one after another, each with its own deadline, as commands. They run whatever the commands found.
+
+  void start_forwards() {
+    if (module_.forwards.empty()) return start_sftp();
+    enter_phase(Phase::forwards);
+    start_forward_check();
+  }
+
+  void start_forward_check() {
+    if (forwards_.all_done()) return start_sftp();
+    const auto deadline = forwards_.start_next(connection_.session(), probe_deadline());
+    if (deadline != probe_deadline()) arm_timer(deadline);
+    step_forward_check();
+  }
+
+  void step_forward_check() {
+    switch (forwards_.step()) {
+      case ForwardChecks::Next::wait_socket: return wait_socket(&SshProbe::step_forward_check);
+      case ForwardChecks::Next::ended: return after_forward();
+    }
+  }
+
+  void after_forward() {
+    if (Clock::now() >= probe_deadline()) return on_timer();
+    arm_timer(probe_deadline());
+    start_forward_check();
+  }
+
+  void finish_commands() { start_forwards(); }
+
+  // After the commands, the forwards and the SFTP check: the first command that failed is the reason, else the
+  // first forward, else the SFTP check.
+  void finish() {
+    if (commands_->failure()) {
+      report_.failure = commands_->failure()->first;
+      report_.failure_message = commands_->failure()->second;
+      log_failure(to_string(Phase::commands), report_.failure_message);
+    } else if (forwards_.failure()) {
+      report_.failure = FailureReason::forward;
+      report_.failure_message = *forwards_.failure();
+      log_failure(to_string(Phase::forwards), report_.failure_message);
+    } else if (sftp_ && sftp_->failure()) {
+      report_.failure = FailureReason::sftp;
+      report_.failure_message = *sftp_->failure();
+      log_failure(to_string(Phase::sftp), report_.failure_message);
+    } else {
+      return succeed();
+    }
     connection_.session().disconnect();
     complete();
   }
 
-  // SFTP: after the commands (if any), over a channel of its own, under the probe deadline.
+  // SFTP: last, whatever the commands and forwards found, over a channel of its own, under the probe deadline.
 
   void start_sftp() {
-    if (!sftp_) return succeed();
+    if (!sftp_) return finish();
     enter_phase(Phase::sftp);
     sftp_->start(connection_.session());
     step_sftp();
@@ -402,14 +451,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     switch (sftp_->step()) {
       case CommandsPhase::Next::wait_socket: return wait_socket(&SshProbe::step_sftp);
       case CommandsPhase::Next::run_soon: return run_soon(&SshProbe::step_sftp);
-      case CommandsPhase::Next::ended: break;
+      case CommandsPhase::Next::ended: return finish();
     }
-    if (!sftp_->failure()) return succeed();
-    report_.failure = FailureReason::sftp;
-    report_.failure_message = *sftp_->failure();
-    log_failure(to_string(Phase::sftp), report_.failure_message);
-    connection_.session().disconnect();
-    complete();
   }
 
   // Waiting between non-blocking steps. Only the continuation scheduled last is live: one left
@@ -473,6 +516,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
     commands_->abandon(error);  // its channels go before the session
+    forwards_.abandon(error);
     if (sftp_) sftp_->abandon(error);
     log_failure(at_hop() ? to_string(hop_phase_) : to_string(phase_), error.message);
     if (at_hop()) {
@@ -532,6 +576,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (hops_.empty() && !sftp_cleanup) connection_.close();
     log_.set_hop("");
     report_.commands = commands_->take_reports();
+    report_.forwards = forwards_.take_reports();
     if (sftp_) report_.sftp = sftp_->take_report();
     report_.log = log_.take();
     auto done = std::move(done_);
@@ -621,6 +666,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Connection connection_;
   Authentication authentication_;
   std::unique_ptr<CommandsPhase> commands_;
+  ForwardChecks forwards_;
   std::optional<SftpRunner> sftp_;  // when the module has an sftp table
   ProbeReport report_;
   Phase phase_ = Phase::resolve;

@@ -2,6 +2,7 @@
 // libssh offers (read from sshd's log of the client's KEXINIT), each legacy algorithm alone on a server is
 // refused by default with a message naming it and allowed by its "+..." key, an RSA user key against a server
 // that accepts only ssh-rsa signatures, and a pinned RSA fingerprint on a server that also has an Ed25519 key.
+// Then servers other than OpenSSH: tinysshd (no RSA) and paramiko 2.12 (no server-sig-algs for libssh).
 #include <catch2/catch.hpp>
 
 #include <netinet/in.h>
@@ -21,6 +22,7 @@
 
 #include "config/algorithms.hpp"
 #include "support/configured_exporter.hpp"
+#include "support/paramiko.hpp"
 #include "support/probe_bed.hpp"
 #include "support/text.hpp"
 
@@ -58,12 +60,12 @@ struct Keys {
     write_file(path("authorized_keys"), read_file(sshd.key_path() + ".pub") + read_file(path("user_rsa.pub")));
   }
 
-  // A known_hosts file naming `sshd` with the host key `name`.
-  std::string known_hosts(const TestSshd& sshd, const std::string& name) const {
+  // A known_hosts file naming the server on 127.0.0.1:`port` with the host key `name`.
+  std::string known_hosts(unsigned short port, const std::string& name) const {
     const std::string pub = read_file(path(name + ".pub"));
-    const std::string file = path("known_hosts_" + std::to_string(sshd.port()));
-    write_file(file, "[127.0.0.1]:" + std::to_string(sshd.port()) + " " +
-                         pub.substr(0, pub.find(' ', pub.find(' ') + 1)) + "\n");
+    const std::string file = path("known_hosts_" + std::to_string(port));
+    write_file(file,
+               "[127.0.0.1]:" + std::to_string(port) + " " + pub.substr(0, pub.find(' ', pub.find(' ') + 1)) + "\n");
     return file;
   }
 
@@ -76,13 +78,33 @@ const Keys& keys() {
   return made;
 }
 
-// /probe of `sshd` with `module`, debug=true: the log, then the metrics.
-std::string debug_probe(const ConfiguredExporter& exporter, const TestSshd& sshd, const std::string& module) {
-  const auto response = http_get(exporter.port(),
-                                 "/probe?target=" + sshd.target() + "&module=" + module + "&debug=true");
+// /probe of `target` with `module`, debug=true: the log, then the metrics.
+std::string debug_probe(const ConfiguredExporter& exporter, const std::string& target, const std::string& module) {
+  const auto response = http_get(exporter.port(), "/probe?target=" + target + "&module=" + module + "&debug=true");
   INFO(response.error << "\n" << response.body);
   REQUIRE(response.status == 200);
   return response.body;
+}
+
+std::string debug_probe(const ConfiguredExporter& exporter, const TestSshd& sshd, const std::string& module) {
+  return debug_probe(exporter, sshd.target(), module);
+}
+
+// Why an RSA key of `user` is not sent to a server that does not name rsa-sha2-* in server-sig-algs, word for word
+// as a debug log shows it (quotes escaped).
+std::string rsa_key_not_sent(const std::string& user) {
+  return "authentication as \\\"" + user +
+         "\\\" not attempted: no signature algorithm in common with the server for the ssh-rsa key: the server's "
+         "server-sig-algs names neither rsa-sha2-512 nor rsa-sha2-256 (or it sent none), and "
+         "pubkey_accepted_algorithms leaves out ssh-rsa (SHA-1); pubkey_accepted_algorithms = \\\"+ssh-rsa\\\" "
+         "would allow SHA-1 signatures";
+}
+
+// How many times `what` occurs in `text`.
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++count;
+  return count;
 }
 
 std::string metrics_of(const std::string& debug_body) {
@@ -226,7 +248,7 @@ TEST_CASE("a server with one legacy algorithm: refused by default naming it, pro
   const bool rsa_host = c.key == "host_key_algorithms";
   if (rsa_host) lines.push_back("HostKey " + keys.path("host_rsa"));
   auto sshd = TestSshd::start_separate(lines);
-  const std::string known = rsa_host ? keys.known_hosts(*sshd, "host_rsa") : "";
+  const std::string known = rsa_host ? keys.known_hosts(sshd->port(), "host_rsa") : "";
   const ConfiguredExporter exporter(module(*sshd, "default", "", known) +
                                     module(*sshd, "legacy", c.key + " = \"+" + c.algorithm + "\"", known));
 
@@ -346,11 +368,7 @@ TEST_CASE("an RSA key against tinysshd (no RSA, no server-sig-algs): not sent, a
   const std::string kept = server.debug_probe(exporter.port(), "default");
   INFO(kept);
   CHECK(failure_reason_of(metrics_of(kept)) == "auth");
-  CHECK(contains(kept,
-                 "authentication as \\\"probe\\\" not attempted: no signature algorithm in common with the server for "
-                 "the ssh-rsa key: the server's server-sig-algs names neither rsa-sha2-512 nor rsa-sha2-256 (or it "
-                 "sent none), and pubkey_accepted_algorithms leaves out ssh-rsa (SHA-1); "
-                 "pubkey_accepted_algorithms = \\\"+ssh-rsa\\\" would allow SHA-1 signatures"));
+  CHECK(contains(kept, rsa_key_not_sent("probe")));
 
   // With "+ssh-rsa" the SHA-1 signature goes out, and tinysshd, which has no RSA at all, refuses it.
   const std::string sent = server.debug_probe(exporter.port(), "sha1");
@@ -364,4 +382,53 @@ TEST_CASE("an RSA key against tinysshd (no RSA, no server-sig-algs): not sent, a
   CHECK(banner.starts_with("SSH-2.0-tinyssh"));
   CHECK(banner.find(' ') == std::string::npos);
   CHECK(label_value(metrics_of(sent), "probe_ssh_server_info", "banner") == banner);
+}
+
+TEST_CASE("paramiko 2.12 sends libssh no server-sig-algs: an RSA key logs in with \"+ssh-rsa\", not by default",
+          "[paramiko]") {
+  // As Debian 12 ships it (it accepts rsa-sha2-* signatures but never says so to libssh), and as old gear that
+  // accepts ssh-rsa signatures alone.
+  const bool sha1_only = GENERATE(false, true);
+  INFO("sha1_only " << sha1_only);
+  const Keys& keys = ::keys();
+  const TestParamiko server({keys.path("user_rsa.pub"), sha1_only});
+  const auto login = [&](const std::string& known_hosts) {
+    return "user = " + toml_string(TestParamiko::user()) + "\nprivate_key = " + toml_string(keys.path("user_rsa")) +
+           "\nknown_hosts = " + toml_string(known_hosts) + "\ncommand = " + toml_string(TestParamiko::command()) +
+           "\ncommand_expect = " + toml_string("^" + TestParamiko::output() + "\\n$") + "\n";
+  };
+  const std::string sha1 = "pubkey_accepted_algorithms = \"+ssh-rsa\"\n";
+  const ConfiguredExporter exporter("[modules.default]\n" + login(server.known_hosts_path()) + "\n[modules.sha1]\n" +
+                                    login(server.known_hosts_path()) + sha1 + "\n[modules.other_host_key]\n" +
+                                    login(keys.known_hosts(server.port(), "host_ed25519")) + sha1);
+
+  // libssh falls back to ssh-rsa (SHA-1), which its defaults leave out: nothing is sent.
+  const std::string kept = debug_probe(exporter, server.target(), "default");
+  INFO(kept);
+  CHECK(metric_value(metrics_of(kept), "probe_success") == 0);
+  CHECK(failure_reason_of(metrics_of(kept)) == "auth");
+  CHECK(contains(kept, rsa_key_not_sent("probe")));
+  CHECK(count_of(server.log(), "auth publickey") == 0);
+
+  // With "+ssh-rsa" the SHA-1 signature goes out and is accepted; the host key was checked against known_hosts
+  // and the command ran.
+  const std::string allowed = debug_probe(exporter, server.target(), "sha1");
+  INFO(allowed << "\nserver log:\n" << server.log());
+  CHECK(metric_value(metrics_of(allowed), "probe_success") == 1);
+  CHECK(contains(allowed, "host key matches " + server.known_hosts_path() + ":1"));
+  CHECK(label_value(metrics_of(allowed), "probe_ssh_host_key_info", "fingerprint_sha256") ==
+        server.host_key_fingerprint());
+  CHECK(metric_value(metrics_of(allowed), "probe_ssh_command_success", {{"command", "sha1"}}) == 1);
+  CHECK(contains(server.log(), "auth publickey user=probe key=ssh-rsa accepted\n"));
+  CHECK(contains(server.log(), "exec 'show version'\n"));
+
+  // A known_hosts that knows another key for it: refused before any credential is sent.
+  const auto signatures = count_of(server.log(), "auth publickey");
+  const std::string other = debug_probe(exporter, server.target(), "other_host_key");
+  INFO(other);
+  CHECK(failure_reason_of(metrics_of(other)) == "host_key");
+  CHECK(contains(other, "host key does not match the ssh-ed25519 key at " +
+                            keys.known_hosts(server.port(), "host_ed25519") +
+                            ":1 (changed key: possible man-in-the-middle)"));
+  CHECK(count_of(server.log(), "auth publickey") == signatures);
 }

@@ -275,6 +275,30 @@ TEST_CASE("at MaxSessions 1 every command runs, each channel opened once the ser
   }
 }
 
+TEST_CASE("a command timed out with a process still holding its output does not hold up the commands after it",
+          "[integration]") {
+  // "setsid sleep 3 &" (beyond the reach of the KILL signal) keeps the channel's output open after the
+  // shell exits, so the command times out with a process of it still running. The commands after it open
+  // channels of their own at once and run.
+  const auto sshd = TestSshd::start_separate();
+  std::string commands;
+  const std::vector<std::pair<std::string, std::string>> steps{{"lingering", "setsid sleep 3 & echo started"},
+                                                               {"two", "echo two"},
+                                                               {"three", "echo three"}};
+  for (const auto& [name, line] : steps) {
+    commands += "[[modules.late.commands]]\nname = \"" + name + "\"\ncommand = \"" + line + "\"\ntimeout = \"1s\"\n";
+  }
+  const ConfiguredExporter exporter(key_module(*sshd, "late", "timeout = \"10s\"\n" + commands));
+  const auto response = http_get(exporter.port(), "/probe?target=" + sshd->target() + "&module=late&debug=true");
+  INFO(response.body);
+  REQUIRE(response.status == 200);
+  CHECK(metric_value(response.body, "probe_success") == 0);
+  CHECK(command_metric(response.body, "probe_ssh_command_success", "lingering") == 0);
+  CHECK(command_metric(response.body, "probe_ssh_command_success", "two") == 1);
+  CHECK(command_metric(response.body, "probe_ssh_command_success", "three") == 1);
+  CHECK(command_metric(response.body, "probe_ssh_command_duration_seconds", "two") < 0.5);
+}
+
 TEST_CASE("a server that refuses the session channel fails the probe with reason channel and its words",
           "[integration]") {
   // MaxSessions 0: no session channel at all (forwarding still allowed).

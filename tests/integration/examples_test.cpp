@@ -22,6 +22,7 @@
 
 #include "support/exporter_process.hpp"
 #include "support/json.hpp"
+#include "support/python.hpp"
 #include "support/temp_dir.hpp"
 #include "support/text.hpp"
 
@@ -339,7 +340,7 @@ TEST_CASE("the Kubernetes manifests parse and fit together", "[pyyaml]") {
 
   // Every document, as JSON, from PyYAML.
   std::vector<std::string> argv{
-      "python3", "-c",
+      system_python3(), "-c",
       "import json, sys, yaml\n"
       "docs = []\n"
       "for path in sys.argv[1:]:\n"

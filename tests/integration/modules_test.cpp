@@ -24,13 +24,20 @@ struct ModulesBed {
   ModulesBed() {
     auto& sshd = TestSshd::shared();
     std::filesystem::create_directories(dir.path() / "modules");
+    // The sshd's main port, and its jump port (where it opens channels onward) for forward_check.
+    const std::string known_hosts = (dir.path() / "known_hosts").string();
+    write_file(known_hosts, "[127.0.0.1]:" + std::to_string(sshd.port()) + " " + sshd.host_public_key() +
+                                "\n[127.0.0.1]:" + std::to_string(sshd.jump_port()) + " " + sshd.host_public_key() +
+                                "\n");
     for (const auto& entry : std::filesystem::directory_iterator(std::string(SPE_SOURCE_DIR) + "/modules")) {
       if (entry.path().extension() != ".toml") continue;
       std::ifstream in(entry.path());
       std::stringstream text;
       text << in.rdbuf();
       std::string module = replace_all(text.str(), "\"../.demo/id_ed25519\"", toml_string(sshd.key_path()));
-      module = replace_all(module, "\"../.demo/known_hosts\"", toml_string(sshd.known_hosts_path()));
+      module = replace_all(module, "\"../.demo/known_hosts\"", toml_string(known_hosts));
+      // forward_check's channel goes to the demo sshd's port: here the test sshd's own, as the target sees it.
+      module = replace_all(module, "port = 2222\n", "port = " + std::to_string(sshd.port()) + "\n");
       const std::string header = "[modules." + entry.path().stem().string() + "]\n";
       module = replace_all(module, header, header + "user = " + toml_string(sshd.user()) + "\n");
       write_file(dir.path() / "modules" / entry.path().filename(), module);
@@ -44,9 +51,8 @@ struct ModulesBed {
     return bed;
   }
 
-  std::string probe(const std::string& module) {
-    const auto response = http_get(exporter->port(),
-                                   "/probe?target=" + TestSshd::shared().target() + "&module=" + module);
+  std::string probe(const std::string& module, const std::string& target = TestSshd::shared().target()) {
+    const auto response = http_get(exporter->port(), "/probe?target=" + target + "&module=" + module);
     INFO(module << ": " << response.error << "\n" << response.body);
     REQUIRE(response.status == 200);
     CHECK(metric_value(response.body, "probe_success") == 1);
@@ -156,4 +162,13 @@ TEST_CASE("module sftp lists, writes and removes its file, and reports the free 
   for (const auto& entry : std::filesystem::directory_iterator(account->pw_dir)) {
     CHECK_FALSE(entry.path().filename().string().starts_with(".ssh_probe_exporter."));
   }
+}
+
+TEST_CASE("module forward_check reaches the target's sshd through the target", "[integration][modules]") {
+  auto& sshd = TestSshd::shared();
+  const std::string body = ModulesBed::shared().probe("forward_check",
+                                                      "127.0.0.1:" + std::to_string(sshd.jump_port()));
+  INFO(body);
+  CHECK(value(body, "probe_ssh_forward_success", {{"forward", "ssh_loopback"}}) == 1);
+  CHECK(value(body, "probe_ssh_forward_duration_seconds", {{"forward", "ssh_loopback"}}) > 0);
 }

@@ -184,14 +184,16 @@ TEST_CASE("too little free space and a path that is a file fail with sftp", "[in
   bed.tree.check_clean();
 }
 
-TEST_CASE("commands on an SFTP-only account fail before the check, which reports 0", "[integration][sftp]") {
+TEST_CASE("a command refused on an SFTP-only account is the probe's reason; the check still runs",
+          "[integration][sftp]") {
   auto& bed = SftpOnlyBed::shared();
   const std::string body = bed.probe("exec");
   INFO(body);
   CHECK(value(body, "probe_success") == 0);
-  CHECK(failure_reason_of(body) != "sftp");
-  CHECK(value(body, "probe_sftp_success") == 0);
-  CHECK(value(body, "probe_sftp_duration_seconds", {{"op", "init"}}) == 0);
+  CHECK(command_metric(body, "probe_ssh_command_success", "exec") == 0);
+  CHECK(failure_reason_of(body) == "command_exit");
+  CHECK(value(body, "probe_sftp_success") == 1);
+  CHECK(value(body, "probe_sftp_duration_seconds", {{"op", "init"}}) > 0);
 }
 
 TEST_CASE("commands then the SFTP check on the shared sshd", "[integration][sftp]") {

@@ -27,15 +27,6 @@ bool on_path(const std::string& program) {
   return run_command({"sh", "-c", "command -v " + program}, "", std::chrono::seconds{5}).exit_code == 0;
 }
 
-std::string must_run(const std::vector<std::string>& argv) {
-  const auto result = run_command(argv, "", std::chrono::seconds{30});
-  if (result.exit_code != 0) {
-    throw std::runtime_error("test dropbear: `" + argv.front() + "` failed (" + std::to_string(result.exit_code) +
-                             "): " + result.output);
-  }
-  return result.output;
-}
-
 // Holds an exclusive flock on kLock for its lifetime.
 class AccountLock {
  public:
@@ -71,9 +62,9 @@ TestDropbear::TestDropbear() {
   std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
 
   const std::string host_key = dir_.path().string() + "/dropbear_ed25519_host_key";
-  must_run({"dropbearkey", "-t", "ed25519", "-f", host_key});
+  run_or_throw("test dropbear", {"dropbearkey", "-t", "ed25519", "-f", host_key});
   // "Public key portion is:\nssh-ed25519 AAAA... user@host\nFingerprint: SHA256:...\n"
-  std::istringstream lines(must_run({"dropbearkey", "-y", "-f", host_key}));
+  std::istringstream lines(run_or_throw("test dropbear", {"dropbearkey", "-y", "-f", host_key}));
   std::string public_key;
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with("ssh-ed25519 ")) public_key = line.substr(0, line.find(' ', line.find(' ') + 1));

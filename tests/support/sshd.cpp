@@ -69,15 +69,6 @@ constexpr const char* kForwardOpened = "server_input_channel_open: confirm direc
 constexpr int kStartAttempts = 3;
 constexpr auto kStartTimeout = std::chrono::seconds{10};
 
-std::string must_run(const std::vector<std::string>& argv, const std::string& input = "") {
-  const auto result = run_command(argv, input, std::chrono::seconds{30});
-  if (result.exit_code != 0) {
-    throw std::runtime_error("test sshd: `" + argv.front() + "` failed (" + std::to_string(result.exit_code) +
-                             "): " + result.output);
-  }
-  return result.output;
-}
-
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
   return text;
@@ -282,7 +273,7 @@ void TestSshd::choose_account() {
   try {
     const passwd* pw = ::getpwnam(kAccount);
     if (pw == nullptr) {
-      must_run({"useradd", "-m", "-s", "/bin/sh", "-c", kAccountComment, kAccount});
+      run_or_throw("test sshd", {"useradd", "-m", "-s", "/bin/sh", "-c", kAccountComment, kAccount});
       pw = ::getpwnam(kAccount);
     }
     if (pw != nullptr && std::string_view(pw->pw_gecos) == kAccountComment) {
@@ -291,7 +282,7 @@ void TestSshd::choose_account() {
       // Alone: a fresh password for this run. Others running: keep theirs, it is the one in use.
       if (::flock(users_lock_fd_, LOCK_EX | LOCK_NB) == 0) {
         password_ = random_password();
-        must_run({"chpasswd"}, std::string(kAccount) + ":" + password_ + "\n");
+        run_or_throw("test sshd", {"chpasswd"}, std::string(kAccount) + ":" + password_ + "\n");
         write_file(kPasswordFile, password_ + "\n", 0600);
       } else {
         password_ = trim(read_file(kPasswordFile));
@@ -307,7 +298,8 @@ void TestSshd::choose_account() {
 
 void TestSshd::generate_keys() {
   const auto keygen = [this](const std::string& name, const std::string& passphrase, const std::string& comment) {
-    must_run({"ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", comment, "-f", dir() + "/" + name});
+    run_or_throw("test sshd",
+                 {"ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-C", comment, "-f", dir() + "/" + name});
   };
   keygen("ssh_host_ed25519_key", "", "spe-test-host");
   keygen("wrong_host_ed25519_key", "", "spe-test-wrong-host");
@@ -318,15 +310,15 @@ void TestSshd::generate_keys() {
 
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   cert_valid_before_ = now + std::chrono::hours{1};
-  must_run({"ssh-keygen", "-q", "-s", dir() + "/ca_ed25519", "-I", "spe-test-user-cert", "-n", user_, "-V",
-            utc_stamp(now - std::chrono::minutes{5}) + ":" + utc_stamp(cert_valid_before_),
-            dir() + "/id_ed25519_cert.pub"});
+  run_or_throw("test sshd", {"ssh-keygen", "-q", "-s", dir() + "/ca_ed25519", "-I", "spe-test-user-cert", "-n", user_,
+                             "-V", utc_stamp(now - std::chrono::minutes{5}) + ":" + utc_stamp(cert_valid_before_),
+                             dir() + "/id_ed25519_cert.pub"});
 
   write_file(dir() + "/authorized_keys", read_file(key_path() + ".pub") + read_file(encrypted_key_path() + ".pub"),
              0644);
   const std::string host_pub = read_file(dir() + "/ssh_host_ed25519_key.pub");
   host_public_key_ = host_pub.substr(0, host_pub.find(' ', host_pub.find(' ') + 1));
-  std::istringstream fields(must_run({"ssh-keygen", "-lf", dir() + "/ssh_host_ed25519_key.pub"}));
+  std::istringstream fields(run_or_throw("test sshd", {"ssh-keygen", "-lf", dir() + "/ssh_host_ed25519_key.pub"}));
   std::string bits;
   fields >> bits >> host_key_fingerprint_;
 }

@@ -452,6 +452,7 @@ TEST_CASE("exporter.toml and every module in modules/ load, each file one module
       {"process_count", {{"processes", {"host_processes"}}}},
       {"node_prometheus", {{"proc_stats", {}}}},
       {"network_device", {{"version", {}}, {"interfaces", {"network_device_interface_up"}}}},
+      {"forward_check", {}},
   };
   for (const auto& [module_name, shape] : shapes) {
     CAPTURE(module_name);
@@ -466,6 +467,73 @@ TEST_CASE("exporter.toml and every module in modules/ load, each file one module
   CHECK(result->modules.at("node_prometheus").commands.at(0).format == spe::OutputFormat::prometheus);
   CHECK(result->modules.at("node_prometheus").commands.at(0).prefix == "host_");
   CHECK(result->modules.at("network_device").session.mode == spe::SessionMode::shell);
+  const auto& forwards = result->modules.at("forward_check").forwards;
+  REQUIRE(forwards.size() == 1);
+  CHECK(forwards[0].name == "ssh_loopback");
+  CHECK(forwards[0].port == 2222);  // the demo sshd, as the target sees it
+}
+
+TEST_CASE("forwards load every key, TOML escapes in send, and an empty expect as none", "[unit][config][forwards]") {
+  const auto config = load_ok(kHead +
+                              "timeout = \"5s\"\n"
+                              "[[modules.web.forwards]]\nname = \"pg.main-1\"\nhost = \"db.internal\"\nport = 5432\n"
+                              "send = \"PING\\r\\n\\u0000\\t\"\nexpect = '^\\+PONG'\ntimeout = \"2s\"\n"
+                              "[[modules.web.forwards]]\nname = \"web\"\nhost = \"::1\"\nport = 80\nsend = \"\"\n"
+                              "expect = \"\"\n");
+  const spe::Module& module = config.modules.at("web");
+  REQUIRE(module.forwards.size() == 2);
+  const spe::Forward& pg = module.forwards[0];
+  CHECK(pg.name == "pg.main-1");
+  CHECK(pg.host == "db.internal");
+  CHECK(pg.port == 5432);
+  CHECK(pg.send == std::string("PING\r\n\0\t", 8));
+  REQUIRE(pg.expect);
+  CHECK(pg.expect->pattern() == "^\\+PONG");
+  CHECK(pg.timeout == std::chrono::milliseconds(2000));
+  CHECK(pg.where.to_string() == kFile + ":5:1");
+  const spe::Forward& web = module.forwards[1];
+  CHECK(web.host == "::1");
+  CHECK(web.send.empty());
+  CHECK_FALSE(web.expect);
+  CHECK_FALSE(web.timeout);
+  CHECK(load_ok(kHead).modules.at("web").forwards.empty());
+}
+
+TEST_CASE("each bad forward key is reported with its key path and position", "[unit][config][forwards]") {
+  using Row = std::tuple<std::string, std::string>;
+  const std::string f = "[[modules.web.forwards]]\n";                     // line 4
+  const std::string named = f + "name = \"pg\"\nhost = \"127.0.0.1\"\n";  // lines 4-6
+  const auto [text, expected] = GENERATE_REF(table<std::string, std::string>({
+      Row{f + "host = \"h\"\nport = 1\n", "modules.web.forwards[0]: name is required at $F:4:1"},
+      Row{f + "name = \"a b\"\nhost = \"h\"\nport = 1\n",
+          "modules.web.forwards[0].name: forward name must match [A-Za-z0-9_.-]+ at $F:5:8"},
+      Row{named + "port = 1\n" + f + "name = \"pg\"\nhost = \"h\"\nport = 2\n",
+          "modules.web.forwards[1].name: \"pg\" is already the name of modules.web.forwards[0] at $F:9:8"},
+      Row{f + "name = \"pg\"\nport = 1\n", "modules.web.forwards[0]: host is required at $F:4:1"},
+      Row{f + "name = \"pg\"\nhost = \"a b\"\nport = 1\n",
+          "modules.web.forwards[0].host: must be a host name or an address as the target sees it: at most 255 bytes, "
+          "no spaces or control characters at $F:6:8"},
+      Row{f + "name = \"pg\"\nhost = \"" + std::string(256, 'a') + "\"\nport = 1\n",
+          "modules.web.forwards[0].host: must be a host name or an address as the target sees it: at most 255 bytes, "
+          "no spaces or control characters at $F:6:8"},
+      Row{named, "modules.web.forwards[0]: port is required at $F:4:1"},
+      Row{named + "port = 0\n", "modules.web.forwards[0].port: must be an integer from 1 to 65535 at $F:7:8"},
+      Row{named + "port = 65536\n", "modules.web.forwards[0].port: must be an integer from 1 to 65535 at $F:7:8"},
+      Row{named + "port = 1\nsend = 5\n", "modules.web.forwards[0].send: must be a string at $F:8:8"},
+      Row{named + "port = 1\nsend = \"" + std::string(64 * 1024 + 1, 'x') + "\"\n",
+          "modules.web.forwards[0].send: must be at most 65536 bytes at $F:8:8"},
+      Row{named + "port = 1\nexpect = '(a'\n", "modules.web.forwards[0].expect: missing ): (a at $F:8:10"},
+      Row{named + "port = 1\ntimeout = 3\n",
+          "modules.web.forwards[0].timeout: must be a duration string such as \"10s\" at $F:8:11"},
+      Row{named + "port = 1\ntimeout = \"11s\"\n",
+          "modules.web.forwards[0].timeout: must not be longer than the module's timeout (10s) at $F:8:11"},
+      Row{named + "port = 1\nbanner = \"x\"\n", "modules.web.forwards[0].banner: unknown key at $F:8:1"},
+      Row{"forwards = 1\n", "modules.web.forwards: must be an array of tables ([[modules.web.forwards]]) at $F:4:12"},
+  }));
+  CAPTURE(text);
+  const spe::ConfigErrors errors = errors_of(kHead + text);
+  CHECK(errors.to_string() == expand(expected));
+  CHECK(errors.errors.size() == 1);
 }
 
 TEST_CASE("an sftp table loads with its defaults and every key", "[unit][config][sftp]") {

@@ -112,6 +112,7 @@ TEST_CASE("a successful report gives every standard family with exact values", "
         "probe_ssh_duration_seconds{phase=\"host_key\"} 0.0005\n"
         "probe_ssh_duration_seconds{phase=\"auth\"} 0.1\n"
         "probe_ssh_duration_seconds{phase=\"commands\"} 0.3\n"
+        "probe_ssh_duration_seconds{phase=\"forwards\"} 0\n"
         "probe_ssh_duration_seconds{phase=\"sftp\"} 0\n"
         "# HELP probe_ssh_failure Why the probe failed: 1 for the reason that ended it, 0 for the "
         "others; all 0 on success.\n"
@@ -153,6 +154,7 @@ TEST_CASE("a failure in each phase sets exactly that reason and zeroes unreached
       {Phase::host_key, ErrorCode::permission_denied, "host_key"},
       {Phase::auth, ErrorCode::unauthenticated, "auth"},
       {Phase::commands, ErrorCode::failed_precondition, "command_exit"},
+      {Phase::forwards, ErrorCode::unavailable, "forward"},
       {Phase::connect, ErrorCode::internal, "internal"},
   }));
   CAPTURE(to_string(phase), reason);
@@ -465,4 +467,30 @@ TEST_CASE("an sftp report gives its success, every op and only the values it has
   CHECK(find_family(families, "probe_sftp_filesystem_avail_bytes")->samples.at(0).value == 1000.0);
   CHECK(find_family(families, "probe_sftp_filesystem_size_bytes")->samples.at(0).value == 5000.0);
   CHECK(openmetrics_problems(write_openmetrics(families)) == std::vector<std::string>{});
+}
+
+TEST_CASE("forwards: one success and one duration series per configured forward, run or not", "[unit][metrics]") {
+  ProbeReport report = failed_report(Phase::forwards, ErrorCode::unavailable);
+  report.forwards = {ForwardReport{"pg", true, 12ms}, ForwardReport{"redis", false, 2s}, ForwardReport{"web"}};
+  const std::string text = write_text(families_from_report(report));
+  const auto at = text.find("# HELP probe_ssh_forward_success ");
+  REQUIRE(at != std::string::npos);
+  CHECK(text.substr(at) ==
+        "# HELP probe_ssh_forward_success Whether the check through the target succeeded: the channel to its "
+        "host:port opened, its send was written and its expect matched (1) or not (0).\n"
+        "# TYPE probe_ssh_forward_success gauge\n"
+        "probe_ssh_forward_success{forward=\"pg\"} 1\n"
+        "probe_ssh_forward_success{forward=\"redis\"} 0\n"
+        "probe_ssh_forward_success{forward=\"web\"} 0\n"
+        "# HELP probe_ssh_forward_duration_seconds How long the check through the target took, from asking for "
+        "its channel to its verdict, in seconds; 0 if not run.\n"
+        "# TYPE probe_ssh_forward_duration_seconds gauge\n"
+        "probe_ssh_forward_duration_seconds{forward=\"pg\"} 0.012\n"
+        "probe_ssh_forward_duration_seconds{forward=\"redis\"} 2\n"
+        "probe_ssh_forward_duration_seconds{forward=\"web\"} 0\n");
+  CHECK(value_of(families_from_report(report), "probe_ssh_failure", "reason", "forward") == 1.0);
+  CHECK(openmetrics_problems(write_openmetrics(families_from_report(report))).empty());
+  // A module without forwards has neither family.
+  const auto plain = names_of(families_from_report(success_report()));
+  CHECK(std::ranges::find(plain, "probe_ssh_forward_success") == plain.end());
 }

@@ -278,3 +278,48 @@ TEST_CASE("render: a shell session's keys, no exit_status, and it loads again", 
   CHECK(module.session.prompt->pattern() == "(?m)^[\\w.-]+[>#] ?$");
   CHECK(module.session.setup_commands == std::vector<std::string>{"terminal length 0"});
 }
+
+TEST_CASE("render: forwards with every key, send escaped, and the text loads again to the same forwards",
+          "[unit][render]") {
+  const std::string original =
+      "[modules.app]\n"
+      "password = \"x\"\n"
+      "insecure_ignore_host_key = true\n"
+      "[[modules.app.forwards]]\n"
+      "name = \"redis\"\n"
+      "host = \"127.0.0.1\"\n"
+      "port = 6379\n"
+      "send = \"PING\\r\\n\\u0001\"\n"
+      "expect = '^\\+PONG'\n"
+      "timeout = \"1500ms\"\n"
+      "[[modules.app.forwards]]\n"
+      "name = \"web\"\n"
+      "host = \"web.internal\"\n"
+      "port = 80\n";
+  const auto first = spe::load_config_text(original, "/tmp/first.toml");
+  INFO((first ? std::string() : first.error().to_string()));
+  REQUIRE(first);
+  const std::string rendered = spe::render_module(first->modules.at("app"));
+  CHECK(contains(rendered,
+                 "\n[[modules.app.forwards]]\n"
+                 "name = \"redis\"\n"
+                 "host = \"127.0.0.1\"\n"
+                 "port = 6379\n"
+                 "send = \"PING\\r\\n\\u0001\"\n"
+                 "expect = \"^\\\\+PONG\"\n"
+                 "timeout = \"1500ms\"\n"
+                 "\n[[modules.app.forwards]]\n"
+                 "name = \"web\"\n"
+                 "host = \"web.internal\"\n"
+                 "port = 80\n"));
+  const auto second = spe::load_config_text(rendered, "/tmp/second.toml");
+  INFO(rendered);
+  REQUIRE(second);
+  const auto& forwards = second->modules.at("app").forwards;
+  REQUIRE(forwards.size() == 2);
+  CHECK(forwards[0].send == "PING\r\n\x01");
+  CHECK(forwards[0].expect->pattern() == "^\\+PONG");
+  CHECK(forwards[0].timeout == std::chrono::milliseconds(1500));
+  CHECK(forwards[1].send.empty());
+  CHECK_FALSE(forwards[1].expect);
+}
