@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <filesystem>
 #include <random>
@@ -233,7 +235,9 @@ TEST_CASE(
   // A filesystem of 64 KiB: the write test's file is created, and its writes run out of space.
   const fs::path small = chroot / "small";
   fs::create_directories(small);
-  REQUIRE(::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=64k") == 0);
+  const int mounted = ::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=64k");
+  INFO("mounting a 64 KiB tmpfs at " << small << " (it needs CAP_SYS_ADMIN): " << std::strerror(errno));
+  REQUIRE(mounted == 0);
   struct Unmount {
     fs::path path;
     ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
