@@ -64,6 +64,7 @@ X11Forwarding no
 # modules/forward_check.toml checks through the target: a channel to this sshd itself, and nowhere else.
 AllowTcpForwarding local
 PermitOpen 127.0.0.1:$port
+Subsystem sftp internal-sftp
 CONFIG
 }
 

@@ -21,6 +21,7 @@
 #include "config/load_commands.hpp"
 #include "config/load_forwards.hpp"
 #include "config/load_jump_hosts.hpp"
+#include "config/load_sftp.hpp"
 #include "config/load_login.hpp"
 #include "config/render.hpp"
 #include "config/toml_reader.hpp"
@@ -30,8 +31,8 @@ namespace spe {
 namespace {
 
 // The keys of a module table besides the kLoginKeys and the command keys.
-constexpr std::array<std::string_view, 5> kModuleOwnKeys{"timeout", "allowed_targets", "jump_hosts", "banner_comment",
-                                                         "forwards"};
+constexpr std::array<std::string_view, 6> kModuleOwnKeys{"timeout",        "allowed_targets", "jump_hosts",
+                                                         "banner_comment", "forwards",        "sftp"};
 
 constexpr std::array<std::string_view, 3> kTopLevelKeys{"modules", "jump_hosts", "include"};
 
@@ -72,6 +73,7 @@ class ModuleLoader {
     module.session = load_session(table_);
     module.commands = load_commands(table_, module);
     module.forwards = load_forwards(table_, module);
+    module.sftp = load_sftp(table_);
     return module;
   }
 

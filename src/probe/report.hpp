@@ -18,12 +18,13 @@
 namespace spe {
 
 // In the order a probe goes through them.
-// forwards: the checks through the target ([[modules.NAME.forwards]]), after the commands.
-enum class Phase { resolve, connect, handshake, host_key, auth, commands, forwards };
-inline constexpr std::size_t kPhaseCount = 7;
+// forwards: the checks through the target ([[modules.NAME.forwards]]), after the commands; sftp: the
+// SFTP check ([modules.NAME.sftp]), last.
+enum class Phase { resolve, connect, handshake, host_key, auth, commands, forwards, sftp };
+inline constexpr std::size_t kPhaseCount = 8;
 inline constexpr std::array<Phase, kPhaseCount> kAllPhases = {Phase::resolve,  Phase::connect, Phase::handshake,
                                                               Phase::host_key, Phase::auth,    Phase::commands,
-                                                              Phase::forwards};
+                                                              Phase::forwards, Phase::sftp};
 
 constexpr std::string_view to_string(Phase phase) {
   switch (phase) {
@@ -34,6 +35,7 @@ constexpr std::string_view to_string(Phase phase) {
     case Phase::auth: return "auth";
     case Phase::commands: return "commands";
     case Phase::forwards: return "forwards";
+    case Phase::sftp: return "sftp";
   }
   return "internal";
 }
@@ -51,12 +53,13 @@ enum class FailureReason {
   internal,
   forward,  // a jump host refused or failed to open the channel onward, or a check through the target failed
   channel,  // the server refused to open a session channel or to run the command
+  sftp,     // the SFTP check failed: the subsystem refused, an SFTP status, a bad reply, too little space
 };
-inline constexpr std::size_t kFailureReasonCount = 11;
+inline constexpr std::size_t kFailureReasonCount = 12;
 inline constexpr std::array<FailureReason, kFailureReasonCount> kAllFailureReasons = {
     FailureReason::resolve,  FailureReason::connect, FailureReason::timeout,      FailureReason::handshake,
     FailureReason::host_key, FailureReason::auth,    FailureReason::command_exit, FailureReason::command_output,
-    FailureReason::internal, FailureReason::forward, FailureReason::channel};
+    FailureReason::internal, FailureReason::forward, FailureReason::channel,      FailureReason::sftp};
 
 constexpr std::string_view to_string(FailureReason reason) {
   switch (reason) {
@@ -71,6 +74,7 @@ constexpr std::string_view to_string(FailureReason reason) {
     case FailureReason::internal: return "internal";
     case FailureReason::forward: return "forward";
     case FailureReason::channel: return "channel";
+    case FailureReason::sftp: return "sftp";
   }
   return "internal";
 }
@@ -88,6 +92,7 @@ constexpr FailureReason failure_reason(Phase phase, ErrorCode code) {
     case Phase::auth: return FailureReason::auth;
     case Phase::commands: return FailureReason::command_exit;
     case Phase::forwards: return FailureReason::forward;
+    case Phase::sftp: return FailureReason::sftp;
   }
   return FailureReason::internal;
 }
@@ -166,6 +171,42 @@ struct CommandReport {
   std::vector<metrics::MetricFamily> derived;  // the module's gauges from this output
 };
 
+// The steps of a module's SFTP check, in order (label values of probe_sftp_duration_seconds{op}).
+enum class SftpOp { init, realpath, stat, list, write, read, remove, statvfs };
+inline constexpr std::size_t kSftpOpCount = 8;
+inline constexpr std::array<SftpOp, kSftpOpCount> kAllSftpOps = {SftpOp::init,   SftpOp::realpath, SftpOp::stat,
+                                                                 SftpOp::list,   SftpOp::write,    SftpOp::read,
+                                                                 SftpOp::remove, SftpOp::statvfs};
+
+constexpr std::string_view to_string(SftpOp op) {
+  switch (op) {
+    case SftpOp::init: return "init";
+    case SftpOp::realpath: return "realpath";
+    case SftpOp::stat: return "stat";
+    case SftpOp::list: return "list";
+    case SftpOp::write: return "write";
+    case SftpOp::read: return "read";
+    case SftpOp::remove: return "remove";
+    case SftpOp::statvfs: return "statvfs";
+  }
+  return "internal";
+}
+
+// What a module's SFTP check found; present in the report of every probe of a module with an
+// sftp table, reached or not.
+struct SftpReport {
+  using Duration = std::chrono::nanoseconds;
+
+  bool success = false;
+  std::array<std::optional<Duration>, kSftpOpCount> op_durations{};  // unset: not run
+  std::optional<std::uint64_t> directory_entries;                    // once the directory was read
+  std::optional<std::uint64_t> filesystem_avail_bytes;               // once statvfs answered
+  std::optional<std::uint64_t> filesystem_size_bytes;
+
+  void set_op_duration(SftpOp op, Duration elapsed) { op_durations[static_cast<std::size_t>(op)] = elapsed; }
+  std::optional<Duration> op_duration(SftpOp op) const { return op_durations[static_cast<std::size_t>(op)]; }
+};
+
 // What one check through the target ([[modules.NAME.forwards]]) did.
 struct ForwardReport {
   std::string name;
@@ -219,6 +260,7 @@ struct ProbeReport {
 
   std::vector<CommandReport> commands;  // in the order run; only commands that started
   std::vector<ForwardReport> forwards;  // one per configured forward, in order, run or not
+  std::optional<SftpReport> sftp;       // exactly when the module has an sftp table
   std::vector<ProbeLogLine> log;
 
   void set_phase_duration(Phase phase, Duration elapsed) {

@@ -23,6 +23,7 @@
 #include "probe/forward_checks.hpp"
 #include "probe/probe_log.hpp"
 #include "probe/relay.hpp"
+#include "probe/sftp_runner.hpp"
 
 namespace spe {
 namespace {
@@ -70,6 +71,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
         authentication_(module_.auth, module_.algorithms),
         commands_(make_commands_phase(module_, log_)),
         forwards_(module_.forwards, log_) {
+    if (module_.sftp) sftp_.emplace(*module_.sftp, log_);
     report_.module = module_.name;
     report_.target = request_.target_text;
     report_.timeout = request_.timeout;
@@ -387,13 +389,13 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // Forwards: one after another, each with its own deadline, as commands. They run whatever the commands found.
 
   void start_forwards() {
-    if (module_.forwards.empty()) return finish();
+    if (module_.forwards.empty()) return start_sftp();
     enter_phase(Phase::forwards);
     start_forward_check();
   }
 
   void start_forward_check() {
-    if (forwards_.all_done()) return finish();
+    if (forwards_.all_done()) return start_sftp();
     const auto deadline = forwards_.start_next(connection_.session(), probe_deadline());
     if (deadline != probe_deadline()) arm_timer(deadline);
     step_forward_check();
@@ -414,7 +416,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   void finish_commands() { start_forwards(); }
 
-  // After the commands and the forwards: the first command that failed is the reason, else the first forward.
+  // After the commands, the forwards and the SFTP check: the first command that failed is the reason, else the
+  // first forward, else the SFTP check.
   void finish() {
     if (commands_->failure()) {
       report_.failure = commands_->failure()->first;
@@ -424,11 +427,32 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       report_.failure = FailureReason::forward;
       report_.failure_message = *forwards_.failure();
       log_failure(to_string(Phase::forwards), report_.failure_message);
+    } else if (sftp_ && sftp_->failure()) {
+      report_.failure = FailureReason::sftp;
+      report_.failure_message = *sftp_->failure();
+      log_failure(to_string(Phase::sftp), report_.failure_message);
     } else {
       return succeed();
     }
     connection_.session().disconnect();
     complete();
+  }
+
+  // SFTP: last, whatever the commands and forwards found, over a channel of its own, under the probe deadline.
+
+  void start_sftp() {
+    if (!sftp_) return finish();
+    enter_phase(Phase::sftp);
+    sftp_->start(connection_.session());
+    step_sftp();
+  }
+
+  void step_sftp() {
+    switch (sftp_->step()) {
+      case CommandsPhase::Next::wait_socket: return wait_socket(&SshProbe::step_sftp);
+      case CommandsPhase::Next::run_soon: return run_soon(&SshProbe::step_sftp);
+      case CommandsPhase::Next::ended: return finish();
+    }
   }
 
   // Waiting between non-blocking steps. Only the continuation scheduled last is live: one left
@@ -493,6 +517,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     }
     commands_->abandon(error);  // its channels go before the session
     forwards_.abandon(error);
+    if (sftp_) sftp_->abandon(error);
     log_failure(at_hop() ? to_string(hop_phase_) : to_string(phase_), error.message);
     if (at_hop()) {
       hop().channel.reset();  // before its session says goodbye (which frees every channel)
@@ -544,19 +569,74 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (at_hop() && hop_phase_started_) report_.hops[leg_].set_phase_duration(hop_phase_, now - hop_phase_start_);
     report_.duration = now - request_.start;
     deadline_timer_.cancel();
-    // A direct probe owes the target no more than closing its socket. Through jump hosts, each hop
-    // is owed a goodbye: it waits until the answer is out (close_legs).
-    if (hops_.empty()) connection_.close();
+    const bool sftp_cleanup = sftp_ && sftp_->owes_cleanup();
+    // A direct probe owes the target no more than closing its socket (or the removal of the SFTP
+    // write test's file first). Through jump hosts, each hop is owed a goodbye: it waits until the
+    // answer is out (close_legs).
+    if (hops_.empty() && !sftp_cleanup) connection_.close();
     log_.set_hop("");
     report_.commands = commands_->take_reports();
     report_.forwards = forwards_.take_reports();
+    if (sftp_) report_.sftp = sftp_->take_report();
     report_.log = log_.take();
     auto done = std::move(done_);
     done(std::move(report_));
+    if (sftp_cleanup) return start_sftp_cleanup();
+    release_legs();
+  }
+
+  // Through jump hosts, the goodbyes after the answer.
+  void release_legs() {
     if (hops_.empty()) return;
     CleanupQueue::defer(strand_.get_inner_executor(), [self = shared_from_this()] {
       asio::dispatch(self->strand_, [self] { self->close_legs(); });
     });
+  }
+
+  // The SFTP write test's file after a deadline: its CLOSE and REMOVE went out at the deadline;
+  // after the answer the probe waits for the server to take them and answer, for kSftpCleanupGrace
+  // at most, then lets the connection go as it would have at the deadline.
+  static constexpr std::chrono::seconds kSftpCleanupGrace{1};
+
+  void start_sftp_cleanup() {
+    sftp_cleaning_ = true;
+    const unsigned generation = ++timer_generation_;
+    deadline_timer_.expires_after(kSftpCleanupGrace);
+    deadline_timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
+      if (ec || generation != self->timer_generation_) return;
+      self->end_sftp_cleanup(false);
+    });
+    step_sftp_cleanup();
+  }
+
+  void step_sftp_cleanup() {
+    if (!sftp_cleaning_) return;
+    switch (sftp_->cleanup_step()) {
+      case CommandsPhase::Next::wait_socket:
+        return conn().when_ready([self = shared_from_this()](error_code ec) {
+          if (!self->sftp_cleaning_) return;
+          if (ec) return self->end_sftp_cleanup(false);
+          self->step_sftp_cleanup();
+        });
+      case CommandsPhase::Next::run_soon:
+        return asio::post(strand_, [self = shared_from_this()] { self->step_sftp_cleanup(); });
+      case CommandsPhase::Next::ended: return end_sftp_cleanup(true);
+    }
+  }
+
+  // `answered`: the server answered the REMOVE (the session is sound: say goodbye).
+  void end_sftp_cleanup(bool answered) {
+    if (!sftp_cleaning_) return;
+    sftp_cleaning_ = false;
+    ++timer_generation_;
+    deadline_timer_.cancel();
+    sftp_->give_up_cleanup();  // its channel goes before the session
+    if (hops_.empty()) {
+      if (answered) connection_.session().disconnect();
+      connection_.close();
+      return;
+    }
+    release_legs();
   }
 
   // After the answer, from the loop's cleanup queue (one probe's goodbyes per turn, so that they
@@ -587,11 +667,13 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Authentication authentication_;
   std::unique_ptr<CommandsPhase> commands_;
   ForwardChecks forwards_;
+  std::optional<SftpRunner> sftp_;  // when the module has an sftp table
   ProbeReport report_;
   Phase phase_ = Phase::resolve;
   Clock::time_point phase_start_;
   bool phase_started_ = false;
   bool finished_ = false;
+  bool sftp_cleaning_ = false;  // after the answer: the SFTP write test's file is being removed
 };
 
 }  // namespace
