@@ -14,6 +14,7 @@ packages=(
   prometheus
   curl procps
   python3 python3-yaml systemd  # the examples checks: Kubernetes YAML, systemd-analyze verify
+  python3-paramiko              # tests/support/sftp_adversary.py: the hostile SFTP servers
   clang libclang-rt-14-dev      # scripts/fuzz.sh: libFuzzer and clang's sanitizer runtimes
   clang-format-14               # scripts/format.sh
 )
