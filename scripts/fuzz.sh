@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-all_targets=(config target params output prometheus_text known_hosts terminal_text)
+all_targets=(config target params output prometheus_text known_hosts terminal_text sftp_packet)
 build_step=true
 run_step=true
 case "${1:-}" in

@@ -20,6 +20,7 @@
 #include "config/file_limits.hpp"
 #include "config/load_commands.hpp"
 #include "config/load_jump_hosts.hpp"
+#include "config/load_sftp.hpp"
 #include "config/load_login.hpp"
 #include "config/render.hpp"
 #include "config/toml_reader.hpp"
@@ -29,7 +30,8 @@ namespace spe {
 namespace {
 
 // The keys of a module table besides the kLoginKeys and the command keys.
-constexpr std::array<std::string_view, 4> kModuleOwnKeys{"timeout", "allowed_targets", "jump_hosts", "banner_comment"};
+constexpr std::array<std::string_view, 5> kModuleOwnKeys{"timeout", "allowed_targets", "jump_hosts", "banner_comment",
+                                                         "sftp"};
 
 constexpr std::array<std::string_view, 3> kTopLevelKeys{"modules", "jump_hosts", "include"};
 
@@ -69,6 +71,7 @@ class ModuleLoader {
     // Last: a command's timeout is checked against the module's, its keys against the session.
     module.session = load_session(table_);
     module.commands = load_commands(table_, module);
+    module.sftp = load_sftp(table_);
     return module;
   }
 

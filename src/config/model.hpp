@@ -105,6 +105,18 @@ struct Session {
   std::vector<std::string> setup_commands;  // shell only: typed first, their output discarded
 };
 
+// [modules.NAME.sftp]: what the probe checks over SFTP after the login (and after the commands, if
+// any). A module with only this table never asks for exec: it works for an account with
+// ForceCommand internal-sftp.
+struct SftpCheck {
+  std::string path = ".";               // the directory checked, as written (relative to the login directory)
+  bool list = false;                    // read the directory, counting its entries
+  bool write_test = false;              // create, write, read back, compare and remove a temporary file in `path`
+  std::size_t write_test_bytes = 4096;  // what the write test writes
+  std::optional<std::uint64_t> min_free_bytes;  // fail below (statvfs@openssh.com, when the server has it)
+  SourcePos where;                              // position of [modules.NAME.sftp]
+};
+
 // One hop of a jump-host chain, [jump_hosts.NAME]: where it is and how to log in to it, as a module
 // says for its targets. Shared read-only by the modules whose chain holds it.
 struct JumpHost {
@@ -135,6 +147,7 @@ struct Module {
   // Debian-2+deb12u3"); by default it ends at the version, as some servers put a random token there.
   bool banner_comment = false;
   std::vector<Command> commands;  // run in order, each on its own channel (exec) or in one shell
+  std::optional<SftpCheck> sftp;  // [modules.NAME.sftp]: checked after the commands
   // allowed_targets as written, and compiled at load (config/allowlist.hpp); both empty/null when
   // the key is absent: every target is allowed.
   std::vector<std::string> allowed_targets;

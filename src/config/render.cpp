@@ -1,5 +1,5 @@
 // Module and JumpHost -> TOML text, key by key, in the order a person would write them: connection,
-// host key verification, authentication, then a module's commands.
+// host key verification, authentication, then a module's commands and its SFTP check.
 #include "config/render.hpp"
 
 #include <algorithm>
@@ -167,6 +167,16 @@ std::string render_command(const std::string& module_path, const Command& comman
   return out;
 }
 
+std::string render_sftp(const std::string& module_path, const SftpCheck& sftp) {
+  TableWriter table("[" + module_path + ".sftp]");
+  table.string("path", sftp.path);
+  table.boolean("list", sftp.list);
+  table.boolean("write_test", sftp.write_test);
+  if (sftp.write_test) table.integer("write_test_bytes", static_cast<long long>(sftp.write_test_bytes));
+  if (sftp.min_free_bytes) table.integer("min_free_bytes", static_cast<long long>(*sftp.min_free_bytes));
+  return table.take();
+}
+
 }  // namespace
 
 std::string toml_quote(std::string_view text) {
@@ -205,6 +215,7 @@ std::string render_module(const Module& module) {
   std::string out = table.take();
   const bool shell = module.session.mode == SessionMode::shell;
   for (const Command& command : module.commands) out += "\n" + render_command(path, command, shell);
+  if (module.sftp) out += "\n" + render_sftp(path, *module.sftp);
   return out;
 }
 

@@ -48,12 +48,13 @@ enum class FailureReason {
   internal,
   forward,  // a jump host refused or failed to open the channel onward
   channel,  // the server refused to open a session channel or to run the command
+  sftp,     // the SFTP check failed: the subsystem refused, an SFTP status, a bad reply, too little space
 };
-inline constexpr std::size_t kFailureReasonCount = 11;
+inline constexpr std::size_t kFailureReasonCount = 12;
 inline constexpr std::array<FailureReason, kFailureReasonCount> kAllFailureReasons = {
     FailureReason::resolve,  FailureReason::connect, FailureReason::timeout,      FailureReason::handshake,
     FailureReason::host_key, FailureReason::auth,    FailureReason::command_exit, FailureReason::command_output,
-    FailureReason::internal, FailureReason::forward, FailureReason::channel};
+    FailureReason::internal, FailureReason::forward, FailureReason::channel,      FailureReason::sftp};
 
 constexpr std::string_view to_string(FailureReason reason) {
   switch (reason) {
@@ -68,6 +69,7 @@ constexpr std::string_view to_string(FailureReason reason) {
     case FailureReason::internal: return "internal";
     case FailureReason::forward: return "forward";
     case FailureReason::channel: return "channel";
+    case FailureReason::sftp: return "sftp";
   }
   return "internal";
 }

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "config/load.hpp"
+#include "config/render.hpp"
 #include "parse/output.hpp"
 #include "support/temp_dir.hpp"
 
@@ -465,4 +466,51 @@ TEST_CASE("exporter.toml and every module in modules/ load, each file one module
   CHECK(result->modules.at("node_prometheus").commands.at(0).format == spe::OutputFormat::prometheus);
   CHECK(result->modules.at("node_prometheus").commands.at(0).prefix == "host_");
   CHECK(result->modules.at("network_device").session.mode == spe::SessionMode::shell);
+}
+
+TEST_CASE("an sftp table loads with its defaults and every key", "[unit][config][sftp]") {
+  CHECK_FALSE(load_ok(kHead).modules.at("web").sftp.has_value());
+  const auto defaults = load_ok(kHead + "[modules.web.sftp]\n").modules.at("web").sftp;
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->path == ".");
+  CHECK_FALSE(defaults->list);
+  CHECK_FALSE(defaults->write_test);
+  CHECK(defaults->write_test_bytes == 4096);
+  CHECK_FALSE(defaults->min_free_bytes.has_value());
+  CHECK(defaults->where.line == 4);
+
+  const auto config = load_ok(kHead +
+                              "[modules.web.sftp]\npath = \"upload\"\nlist = true\nwrite_test = true\n"
+                              "write_test_bytes = 100000\nmin_free_bytes = 1073741824\n");
+  const spe::Module& module = config.modules.at("web");
+  REQUIRE(module.sftp.has_value());
+  CHECK(module.commands.empty());
+  CHECK(module.sftp->path == "upload");
+  CHECK(module.sftp->list);
+  CHECK(module.sftp->write_test);
+  CHECK(module.sftp->write_test_bytes == 100000);
+  CHECK(module.sftp->min_free_bytes == 1073741824u);
+  CHECK(spe::render_module(module).find("[modules.web.sftp]\npath = \"upload\"\nlist = true\nwrite_test = true\n"
+                                        "write_test_bytes = 100000\nmin_free_bytes = 1073741824\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("each bad sftp key is reported with its key path and position", "[unit][config][sftp]") {
+  using Row = std::tuple<std::string, std::string>;
+  const auto [text, expected] = GENERATE_REF(table<std::string, std::string>({
+      Row{"sftp = 1\n", "modules.web.sftp: must be a table at $F:4:8"},
+      Row{"[modules.web.sftp]\ncolour = 1\n", "modules.web.sftp.colour: unknown key at $F:5:1"},
+      Row{"[modules.web.sftp]\npath = \"\"\n", "modules.web.sftp.path: must not be empty at $F:5:8"},
+      Row{"[modules.web.sftp]\npath = \"a\\u0000b\"\n", "modules.web.sftp.path: must not contain NUL at $F:5:8"},
+      Row{"[modules.web.sftp]\nlist = \"yes\"\n",
+          "modules.web.sftp.list: must be a boolean (true or false) at $F:5:8"},
+      Row{"[modules.web.sftp]\nwrite_test = true\nwrite_test_bytes = 0\n",
+          "modules.web.sftp.write_test_bytes: must be an integer from 1 to 16777216 at $F:6:20"},
+      Row{"[modules.web.sftp]\nwrite_test_bytes = 10\n",
+          "modules.web.sftp.write_test_bytes: needs write_test at $F:5:20"},
+      Row{"[modules.web.sftp]\nmin_free_bytes = -1\n",
+          "modules.web.sftp.min_free_bytes: must be an integer from 0 to 9223372036854775807 at $F:5:18"},
+  }));
+  CAPTURE(text);
+  CHECK(errors_of(kHead + text).to_string() == expand(expected));
 }
