@@ -14,15 +14,6 @@ namespace {
 constexpr auto kStartTimeout = std::chrono::seconds{10};
 constexpr const char* kScript = SPE_SOURCE_DIR "/tests/support/sftp_adversary.py";
 
-std::string must_run(const std::vector<std::string>& argv) {
-  const auto result = run_command(argv, "", std::chrono::seconds{30});
-  if (result.exit_code != 0) {
-    throw std::runtime_error("sftp adversary: `" + argv.front() + "` failed (" + std::to_string(result.exit_code) +
-                             "): " + result.output);
-  }
-  return result.output;
-}
-
 // The key type and blob of an OpenSSH public key line ("ssh-ed25519 AAAA... comment").
 std::string type_and_blob(const std::string& line) {
   const auto first = line.find(' ');
@@ -61,7 +52,9 @@ std::string SftpAdversary::available() {
 SftpAdversary::SftpAdversary(SftpMisbehaviour misbehaviour) {
   const std::string dir = dir_.path().string();
   for (const std::string key : {"host_key", "client_key"}) {
-    must_run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", dir + "/" + key});
+    const auto made = run_command({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", dir + "/" + key},
+                                  "", std::chrono::seconds{30});
+    if (made.exit_code != 0) throw std::runtime_error("sftp adversary: ssh-keygen failed: " + made.output);
   }
 
   int fds[2];

@@ -351,7 +351,9 @@ def watch_stdin():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    modes = "\n".join("  %-17s %s" % (name, what) for name, what in MODES.items())
+    parser = argparse.ArgumentParser(description=__doc__, epilog="modes:\n" + modes,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", required=True, choices=sorted(MODES))
     parser.add_argument("--host-key", required=True, help="private host key file (OpenSSH format)")
     parser.add_argument("--authorized-key", required=True, help="the client's public key file (one line)")
