@@ -62,6 +62,7 @@ AllowUsers $(id -un)
 PrintMotd no
 X11Forwarding no
 AllowTcpForwarding no
+Subsystem sftp internal-sftp
 CONFIG
 }
 

@@ -144,6 +144,35 @@ void append_command_families(std::vector<MetricFamily>& families, const std::vec
   if (!signals.samples.empty()) families.push_back(std::move(signals));
 }
 
+void append_sftp_families(std::vector<MetricFamily>& families, const SftpReport& sftp) {
+  families.push_back(single("probe_sftp_success",
+                            "Whether the SFTP check succeeded (1) or failed or was not reached (0).",
+                            sftp.success ? 1.0 : 0.0));
+  MetricFamily durations = gauge("probe_sftp_duration_seconds",
+                                 "Duration of each step of the SFTP check in seconds, 0 if it was not run.");
+  for (const SftpOp op : kAllSftpOps) {
+    const auto elapsed = sftp.op_duration(op);
+    durations.samples.push_back(Sample{{{"op", std::string(to_string(op))}}, elapsed ? seconds(*elapsed) : 0.0, {}});
+  }
+  families.push_back(std::move(durations));
+  if (sftp.directory_entries) {
+    families.push_back(single("probe_sftp_directory_entries",
+                              "Entries of the checked directory, . and .. not counted.",
+                              static_cast<double>(*sftp.directory_entries)));
+  }
+  if (sftp.filesystem_avail_bytes) {
+    families.push_back(single("probe_sftp_filesystem_avail_bytes",
+                              "Bytes free to the login user on the checked directory's filesystem "
+                              "(statvfs@openssh.com).",
+                              static_cast<double>(*sftp.filesystem_avail_bytes)));
+  }
+  if (sftp.filesystem_size_bytes) {
+    families.push_back(single("probe_sftp_filesystem_size_bytes",
+                              "Size in bytes of the checked directory's filesystem (statvfs@openssh.com).",
+                              static_cast<double>(*sftp.filesystem_size_bytes)));
+  }
+}
+
 std::string series_key(const std::string& family, const Sample& sample) {
   Labels labels = sample.labels;
   std::ranges::sort(labels, [](const Label& a, const Label& b) { return a.name < b.name; });
@@ -206,6 +235,7 @@ std::vector<MetricFamily> families_from_report(const ProbeReport& report) {
     families.push_back(hop_durations(report.hops));
     if (auto keys = hop_host_keys(report.hops)) families.push_back(std::move(*keys));
   }
+  if (report.sftp) append_sftp_families(families, *report.sftp);
   if (!report.commands.empty()) {
     append_command_families(families, report.commands);
     append_derived(families, report.commands);

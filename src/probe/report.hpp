@@ -18,10 +18,11 @@
 namespace spe {
 
 // In the order a probe goes through them.
-enum class Phase { resolve, connect, handshake, host_key, auth, commands };
-inline constexpr std::size_t kPhaseCount = 6;
+enum class Phase { resolve, connect, handshake, host_key, auth, commands, sftp };
+inline constexpr std::size_t kPhaseCount = 7;
 inline constexpr std::array<Phase, kPhaseCount> kAllPhases = {Phase::resolve,  Phase::connect, Phase::handshake,
-                                                              Phase::host_key, Phase::auth,    Phase::commands};
+                                                              Phase::host_key, Phase::auth,    Phase::commands,
+                                                              Phase::sftp};
 
 constexpr std::string_view to_string(Phase phase) {
   switch (phase) {
@@ -31,6 +32,7 @@ constexpr std::string_view to_string(Phase phase) {
     case Phase::host_key: return "host_key";
     case Phase::auth: return "auth";
     case Phase::commands: return "commands";
+    case Phase::sftp: return "sftp";
   }
   return "internal";
 }
@@ -86,6 +88,7 @@ constexpr FailureReason failure_reason(Phase phase, ErrorCode code) {
     case Phase::host_key: return FailureReason::host_key;
     case Phase::auth: return FailureReason::auth;
     case Phase::commands: return FailureReason::command_exit;
+    case Phase::sftp: return FailureReason::sftp;
   }
   return FailureReason::internal;
 }
@@ -164,6 +167,42 @@ struct CommandReport {
   std::vector<metrics::MetricFamily> derived;  // the module's gauges from this output
 };
 
+// The steps of a module's SFTP check, in order (label values of probe_sftp_duration_seconds{op}).
+enum class SftpOp { init, realpath, stat, list, write, read, remove, statvfs };
+inline constexpr std::size_t kSftpOpCount = 8;
+inline constexpr std::array<SftpOp, kSftpOpCount> kAllSftpOps = {SftpOp::init,   SftpOp::realpath, SftpOp::stat,
+                                                                 SftpOp::list,   SftpOp::write,    SftpOp::read,
+                                                                 SftpOp::remove, SftpOp::statvfs};
+
+constexpr std::string_view to_string(SftpOp op) {
+  switch (op) {
+    case SftpOp::init: return "init";
+    case SftpOp::realpath: return "realpath";
+    case SftpOp::stat: return "stat";
+    case SftpOp::list: return "list";
+    case SftpOp::write: return "write";
+    case SftpOp::read: return "read";
+    case SftpOp::remove: return "remove";
+    case SftpOp::statvfs: return "statvfs";
+  }
+  return "internal";
+}
+
+// What a module's SFTP check found; present in the report of every probe of a module with an
+// sftp table, reached or not.
+struct SftpReport {
+  using Duration = std::chrono::nanoseconds;
+
+  bool success = false;
+  std::array<std::optional<Duration>, kSftpOpCount> op_durations{};  // unset: not run
+  std::optional<std::uint64_t> directory_entries;                    // once the directory was read
+  std::optional<std::uint64_t> filesystem_avail_bytes;               // once statvfs answered
+  std::optional<std::uint64_t> filesystem_size_bytes;
+
+  void set_op_duration(SftpOp op, Duration elapsed) { op_durations[static_cast<std::size_t>(op)] = elapsed; }
+  std::optional<Duration> op_duration(SftpOp op) const { return op_durations[static_cast<std::size_t>(op)]; }
+};
+
 // What one jump host of the module's chain did in this probe.
 struct HopReport {
   using Duration = std::chrono::nanoseconds;
@@ -209,6 +248,7 @@ struct ProbeReport {
   std::optional<std::size_t> failed_hop;  // index into hops when the probe failed at a hop
 
   std::vector<CommandReport> commands;  // in the order run; only commands that started
+  std::optional<SftpReport> sftp;       // exactly when the module has an sftp table
   std::vector<ProbeLogLine> log;
 
   void set_phase_duration(Phase phase, Duration elapsed) {

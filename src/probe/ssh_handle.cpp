@@ -330,6 +330,14 @@ Result<Progress> SshChannel::request_shell() {
   }
 }
 
+Result<Progress> SshChannel::request_subsystem(const char* name) {
+  switch (ssh_channel_request_subsystem(channel_, name)) {
+    case SSH_OK: return Progress::done;
+    case SSH_AGAIN: return Progress::again;
+    default: return std::unexpected(session_.channel_error(std::string("the server refused the subsystem ") + name));
+  }
+}
+
 Result<std::size_t> SshChannel::write(const char* data, std::size_t size) {
   const auto capped = static_cast<uint32_t>(std::min<std::size_t>(size, INT_MAX));
   const int rc = ssh_channel_write(channel_, data, capped);

@@ -120,6 +120,8 @@ class SshChannel {
   // interactive ssh does, and what a device that refuses exec answers on.
   Result<Progress> request_pty();
   Result<Progress> request_shell();
+  // A subsystem ("sftp") on the channel instead of a command.
+  Result<Progress> request_subsystem(const char* name);
   static constexpr int kPtyColumns = 256;
   static constexpr int kPtyRows = 24;
 

@@ -22,6 +22,7 @@
 #include "probe/forward_channel.hpp"
 #include "probe/probe_log.hpp"
 #include "probe/relay.hpp"
+#include "probe/sftp_runner.hpp"
 
 namespace spe {
 namespace {
@@ -68,6 +69,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
         connection_(strand_, request_.target.host),
         authentication_(module_.auth, module_.algorithms),
         commands_(make_commands_phase(module_, log_)) {
+    if (module_.sftp) sftp_.emplace(*module_.sftp, log_);
     report_.module = module_.name;
     report_.target = request_.target_text;
     report_.timeout = request_.timeout;
@@ -352,7 +354,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   // Commands: one after another, each with its own deadline (the probe's, or its timeout if earlier).
 
   void start_commands() {
-    if (module_.commands.empty()) return succeed();
+    if (module_.commands.empty()) return start_sftp();
     enter_phase(Phase::commands);
     start_command();
   }
@@ -379,10 +381,33 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   }
 
   void finish_commands() {
-    if (!commands_->failure()) return succeed();
+    if (!commands_->failure()) return start_sftp();
     report_.failure = commands_->failure()->first;
     report_.failure_message = commands_->failure()->second;
     log_failure(to_string(Phase::commands), report_.failure_message);
+    connection_.session().disconnect();
+    complete();
+  }
+
+  // SFTP: after the commands (if any), over a channel of its own, under the probe deadline.
+
+  void start_sftp() {
+    if (!sftp_) return succeed();
+    enter_phase(Phase::sftp);
+    sftp_->start(connection_.session());
+    step_sftp();
+  }
+
+  void step_sftp() {
+    switch (sftp_->step()) {
+      case CommandsPhase::Next::wait_socket: return wait_socket(&SshProbe::step_sftp);
+      case CommandsPhase::Next::run_soon: return run_soon(&SshProbe::step_sftp);
+      case CommandsPhase::Next::ended: break;
+    }
+    if (!sftp_->failure()) return succeed();
+    report_.failure = FailureReason::sftp;
+    report_.failure_message = *sftp_->failure();
+    log_failure(to_string(Phase::sftp), report_.failure_message);
     connection_.session().disconnect();
     complete();
   }
@@ -448,6 +473,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       polite = phase_ == Phase::host_key || phase_ == Phase::auth;
     }
     commands_->abandon(error);  // its channels go before the session
+    if (sftp_) sftp_->abandon(error);
     log_failure(at_hop() ? to_string(hop_phase_) : to_string(phase_), error.message);
     if (at_hop()) {
       hop().channel.reset();  // before its session says goodbye (which frees every channel)
@@ -504,6 +530,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (hops_.empty()) connection_.close();
     log_.set_hop("");
     report_.commands = commands_->take_reports();
+    if (sftp_) report_.sftp = sftp_->take_report();
     report_.log = log_.take();
     auto done = std::move(done_);
     done(std::move(report_));
@@ -540,6 +567,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Connection connection_;
   Authentication authentication_;
   std::unique_ptr<CommandsPhase> commands_;
+  std::optional<SftpRunner> sftp_;  // when the module has an sftp table
   ProbeReport report_;
   Phase phase_ = Phase::resolve;
   Clock::time_point phase_start_;

@@ -2,6 +2,8 @@
 // series its header promises.
 #include <catch2/catch.hpp>
 
+#include <pwd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -137,4 +139,21 @@ TEST_CASE("module node_prometheus passes Prometheus text through", "[integration
   CHECK(value(body, "host_threads") > 0);
   CHECK(value(body, "host_context_switches_total") > 0);
   CHECK(value(body, "host_forks_total") > 0);
+}
+
+TEST_CASE("module sftp lists, writes and removes its file, and reports the free space",
+          "[integration][modules][sftp]") {
+  const std::string body = ModulesBed::shared().probe("sftp");
+  INFO(body);
+  CHECK(count_series(body, "probe_ssh_command_success") == 0);
+  CHECK(value(body, "probe_sftp_success") == 1);
+  CHECK(value(body, "probe_sftp_directory_entries") >= 0);
+  CHECK(value(body, "probe_sftp_filesystem_avail_bytes") >= 1048576);
+  CHECK(value(body, "probe_sftp_duration_seconds", {{"op", "remove"}}) > 0);
+  // The login directory, where the write test wrote: its file is gone.
+  const passwd* account = ::getpwnam(TestSshd::shared().user().c_str());
+  REQUIRE(account != nullptr);
+  for (const auto& entry : std::filesystem::directory_iterator(account->pw_dir)) {
+    CHECK_FALSE(entry.path().filename().string().starts_with(".ssh_probe_exporter."));
+  }
 }

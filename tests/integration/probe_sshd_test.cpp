@@ -23,7 +23,7 @@ std::string probe_body(const std::string& module, const std::string& target = ""
   REQUIRE(response.status == 200);
   REQUIRE(response.headers.at("content-type").starts_with("text/plain; version=0.0.4"));
   REQUIRE(count_series(response.body, "probe_ssh_failure") == spe::kFailureReasonCount);
-  REQUIRE(count_series(response.body, "probe_ssh_duration_seconds") == 6);
+  REQUIRE(count_series(response.body, "probe_ssh_duration_seconds") == spe::kPhaseCount);
   return response.body;
 }
 

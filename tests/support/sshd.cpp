@@ -365,6 +365,8 @@ void TestSshd::write_config(bool use_pam) const {
          << "X11Forwarding no\n"
          << "AllowTcpForwarding no\n"
          << "AllowAgentForwarding no\n"
+         // The SFTP checks: OpenSSH's in-process server, which a ForceCommand internal-sftp override also names.
+         << "Subsystem sftp internal-sftp\n"
          // The second port refuses plain password authentication, so a password login there
          // must go through keyboard-interactive.
          << "Match LocalPort " << kbdint_port_ << "\n"

@@ -112,6 +112,7 @@ TEST_CASE("a successful report gives every standard family with exact values", "
         "probe_ssh_duration_seconds{phase=\"host_key\"} 0.0005\n"
         "probe_ssh_duration_seconds{phase=\"auth\"} 0.1\n"
         "probe_ssh_duration_seconds{phase=\"commands\"} 0.3\n"
+        "probe_ssh_duration_seconds{phase=\"sftp\"} 0\n"
         "# HELP probe_ssh_failure Why the probe failed: 1 for the reason that ended it, 0 for the "
         "others; all 0 on success.\n"
         "# TYPE probe_ssh_failure gauge\n"
@@ -126,6 +127,7 @@ TEST_CASE("a successful report gives every standard family with exact values", "
         "probe_ssh_failure{reason=\"internal\"} 0\n"
         "probe_ssh_failure{reason=\"forward\"} 0\n"
         "probe_ssh_failure{reason=\"channel\"} 0\n"
+        "probe_ssh_failure{reason=\"sftp\"} 0\n"
         "# HELP probe_ssh_server_info Identification and negotiated algorithms of the SSH server, "
         "always 1.\n"
         "# TYPE probe_ssh_server_info gauge\n"
@@ -428,4 +430,39 @@ TEST_CASE("the banner label's stable form ends at the software version", "[unit]
   CHECK(banner_without_comment("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3") == "SSH-2.0-OpenSSH_9.2p1");
   CHECK(banner_without_comment("SSH-2.0-tinyssh_20230101-1 fuUkkLYs") == "SSH-2.0-tinyssh_20230101-1");
   CHECK(banner_without_comment("SSH-2.0-dropbear_2022.83") == "SSH-2.0-dropbear_2022.83");
+}
+
+TEST_CASE("an sftp report gives its success, every op and only the values it has", "[unit][metrics][sftp]") {
+  ProbeReport without = success_report();
+  for (const char* name : {"probe_sftp_success", "probe_sftp_duration_seconds", "probe_sftp_directory_entries",
+                           "probe_sftp_filesystem_avail_bytes"}) {
+    CHECK(find_family(families_from_report(without), name) == nullptr);
+  }
+
+  ProbeReport report = failed_report(Phase::sftp, ErrorCode::permission_denied);
+  CHECK(report.failure == FailureReason::sftp);
+  report.sftp = SftpReport{};
+  report.sftp->set_op_duration(SftpOp::init, 10ms);
+  auto families = families_from_report(report);
+  CHECK(find_family(families, "probe_sftp_success")->samples.at(0).value == 0.0);
+  const MetricFamily* durations = find_family(families, "probe_sftp_duration_seconds");
+  REQUIRE(durations != nullptr);
+  REQUIRE(durations->samples.size() == kSftpOpCount);
+  CHECK(durations->samples[0].labels[0].value == "init");
+  CHECK(durations->samples[0].value == 0.01);
+  CHECK(durations->samples[7].labels[0].value == "statvfs");
+  CHECK(durations->samples[7].value == 0.0);
+  CHECK(find_family(families, "probe_sftp_directory_entries") == nullptr);
+  CHECK(find_family(families, "probe_sftp_filesystem_size_bytes") == nullptr);
+
+  report.sftp->success = true;
+  report.sftp->directory_entries = 3;
+  report.sftp->filesystem_avail_bytes = 1000;
+  report.sftp->filesystem_size_bytes = 5000;
+  families = families_from_report(report);
+  CHECK(find_family(families, "probe_sftp_success")->samples.at(0).value == 1.0);
+  CHECK(find_family(families, "probe_sftp_directory_entries")->samples.at(0).value == 3.0);
+  CHECK(find_family(families, "probe_sftp_filesystem_avail_bytes")->samples.at(0).value == 1000.0);
+  CHECK(find_family(families, "probe_sftp_filesystem_size_bytes")->samples.at(0).value == 5000.0);
+  CHECK(openmetrics_problems(write_openmetrics(families)) == std::vector<std::string>{});
 }
