@@ -35,6 +35,10 @@ std::string_view to_string(SftpMisbehaviour misbehaviour) {
     case SftpMisbehaviour::huge_count: return "huge_count";
     case SftpMisbehaviour::garbage_status: return "garbage_status";
     case SftpMisbehaviour::close_mid_packet: return "close_mid_packet";
+    case SftpMisbehaviour::stall_write: return "stall_write";
+    case SftpMisbehaviour::corrupt_read: return "corrupt_read";
+    case SftpMisbehaviour::refuse_subsystem: return "refuse_subsystem";
+    case SftpMisbehaviour::stderr_flood: return "stderr_flood";
   }
   return "unknown";
 }

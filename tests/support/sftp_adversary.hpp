@@ -23,11 +23,15 @@ enum class SftpMisbehaviour {
   truncated,         // sends the first 6 bytes of VERSION, then nothing (the channel stays open)
   wrong_ids,         // VERSION, then every reply carries the request's id + 1000
   no_version,        // never answers INIT (the channel stays open)
-  endless_readdir,   // READDIR always returns 100 more names, never EOF
+  endless_readdir,   // READDIR always returns 1000 more names (44 KB), never EOF
   huge_string,       // REALPATH's NAME holds a name whose length says 0xFFFFFF00 in a packet of a few bytes
   huge_count,        // READDIR's NAME says 0xFFFFFFFF entries in a packet holding one
   garbage_status,    // REALPATH answered by a STATUS of code 0xDEADBEEF, control bytes, a language tag too long
   close_mid_packet,  // sends half of REALPATH's reply, then closes the channel
+  stall_write,       // never answers WRITE (answers what comes after it)
+  corrupt_read,      // READ returns what was written with its first byte changed
+  refuse_subsystem,  // refuses the sftp subsystem
+  stderr_flood,      // answers REALPATH with nothing but up to 64 MiB of stderr (extended) data
 };
 
 std::string_view to_string(SftpMisbehaviour misbehaviour);
@@ -52,7 +56,9 @@ class SftpAdversary {
   std::string key_path() const { return (dir_.path() / "client_key").string(); }  // the key it logs in
   // "[127.0.0.1]:PORT ssh-ed25519 <its host key>"
   std::string known_hosts_path() const { return (dir_.path() / "known_hosts").string(); }
-  std::string log() const;  // what the server wrote to stdout and stderr
+  // What the server wrote to stdout and stderr: "PORT <n>", then a line "request <TYPE> <first string>" for each
+  // request but READDIR (e.g. "request REMOVE /upload/.ssh_probe_exporter.12.ab.tmp").
+  std::string log() const;
 
  private:
   void wait_for_port();

@@ -38,12 +38,20 @@ MODES = {
     "truncated": "sends the first bytes of VERSION, then nothing (keeps the channel open)",
     "wrong_ids": "answers every request after VERSION with a reply carrying another request id",
     "no_version": "never answers INIT (keeps the channel open)",
-    "endless_readdir": "READDIR always returns more names, never EOF (bounded by the lifetime)",
+    "endless_readdir": "READDIR always returns 1000 more names, never EOF (bounded by the lifetime)",
     "huge_string": "answers REALPATH with a name whose string length is 0xFFFFFF00 in a small packet",
     "huge_count": "answers READDIR with a name count of 0xFFFFFFFF in a small packet",
     "garbage_status": "answers REALPATH with a STATUS of unknown code, control bytes and a bad string length",
     "close_mid_packet": "sends half of REALPATH's reply, then closes the channel",
+    "stall_write": "never answers WRITE (answers what comes after it)",
+    "refuse_subsystem": "refuses the sftp subsystem",
+    "stderr_flood": "answers REALPATH with no reply but a stream of stderr data (bounded)",
+    "corrupt_read": "READ returns what was written with its first byte changed",
 }
+
+# The requests logged on stderr ("request OPEN /upload/name"), so that a test can tell what a client did.
+LOGGED = {FXP_OPEN: "OPEN", FXP_CLOSE: "CLOSE", FXP_WRITE: "WRITE", FXP_READ: "READ", FXP_REMOVE: "REMOVE",
+          FXP_OPENDIR: "OPENDIR", FXP_REALPATH: "REALPATH", FXP_STAT: "STAT", FXP_EXTENDED: "EXTENDED"}
 
 ROOT = "/upload"
 OVERSIZE_STREAM_BYTES = 64 * 1024 * 1024  # what oversize_length sends at most after its header
@@ -81,6 +89,11 @@ def file_attrs(size):
     return u32(ATTR_SIZE | ATTR_PERMISSIONS) + u64(size) + u32(0o100644)
 
 
+# What endless_readdir answers to every READDIR: a packet of 44 KB, so that no client's bound on READDIR rounds
+# (OpenSSH's server sends at most 100 names a round) is reached within a probe's deadline.
+ENDLESS_NAMES = [("entry-%04d" % i, file_attrs(0)) for i in range(1000)]
+
+
 def status(request_id, code, message=""):
     return packet(FXP_STATUS, u32(request_id) + u32(code) + string(message) + string(""))
 
@@ -106,6 +119,9 @@ class Reader:
     def u32(self):
         return struct.unpack(">I", self.take(4))[0]
 
+    def u32_at(self, at):
+        return struct.unpack(">I", self.data[at:at + 4])[0] if len(self.data) >= at + 4 else 0
+
     def u64(self):
         return struct.unpack(">Q", self.take(8))[0]
 
@@ -126,6 +142,7 @@ class Subsystem:
         self.files = {}  # path -> bytes written by the client's write test
         self.handles = {}  # handle -> ("dir", [names left]) or ("file", path)
         self.next_handle = 0
+        self.gone = False  # the channel is closed: nothing more is sent
         channel.settimeout(0.2)
 
     def run(self):
@@ -139,16 +156,19 @@ class Subsystem:
             self.channel.close()
 
     def send(self, data):
+        """Sends data; a closed channel takes nothing more, yet what the client sent before it is still read."""
         view = memoryview(data)
         while view:
             if self.channel.closed:
-                raise Stop()
+                self.gone = True
+                return
             try:
                 sent = self.channel.send(view[:CHUNK])
             except socket.timeout:
                 continue
             if sent <= 0:
-                raise Stop()
+                self.gone = True
+                return
             view = view[sent:]
 
     def read_packet(self):
@@ -192,7 +212,12 @@ class Subsystem:
         self.send(version)
         while True:
             kind, request = self.read_packet()
-            self.send(self.answer(kind, request))
+            if kind in LOGGED:
+                print("request %s %s" % (LOGGED[kind], request.data[8:8 + request.u32_at(4)].decode(errors="replace")),
+                      file=sys.stderr, flush=True)
+            reply = self.answer(kind, request)
+            if reply:
+                self.send(reply)
             if self.mode == "close_mid_packet" and kind == FXP_REALPATH:
                 return
 
@@ -200,13 +225,12 @@ class Subsystem:
         self.send(u32(0xFFFFFFF0) + bytes([FXP_VERSION]) + u32(3))
         filler = bytes(range(256)) * (CHUNK // 256)
         sent = 0
-        while sent < OVERSIZE_STREAM_BYTES:
+        while sent < OVERSIZE_STREAM_BYTES and not self.gone:
             self.send(filler)
             sent += len(filler)
         self.idle()
 
     def answer(self, kind, request):
-        logging.debug("sftp request type %d: %r", kind, request.data[:64])
         request_id = request.u32()
         if self.mode == "wrong_ids":
             return status(request_id + 1000, FX_OK)
@@ -230,7 +254,7 @@ class Subsystem:
             self.files.setdefault(path, b"")
             return self.new_handle(request_id, ("file", path))
         if kind == FXP_WRITE:
-            return self.answer_write(request_id, request)
+            return None if self.mode == "stall_write" else self.answer_write(request_id, request)
         if kind == FXP_READ:
             return self.answer_read(request_id, request)
         if kind == FXP_CLOSE:
@@ -245,6 +269,8 @@ class Subsystem:
         return status(request_id, FX_OP_UNSUPPORTED, "Operation unsupported")
 
     def answer_realpath(self, request_id, path):
+        if self.mode == "stderr_flood":
+            return self.flood_stderr()
         if self.mode == "huge_string":
             # The packet holds a few bytes where the name's length says 4 GiB.
             return packet(FXP_NAME, u32(request_id) + u32(1) + u32(0xFFFFFF00) + b"upload")
@@ -256,6 +282,17 @@ class Subsystem:
             return reply[:len(reply) // 2]
         return reply
 
+    def flood_stderr(self):
+        """Sends up to OVERSIZE_STREAM_BYTES of extended data (stderr) as fast as the client's window lets it."""
+        filler = b"E" * CHUNK
+        sent = 0
+        while sent < OVERSIZE_STREAM_BYTES and not self.channel.closed:
+            try:
+                sent += self.channel.send_stderr(filler)
+            except socket.timeout:
+                continue
+        return None
+
     def new_handle(self, request_id, what):
         handle = b"h%d" % self.next_handle
         self.next_handle += 1
@@ -266,10 +303,7 @@ class Subsystem:
         if self.mode == "huge_count":
             return packet(FXP_NAME, u32(request_id) + u32(0xFFFFFFFF) + string("a") + string("a") + u32(0))
         if self.mode == "endless_readdir":
-            base = self.next_handle * 100
-            self.next_handle += 1
-            names = [("entry-%d" % (base + i), file_attrs(0)) for i in range(100)]
-            return name_reply(request_id, names)
+            return name_reply(request_id, ENDLESS_NAMES)
         kind, names = self.handles.get(handle, ("dir", []))
         if not names:
             return status(request_id, FX_EOF, "End of file")
@@ -289,7 +323,10 @@ class Subsystem:
         content = self.files.get(path, b"")
         if offset >= len(content):
             return status(request_id, FX_EOF, "End of file")
-        return packet(FXP_DATA, u32(request_id) + string(content[offset:offset + min(length, CHUNK)]))
+        data = content[offset:offset + min(length, CHUNK)]
+        if self.mode == "corrupt_read" and offset == 0:
+            data = bytes([data[0] ^ 0xFF]) + data[1:]
+        return packet(FXP_DATA, u32(request_id) + string(data))
 
 
 class Server(paramiko.ServerInterface):
@@ -306,7 +343,7 @@ class Server(paramiko.ServerInterface):
         return paramiko.OPEN_SUCCEEDED if kind == "session" else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
     def check_channel_subsystem_request(self, channel, name):
-        if name != "sftp":
+        if name != "sftp" or self.mode == "refuse_subsystem":
             return False
         subsystem = Subsystem(channel, self.mode)
         threading.Thread(target=subsystem.run, daemon=True).start()
