@@ -103,6 +103,7 @@ TEST_CASE("a hostile SFTP server ends the probe failed, within the deadline, bou
       {SftpMisbehaviour::close_mid_packet, "sftp", true, "", false, "the SFTP server closed the channel"},
       {SftpMisbehaviour::stall_write, "timeout", false, "write", true, "exceeded during sftp"},
       {SftpMisbehaviour::corrupt_read, "sftp", true, "", true, "what was read back differs"},
+      {SftpMisbehaviour::drop_connection, "sftp", true, "", false, "reading the channel: "},
       {SftpMisbehaviour::refuse_subsystem, "sftp", true, "", false, "refused the subsystem sftp"},
       {SftpMisbehaviour::stderr_flood, "timeout", false, "realpath", false, "exceeded during sftp"},
   }));
@@ -125,6 +126,9 @@ TEST_CASE("a hostile SFTP server ends the probe failed, within the deadline, bou
   CHECK(metric_value(response.body, "probe_sftp_success") == 0);
   CHECK(failure_reason_of(response.body) == expected.reason);
   CHECK(exporter.log().find(expected.logged) != std::string::npos);
+  // The SFTP check's channel is no command's: its errors do not speak of command output or a shell.
+  CHECK(exporter.log().find("command output") == std::string::npos);
+  CHECK(exporter.log().find("the shell") == std::string::npos);
   // What a server sends reaches the log only as printable text (garbage_status sends escape sequences).
   CHECK(exporter.log().find('\x1b') == std::string::npos);
   // The login worked: what failed is the SFTP check.

@@ -38,6 +38,7 @@ std::string_view to_string(SftpMisbehaviour misbehaviour) {
     case SftpMisbehaviour::stall_write: return "stall_write";
     case SftpMisbehaviour::corrupt_read: return "corrupt_read";
     case SftpMisbehaviour::refuse_subsystem: return "refuse_subsystem";
+    case SftpMisbehaviour::drop_connection: return "drop_connection";
     case SftpMisbehaviour::stderr_flood: return "stderr_flood";
   }
   return "unknown";

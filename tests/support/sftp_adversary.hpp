@@ -31,6 +31,7 @@ enum class SftpMisbehaviour {
   stall_write,       // never answers WRITE (answers what comes after it)
   corrupt_read,      // READ returns what was written with its first byte changed
   refuse_subsystem,  // refuses the sftp subsystem
+  drop_connection,   // sends half of REALPATH's reply, then shuts the TCP connection down without a word
   stderr_flood,      // answers REALPATH with nothing but up to 64 MiB of stderr (extended) data
 };
 

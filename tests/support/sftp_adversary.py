@@ -45,6 +45,7 @@ MODES = {
     "close_mid_packet": "sends half of REALPATH's reply, then closes the channel",
     "stall_write": "never answers WRITE (answers what comes after it)",
     "refuse_subsystem": "refuses the sftp subsystem",
+    "drop_connection": "sends half of REALPATH's reply, then closes the TCP connection without a word",
     "stderr_flood": "answers REALPATH with no reply but a stream of stderr data (bounded)",
     "corrupt_read": "READ returns what was written with its first byte changed",
 }
@@ -218,7 +219,9 @@ class Subsystem:
             reply = self.answer(kind, request)
             if reply:
                 self.send(reply)
-            if self.mode == "close_mid_packet" and kind == FXP_REALPATH:
+            if self.mode in ("close_mid_packet", "drop_connection") and kind == FXP_REALPATH:
+                if self.mode == "drop_connection":
+                    self.channel.get_transport().sock.shutdown(socket.SHUT_RDWR)
                 return
 
     def oversize(self):
@@ -278,7 +281,7 @@ class Subsystem:
             body = u32(request_id) + u32(0xDEADBEEF) + string(b"\x1b[31m\x00\xff\xfe\n\r" * 40)
             return packet(FXP_STATUS, body + u32(0x7FFFFFFF) + b"en")
         reply = name_reply(request_id, [(path, dir_attrs())])
-        if self.mode == "close_mid_packet":
+        if self.mode in ("close_mid_packet", "drop_connection"):
             return reply[:len(reply) // 2]
         return reply
 
