@@ -31,6 +31,29 @@ std::string printable(std::string_view text) {
 
 std::string quoted(std::string_view path) { return "\"" + printable(path) + "\""; }
 
+// splitmix64: the write test's bytes, made chunk by chunk from a seed and the offset, so that neither
+// what is written nor what comes back is held whole (16 MiB at most each), and making them costs
+// little next to sending them.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// The `size` bytes of the write test's file at `offset`.
+std::string test_bytes(std::uint64_t seed, std::uint64_t offset, std::size_t size) {
+  std::string out(size, '\0');
+  std::uint64_t word_index = offset / 8;
+  std::uint64_t word = mix(seed ^ word_index);
+  for (std::size_t i = 0; i < size; ++i) {
+    const std::uint64_t at = offset + i;
+    if (at / 8 != word_index) word = mix(seed ^ (word_index = at / 8));
+    out[i] = static_cast<char>(word >> (8 * (at % 8)));
+  }
+  return out;
+}
+
 }  // namespace
 
 SftpRunner::SftpRunner(const SftpCheck& check, ProbeLog& log) : check_(check), log_(log) {}
@@ -83,19 +106,23 @@ SftpRunner::Next SftpRunner::step() {
           return Next::ended;
         }
         bool handled = false;
+        // The packets are taken from the front and the buffer shortened once: a flood of small ones
+        // must not cost a copy of the rest each.
+        std::size_t consumed = 0;
         for (;;) {
-          const auto end = sftp::frame_end(inbound_);
+          const std::string_view rest = std::string_view(inbound_).substr(consumed);
+          const auto end = sftp::frame_end(rest);
           if (!end) {
             fail(end.error().message, true);
             return Next::ended;
           }
           if (!*end) break;
-          const std::string packet = inbound_.substr(4, **end - 4);
-          inbound_.erase(0, **end);
+          consumed += **end;
           handled = true;
-          on_packet(packet);
+          on_packet(rest.substr(4, **end - 4));
           if (stage_ == Stage::done) return Next::ended;
         }
+        inbound_.erase(0, consumed);
         if (read->more) return Next::run_soon;
         if (handled) break;  // a new request may be queued: write it
         if (channel_->at_end()) {
@@ -131,6 +158,9 @@ void SftpRunner::on_packet(std::string_view body) {
   if (awaiting_ == Await::version) return on_version(body);
   const auto reply = sftp::parse_reply(body);
   if (!reply) return fail(reply.error().message, true);
+  const bool cleaning = awaiting_ == Await::cleanup_close || awaiting_ == Await::cleanup_remove;
+  // The answers to what was in flight when the cleanup began, or to its CLOSE, come first.
+  if (cleaning && reply->id < awaited_id_) return;
   if (reply->id != awaited_id_) {
     return fail("the SFTP server answered request " + std::to_string(reply->id) + ", not " +
                     std::to_string(awaited_id_),
@@ -211,28 +241,31 @@ void SftpRunner::on_reply(const sftp::Reply& reply) {
       return send_write();
     case Await::write:
       if (!ok_status) return fail_status("WRITE " + quoted(file_), reply);
-      offset_ = std::min<std::uint64_t>(written_.size(), offset_ + kChunkBytes);
-      if (offset_ < written_.size()) return send_write();
+      offset_ = std::min<std::uint64_t>(check_.write_test_bytes, offset_ + kChunkBytes);
+      if (offset_ < check_.write_test_bytes) return send_write();
       end_op();
       begin_op(SftpOp::read);
       offset_ = 0;
       return send_read();
     case Await::read:
       if (reply.type == Type::data) {
-        if (reply.data.empty() || read_back_.size() + reply.data.size() > written_.size()) {
-          return fail("READ " + quoted(file_) + ": " + std::to_string(read_back_.size() + reply.data.size()) +
-                      " bytes back of " + std::to_string(written_.size()) + " written");
+        if (reply.data.empty() || offset_ + reply.data.size() > check_.write_test_bytes) {
+          return fail("READ " + quoted(file_) + ": " + std::to_string(offset_ + reply.data.size()) +
+                      " bytes back of " + std::to_string(check_.write_test_bytes) + " written");
         }
-        read_back_ += reply.data;
-        if (read_back_.size() < written_.size()) return send_read();
-        if (read_back_ != written_) return fail("READ " + quoted(file_) + ": what was read back differs");
+        if (reply.data != test_bytes(seed_, offset_, reply.data.size())) {
+          return fail("READ " + quoted(file_) + ": what was read back at offset " + std::to_string(offset_) +
+                      " differs from what was written");
+        }
+        offset_ += reply.data.size();
+        if (offset_ < check_.write_test_bytes) return send_read();
         end_op();
         begin_op(SftpOp::remove);
         return send(sftp::handle_request(Type::close, next_id(), handle_), Await::close_file);
       }
       if (reply.type == Type::status && reply.status.code == static_cast<std::uint32_t>(sftp::StatusCode::eof)) {
-        return fail("READ " + quoted(file_) + ": end of file after " + std::to_string(read_back_.size()) +
-                    " bytes of " + std::to_string(written_.size()) + " written");
+        return fail("READ " + quoted(file_) + ": end of file after " + std::to_string(offset_) + " bytes of " +
+                    std::to_string(check_.write_test_bytes) + " written");
       }
       return fail_status("READ " + quoted(file_), reply);
     case Await::close_file:
@@ -274,8 +307,8 @@ void SftpRunner::after_list() {
   begin_op(SftpOp::write);
   std::mt19937_64 random(std::random_device{}());
   file_ = join(directory_, temporary_name(random));
-  written_.resize(check_.write_test_bytes);
-  for (char& c : written_) c = static_cast<char>(random());
+  seed_ = random();
+  offset_ = 0;
   file_open_sent_ = true;
   send(sftp::open_request(next_id(), file_,
                           sftp::kOpenRead | sftp::kOpenWrite | sftp::kOpenCreate | sftp::kOpenExclusive, 0600),
@@ -283,15 +316,13 @@ void SftpRunner::after_list() {
 }
 
 void SftpRunner::send_write() {
-  const std::size_t size = std::min<std::size_t>(kChunkBytes, written_.size() - offset_);
-  send(sftp::write_request(next_id(), handle_, offset_, std::string_view(written_).substr(offset_, size)),
-       Await::write);
+  const std::size_t size = std::min<std::size_t>(kChunkBytes, check_.write_test_bytes - offset_);
+  send(sftp::write_request(next_id(), handle_, offset_, test_bytes(seed_, offset_, size)), Await::write);
 }
 
 void SftpRunner::send_read() {
-  const auto size = static_cast<std::uint32_t>(
-      std::min<std::size_t>(kChunkBytes, written_.size() - read_back_.size()));
-  send(sftp::read_request(next_id(), handle_, read_back_.size(), size), Await::read);
+  const auto size = static_cast<std::uint32_t>(std::min<std::size_t>(kChunkBytes, check_.write_test_bytes - offset_));
+  send(sftp::read_request(next_id(), handle_, offset_, size), Await::read);
 }
 
 void SftpRunner::after_write_test() {
@@ -353,20 +384,32 @@ void SftpRunner::abandon(const Error& error) {
     return;
   }
   if (op_) end_op();
+  failure_ = error.message;
   const bool may_exist = file_open_sent_ && (file_exists_ || awaiting_ == Await::open_file);
   if (may_exist && stage_ == Stage::exchange && error.code == ErrorCode::deadline_exceeded) {
-    // No time to wait for answers: queue the removal and let it go out with what is buffered.
-    std::string packets;
-    if (!handle_.empty()) packets += sftp::handle_request(sftp::Type::close, next_id(), handle_);
-    packets += sftp::path_request(sftp::Type::remove, next_id(), file_);
-    outbound_ += packets;
-    (void)channel_->write(outbound_.data(), outbound_.size());
-    log_.add("info", "sftp temporary file may remain",
-             {{"file", printable(file_)}, {"detail", "REMOVE sent at the deadline, unanswered"}});
-  } else if (may_exist) {
-    log_.add("info", "sftp temporary file may remain", {{"file", printable(file_)}});
+    // The answer cannot wait, the removal can: CLOSE (when a handle is open) and REMOVE go out behind
+    // the request in flight, and the probe lets them finish after its answer (cleanup_step).
+    if (!handle_.empty()) outbound_ += sftp::handle_request(sftp::Type::close, next_id(), handle_);
+    pending_failure_ = error.message;
+    send(sftp::path_request(sftp::Type::remove, next_id(), file_), Await::cleanup_remove);
+    owes_cleanup_ = true;
+    log_.add("info", "sftp temporary file removed after the answer",
+             {{"file", printable(file_)}, {"detail", "CLOSE and REMOVE sent at the deadline"}});
+    return;
   }
-  failure_ = error.message;
+  if (may_exist) log_.add("info", "sftp temporary file may remain", {{"file", printable(file_)}});
+  stage_ = Stage::done;
+  channel_.reset();
+}
+
+SftpRunner::Next SftpRunner::cleanup_step() {
+  const Next next = step();
+  if (next == Next::ended) owes_cleanup_ = false;
+  return next;
+}
+
+void SftpRunner::give_up_cleanup() {
+  owes_cleanup_ = false;
   stage_ = Stage::done;
   channel_.reset();
 }

@@ -51,9 +51,17 @@ class SftpRunner {
   Next step();
 
   // The probe fails (its deadline, a lost connection): the check is recorded as it stands and the
-  // channel freed. A write test's file that may exist is named in the log; when the deadline ended
-  // the probe, its CLOSE and REMOVE are sent, unanswered, before the channel goes (best effort).
+  // channel freed, unless the deadline (or a cancel) found the write test's file possibly created and
+  // the conversation sound: then CLOSE and REMOVE are queued behind the request in flight and the
+  // channel kept, and owes_cleanup() says so.
   void abandon(const Error& error);
+
+  // After the probe's answer: the removal abandon queued is carried on by cleanup_step (as step)
+  // until it is answered (ended), or the probe gives up on it (give_up_cleanup frees the channel).
+  // Either way the session is the probe's to close afterwards.
+  bool owes_cleanup() const { return owes_cleanup_; }
+  Next cleanup_step();
+  void give_up_cleanup();
 
   // Why the check failed, once it ended failing: one line, with the SFTP status name.
   const std::optional<std::string>& failure() const { return failure_; }
@@ -126,9 +134,9 @@ class SftpRunner {
   std::string file_;          // the write test's file, once its OPEN was sent
   bool file_exists_ = false;  // OPEN was answered with a handle and no REMOVE has succeeded yet
   bool file_open_sent_ = false;
-  std::string written_;
-  std::string read_back_;
-  std::uint64_t offset_ = 0;
+  bool owes_cleanup_ = false;
+  std::uint64_t seed_ = 0;    // of the write test's bytes
+  std::uint64_t offset_ = 0;  // written or read back so far
 };
 
 }  // namespace spe

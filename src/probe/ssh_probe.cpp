@@ -525,19 +525,73 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     if (at_hop() && hop_phase_started_) report_.hops[leg_].set_phase_duration(hop_phase_, now - hop_phase_start_);
     report_.duration = now - request_.start;
     deadline_timer_.cancel();
-    // A direct probe owes the target no more than closing its socket. Through jump hosts, each hop
-    // is owed a goodbye: it waits until the answer is out (close_legs).
-    if (hops_.empty()) connection_.close();
+    const bool sftp_cleanup = sftp_ && sftp_->owes_cleanup();
+    // A direct probe owes the target no more than closing its socket (or the removal of the SFTP
+    // write test's file first). Through jump hosts, each hop is owed a goodbye: it waits until the
+    // answer is out (close_legs).
+    if (hops_.empty() && !sftp_cleanup) connection_.close();
     log_.set_hop("");
     report_.commands = commands_->take_reports();
     if (sftp_) report_.sftp = sftp_->take_report();
     report_.log = log_.take();
     auto done = std::move(done_);
     done(std::move(report_));
+    if (sftp_cleanup) return start_sftp_cleanup();
+    release_legs();
+  }
+
+  // Through jump hosts, the goodbyes after the answer.
+  void release_legs() {
     if (hops_.empty()) return;
     CleanupQueue::defer(strand_.get_inner_executor(), [self = shared_from_this()] {
       asio::dispatch(self->strand_, [self] { self->close_legs(); });
     });
+  }
+
+  // The SFTP write test's file after a deadline: its CLOSE and REMOVE went out at the deadline;
+  // after the answer the probe waits for the server to take them and answer, for kSftpCleanupGrace
+  // at most, then lets the connection go as it would have at the deadline.
+  static constexpr std::chrono::seconds kSftpCleanupGrace{1};
+
+  void start_sftp_cleanup() {
+    sftp_cleaning_ = true;
+    const unsigned generation = ++timer_generation_;
+    deadline_timer_.expires_after(kSftpCleanupGrace);
+    deadline_timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
+      if (ec || generation != self->timer_generation_) return;
+      self->end_sftp_cleanup(false);
+    });
+    step_sftp_cleanup();
+  }
+
+  void step_sftp_cleanup() {
+    if (!sftp_cleaning_) return;
+    switch (sftp_->cleanup_step()) {
+      case CommandsPhase::Next::wait_socket:
+        return conn().when_ready([self = shared_from_this()](error_code ec) {
+          if (!self->sftp_cleaning_) return;
+          if (ec) return self->end_sftp_cleanup(false);
+          self->step_sftp_cleanup();
+        });
+      case CommandsPhase::Next::run_soon:
+        return asio::post(strand_, [self = shared_from_this()] { self->step_sftp_cleanup(); });
+      case CommandsPhase::Next::ended: return end_sftp_cleanup(true);
+    }
+  }
+
+  // `answered`: the server answered the REMOVE (the session is sound: say goodbye).
+  void end_sftp_cleanup(bool answered) {
+    if (!sftp_cleaning_) return;
+    sftp_cleaning_ = false;
+    ++timer_generation_;
+    deadline_timer_.cancel();
+    sftp_->give_up_cleanup();  // its channel goes before the session
+    if (hops_.empty()) {
+      if (answered) connection_.session().disconnect();
+      connection_.close();
+      return;
+    }
+    release_legs();
   }
 
   // After the answer, from the loop's cleanup queue (one probe's goodbyes per turn, so that they
@@ -573,6 +627,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   Clock::time_point phase_start_;
   bool phase_started_ = false;
   bool finished_ = false;
+  bool sftp_cleaning_ = false;  // after the answer: the SFTP write test's file is being removed
 };
 
 }  // namespace

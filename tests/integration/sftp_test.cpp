@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "support/configured_exporter.hpp"
 #include "support/probe_bed.hpp"
@@ -282,4 +284,55 @@ TEST_CASE("the SFTP check through a jump host", "[integration][sftp][jump]") {
   CHECK(value(response.body, "probe_ssh_hop_success", {{"hop", "bastion"}}) == 1);
   CHECK(value(response.body, "probe_sftp_directory_entries") == 2);
   bed.tree.check_clean();
+}
+
+TEST_CASE("a deadline in the middle of the write test: the answer comes at the deadline, the file goes after it",
+          "[integration][sftp]") {
+  auto& bed = SftpOnlyBed::shared();
+  TempDir dir{"spe-sftp-deadline"};
+  // 16 MiB take a tenth of a second or more on loopback: one of these deadlines comes while they are written or
+  // read back, whatever the machine's pace.
+  const std::vector<int> timeouts_ms{40, 60, 90, 130, 190, 280, 400, 600};
+  std::string config;
+  for (const int ms : timeouts_ms) {
+    const std::string name = "big" + std::to_string(ms);
+    config += key_module(*bed.sshd, name,
+                         "timeout = \"" + std::to_string(ms) + "ms\"\n" +
+                             sftp_table(name, "path = " + toml_string(bed.tree.upload.string()) +
+                                                  "\nwrite_test = true\nwrite_test_bytes = 16777216"));
+  }
+  write_file(dir.path() / "exporter.toml", config);
+  ExporterProcess exporter((dir.path() / "exporter.toml").string());
+  int cut = 0;
+  for (const int ms : timeouts_ms) {
+    const auto response = http_get(exporter.port(), "/probe?target=" + bed.sshd->target() + "&module=big" +
+                                                        std::to_string(ms) + "&debug=true");
+    INFO(response.body);
+    CHECK(value(response.body, "probe_duration_seconds") < ms / 1000.0 + 0.1);
+    if (!contains(response.body, "sftp temporary file removed after the answer")) continue;
+    ++cut;
+    CHECK(failure_reason_of(response.body) == "timeout");
+    // The removal goes on after the answer, for a second at most.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{3};
+    while (!leftovers(bed.tree.upload).empty() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    bed.tree.check_clean();
+  }
+  CHECK(cut > 0);
+  bed.tree.check_clean();
+}
+
+TEST_CASE("a server without an sftp subsystem fails the check with sftp and its refusal", "[integration][sftp]") {
+  // The override replaces the fixture's Subsystem line: this sshd knows no "sftp".
+  const auto sshd = TestSshd::start_separate({"Subsystem other /bin/false"});
+  TempDir dir{"spe-sftp-none"};
+  write_file(dir.path() / "exporter.toml", key_module(*sshd, "none", sftp_table("none", "list = true")));
+  ExporterProcess exporter((dir.path() / "exporter.toml").string());
+  const auto response = http_get(exporter.port(), "/probe?target=" + sshd->target() + "&module=none&debug=true");
+  INFO(response.body);
+  CHECK(failure_reason_of(response.body) == "sftp");
+  CHECK(contains(response.body, "the server refused the subsystem sftp"));
+  CHECK(value(response.body, "probe_sftp_duration_seconds", {{"op", "init"}}) > 0);
+  CHECK(value(response.body, "probe_sftp_duration_seconds", {{"op", "realpath"}}) == 0);
 }
