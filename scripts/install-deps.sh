@@ -11,10 +11,10 @@ packages=(
   openssh-server openssh-client
   dropbear-bin                  # the [dropbear] interop cases: another SSH server than OpenSSH
   tinysshd                      # a server with no RSA and no server-sig-algs (tests/integration/algorithms_test.cpp)
+  python3-paramiko              # a paramiko 2.12 SSH server that sends libssh no server-sig-algs (same file)
   prometheus
   curl procps
   python3 python3-yaml systemd  # the examples checks: Kubernetes YAML, systemd-analyze verify
-  python3-paramiko              # tests/support/sftp_adversary.py: the hostile SFTP servers
   clang libclang-rt-14-dev      # scripts/fuzz.sh: libFuzzer and clang's sanitizer runtimes
   clang-format-14               # scripts/format.sh
 )

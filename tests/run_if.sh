@@ -6,15 +6,18 @@
 # Usage: run_if.sh REQUIREMENT... -- COMMAND [ARG...]
 #   root            the effective user is root
 #   program:NAME    NAME is on PATH
-#   python3:MODULE  python3 can import MODULE
+#   python3:MODULE  python3 can import MODULE (Debian's /usr/bin/python3 when there is one, as the tests use:
+#                   the python3-* packages are installed for it, whatever python3 comes first on PATH)
 set -u
 
+python=/usr/bin/python3
+[[ -x $python ]] || python=python3
 missing=()
 while (($#)) && [[ $1 != -- ]]; do
   case $1 in
     root) ((EUID == 0)) || missing+=("root (running as uid $EUID)") ;;
     program:?*) command -v "${1#program:}" >/dev/null 2>&1 || missing+=("${1#program:} on PATH") ;;
-    python3:?*) python3 -c "import ${1#python3:}" >/dev/null 2>&1 || missing+=("the python3 module ${1#python3:}") ;;
+    python3:?*) "$python" -c "import ${1#python3:}" >/dev/null 2>&1 || missing+=("the python3 module ${1#python3:}") ;;
     *) echo "run_if: unknown requirement '$1'" >&2; exit 2 ;;
   esac
   shift

@@ -102,7 +102,7 @@ TEST_CASE("a hostile SFTP server ends the probe failed, within the deadline, bou
       {SftpMisbehaviour::garbage_status, "sftp", true, "", false, "SSH_FX_UNKNOWN(3735928559)"},
       {SftpMisbehaviour::close_mid_packet, "sftp", true, "", false, "the SFTP server closed the channel"},
       {SftpMisbehaviour::stall_write, "timeout", false, "write", true, "exceeded during sftp"},
-      {SftpMisbehaviour::corrupt_read, "sftp", true, "", true, "what was read back differs"},
+      {SftpMisbehaviour::corrupt_read, "sftp", true, "", true, "what was read back"},
       {SftpMisbehaviour::drop_connection, "sftp", true, "", false, "reading the channel: "},
       {SftpMisbehaviour::refuse_subsystem, "sftp", true, "", false, "refused the subsystem sftp"},
       {SftpMisbehaviour::stderr_flood, "timeout", false, "realpath", false, "exceeded during sftp"},

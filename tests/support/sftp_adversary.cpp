@@ -8,14 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "support/python.hpp"
+
 namespace spe::test {
 namespace {
 
-constexpr auto kStartTimeout = std::chrono::seconds{10};
-constexpr const char* kScript = SPE_SOURCE_DIR "/tests/support/sftp_adversary.py";
+// The names differ from those of the other fixtures' files: the sanitizer builds compile them as one unit.
+constexpr auto kSftpAdversaryStartTimeout = std::chrono::seconds{10};
+constexpr const char* kSftpAdversaryScript = SPE_SOURCE_DIR "/tests/support/sftp_adversary.py";
 
 // The key type and blob of an OpenSSH public key line ("ssh-ed25519 AAAA... comment").
-std::string type_and_blob(const std::string& line) {
+std::string sftp_adversary_key_line(const std::string& line) {
   const auto first = line.find(' ');
   const auto second = line.find_first_of(" \n", first + 1);
   return line.substr(0, second);
@@ -45,7 +48,7 @@ std::string_view to_string(SftpMisbehaviour misbehaviour) {
 }
 
 std::string SftpAdversary::available() {
-  if (run_command({"python3", "-c", "import paramiko"}, "", std::chrono::seconds{30}).exit_code != 0) {
+  if (run_command({system_python3(), "-c", "import paramiko"}, "", std::chrono::seconds{30}).exit_code != 0) {
     return "python3 with paramiko (Debian package python3-paramiko)";
   }
   if (run_command({"sh", "-c", "command -v ssh-keygen"}, "", std::chrono::seconds{5}).exit_code != 0) {
@@ -57,9 +60,7 @@ std::string SftpAdversary::available() {
 SftpAdversary::SftpAdversary(SftpMisbehaviour misbehaviour) {
   const std::string dir = dir_.path().string();
   for (const std::string key : {"host_key", "client_key"}) {
-    const auto made = run_command({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", dir + "/" + key},
-                                  "", std::chrono::seconds{30});
-    if (made.exit_code != 0) throw std::runtime_error("sftp adversary: ssh-keygen failed: " + made.output);
+    run_or_throw("sftp adversary", {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", dir + "/" + key});
   }
 
   int fds[2];
@@ -69,8 +70,8 @@ SftpAdversary::SftpAdversary(SftpMisbehaviour misbehaviour) {
   const int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   try {
     if (log_fd < 0) throw std::runtime_error("sftp adversary: cannot create " + log_file);
-    pid_ = spawn_process({"python3", kScript, "--mode", std::string(to_string(misbehaviour)), "--host-key",
-                          dir + "/host_key", "--authorized-key", dir + "/client_key.pub"},
+    pid_ = spawn_process({system_python3(), kSftpAdversaryScript, "--mode", std::string(to_string(misbehaviour)),
+                          "--host-key", dir + "/host_key", "--authorized-key", dir + "/client_key.pub"},
                          SpawnOptions{fds[0], log_fd, log_fd});
   } catch (...) {
     ::close(fds[0]);
@@ -88,12 +89,12 @@ SftpAdversary::SftpAdversary(SftpMisbehaviour misbehaviour) {
     throw;
   }
   write_file(known_hosts_path(), "[127.0.0.1]:" + std::to_string(port_) + " " +
-                                     type_and_blob(read_file(dir_.path() / "host_key.pub")) + "\n");
+                                     sftp_adversary_key_line(read_file(dir_.path() / "host_key.pub")) + "\n");
 }
 
 // The server prints "PORT <n>" once it listens.
 void SftpAdversary::wait_for_port() {
-  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  const auto deadline = std::chrono::steady_clock::now() + kSftpAdversaryStartTimeout;
   while (port_ == 0 && std::chrono::steady_clock::now() < deadline) {
     const std::string text = log();
     if (const auto at = text.find("PORT "); at != std::string::npos && text.find('\n', at) != std::string::npos) {

@@ -1,9 +1,9 @@
 // A hostile SFTP server for the adversarial tests: tests/support/sftp_adversary.py (python3 with paramiko) on a
 // free port of 127.0.0.1, logging in one client key of its own and misbehaving in its "sftp" subsystem in one way.
 //
-// It needs python3 with paramiko (Debian python3-paramiko) and ssh-keygen: available() says whether it can run
-// here, and why not; tests/CMakeLists.txt runs the [sftp_adversary] cases through run_if.sh, which skips them
-// visibly otherwise.
+// It needs python3 with paramiko (Debian's /usr/bin/python3 and python3-paramiko, support/python.hpp) and
+// ssh-keygen: available() says whether it can run here, and why not; tests/CMakeLists.txt runs the
+// [adversarial][sftp] cases through run_if.sh, which skips them visibly otherwise.
 #pragma once
 
 #include <sys/types.h>

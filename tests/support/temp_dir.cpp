@@ -298,4 +298,13 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
+std::string run_or_throw(std::string_view who, const std::vector<std::string>& argv, const std::string& stdin_text) {
+  const auto result = run_command(argv, stdin_text, std::chrono::seconds{30});
+  if (result.exit_code != 0) {
+    throw std::runtime_error(std::string(who) + ": `" + argv.front() + "` failed (" +
+                             std::to_string(result.exit_code) + "): " + result.output);
+  }
+  return result.output;
+}
+
 }  // namespace spe::test

@@ -56,6 +56,11 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& stdin_text = "",
                           std::chrono::seconds timeout = std::chrono::seconds{60});
 
+// A fixture's setup step (a key generated, an account made): run_command with a 30 s limit, its output when it
+// exits 0; otherwise throws std::runtime_error "WHO: `PROGRAM` failed (STATUS): OUTPUT".
+std::string run_or_throw(std::string_view who, const std::vector<std::string>& argv,
+                         const std::string& stdin_text = "");
+
 // Lower-level process control shared by the fixtures that keep a child running (sshd, the exporter).
 struct SpawnOptions {
   int stdin_fd = -1;   // -1: /dev/null
