@@ -70,7 +70,8 @@ SftpAdversary::SftpAdversary(SftpMisbehaviour misbehaviour) {
   const int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   try {
     if (log_fd < 0) throw std::runtime_error("sftp adversary: cannot create " + log_file);
-    pid_ = spawn_process({system_python3(), kSftpAdversaryScript, "--mode", std::string(to_string(misbehaviour)),
+    // -B: no __pycache__ written into the source tree.
+    pid_ = spawn_process({system_python3(), "-B", kSftpAdversaryScript, "--mode", std::string(to_string(misbehaviour)),
                           "--host-key", dir + "/host_key", "--authorized-key", dir + "/client_key.pub"},
                          SpawnOptions{fds[0], log_fd, log_fd});
   } catch (...) {
