@@ -342,7 +342,7 @@ Result<std::size_t> SshChannel::write(const char* data, std::size_t size) {
   const auto capped = static_cast<uint32_t>(std::min<std::size_t>(size, INT_MAX));
   const int rc = ssh_channel_write(channel_, data, capped);
   if (rc >= 0) return static_cast<std::size_t>(rc);
-  return std::unexpected(session_.last_error(ErrorCode::unavailable, "writing to the shell"));
+  return std::unexpected(session_.last_error(ErrorCode::unavailable, "writing to the channel"));
 }
 
 Result<void> SshChannel::process_input() {
@@ -375,8 +375,7 @@ Result<ChannelRead> SshChannel::read_available(std::string& out, std::size_t cap
     for (int is_stderr = 0; is_stderr <= 1; ++is_stderr) {
       for (;;) {
         const int n = ssh_channel_read_nonblocking(channel_, buffer, sizeof buffer, is_stderr);
-        if (n == SSH_ERROR)
-          return std::unexpected(session_.last_error(ErrorCode::unavailable, "reading command output"));
+        if (n == SSH_ERROR) return std::unexpected(session_.last_error(ErrorCode::unavailable, "reading the channel"));
         if (n <= 0) break;  // nothing more for now, or SSH_EOF
         progress = true;
         budget -= std::min(budget, static_cast<std::size_t>(n));
