@@ -28,7 +28,13 @@ case "$kind" in
     build=build-asan
     sanitize=address,undefined
     flags="-O0 -g1"
-    suites=("unit_tests [unit]" "system_tests [integration]" "system_tests [adversarial]")
+    suites=("unit_tests [unit]" "system_tests [integration]" "system_tests [adversarial]~[sftp]")
+    # The hostile SFTP servers are paramiko servers (ctest's "sftp_adversarial" test, which skips them otherwise).
+    if bash tests/run_if.sh python3:paramiko -- true >/dev/null; then
+      suites+=("system_tests [adversarial][sftp]")
+    else
+      echo "sanitize: no python3 paramiko, [adversarial][sftp] cases not run"
+    fi
     # The password cases need root (ctest's "root" test, which skips them otherwise); CI runs as root.
     if ((EUID == 0)); then suites+=("system_tests [root]"); else echo "sanitize: not root, [root] cases not run"; fi
     ;;

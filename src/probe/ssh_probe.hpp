@@ -1,7 +1,7 @@
 // One probe as an asynchronous state machine on a strand, in phases: the connection (resolve,
 // connect, handshake, host key: probe/connection.hpp), authentication (probe/authentication.hpp),
-// the commands (probe/commands_phase.hpp) and the checks through the target (probe/forward_checks.hpp),
-// sequenced in ssh_probe.cpp. One absolute deadline
+// the commands (probe/commands_phase.hpp), the checks through the target (probe/forward_checks.hpp)
+// and the SFTP check (probe/sftp_runner.hpp), sequenced in ssh_probe.cpp. One absolute deadline
 // timer aborts whatever is pending; libssh runs non-blocking over a dup of the connected socket and
 // the probe waits on the socket between steps.
 #pragma once
