@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages needed to build and test ssh_probe_exporter, only those that are missing.
+# Installs the Debian 12 packages ssh_probe_exporter needs, only those that are missing. The lists are in
+# scripts/deps/, one place each:
+#   build.txt  building the exporter binary             --build
+#   demo.txt   the demo sshd the quick start probes     --demo
+#   test.txt   the tests, the CI stages, the dev scripts (only with no option)
+# With no option it installs all three (what scripts/build.sh and scripts/test.sh need); --build and --demo can
+# be combined (scripts/quickstart.sh). --list prints the selected packages, one a line, and installs nothing.
 # Quiet and fast when everything is there; runs apt-get update only when something has to be installed.
 set -euo pipefail
+deps="$(dirname "${BASH_SOURCE[0]}")/deps"
 
-packages=(
-  build-essential g++ cmake ninja-build pkg-config git
-  libssh-dev libboost-dev libboost-program-options-dev libtomlplusplus-dev libre2-dev zlib1g-dev
-  libssl-dev libcrypt-dev openssl
-  catch2
-  openssh-server openssh-client
-  dropbear-bin                  # the [dropbear] interop cases: another SSH server than OpenSSH
-  tinysshd                      # a server with no RSA and no server-sig-algs (tests/integration/algorithms_test.cpp)
-  python3-paramiko              # a paramiko 2.12 SSH server that sends libssh no server-sig-algs (same file)
-  prometheus
-  curl procps
-  python3 python3-yaml systemd  # the examples checks: Kubernetes YAML, systemd-analyze verify
-  clang libclang-rt-14-dev      # scripts/fuzz.sh: libFuzzer and clang's sanitizer runtimes
-  clang-format-14               # scripts/format.sh
-)
+lists=()
+list_only=false
+for arg in "$@"; do
+  case "$arg" in
+    --build) lists+=(build) ;;
+    --demo) lists+=(demo) ;;
+    --list) list_only=true ;;
+    *) echo "usage: $0 [--build] [--demo] [--list]" >&2; exit 2 ;;
+  esac
+done
+[[ ${#lists[@]} -eq 0 ]] && lists=(build demo test)
+
+packages=()
+for list in "${lists[@]}"; do
+  # Words of each line up to a "#".
+  mapfile -t -O "${#packages[@]}" packages < <(sed -e 's/#.*//' "$deps/$list.txt" | tr -s ' \t' '\n' | sed '/^$/d')
+done
+
+if $list_only; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -10,14 +10,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh  # every list of scripts/deps/: build, demo and test
 start=$SECONDS
 # Line tables (-g1) rather than full debug info: a quarter less compile time, and still enough for
 # backtraces, perf and callgrind.
 # Warnings are errors in CI; exported, so the sanitizer and fuzz stages ctest starts build the same way.
 export SPE_WERROR=ON
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
-  -DSPE_CI=ON -DSPE_WERROR=ON
+  -DSPE_BUILD_TESTS=ON -DSPE_CI=ON -DSPE_WERROR=ON
 ninja -C build
 echo "test.sh: release build took $((SECONDS - start)) s"
 exec ctest --test-dir build --output-on-failure --no-tests=error -j3

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
 // Boost 1.74's JSON parser includes the deprecated <boost/bind.hpp>, which prints a notice unless
 // the global placeholders are asked for explicitly.
 #define BOOST_BIND_GLOBAL_PLACEHOLDERS
@@ -263,7 +264,10 @@ std::pair<std::string, std::string> dockerfile_stages() {
 
 TEST_CASE("the Dockerfile builds on Debian 12 and runs the binary as a user", "[promtool]") {
   const auto [build, runtime] = dockerfile_stages();
-  CHECK(build.find("scripts/install-deps.sh") != std::string::npos);
+  // Only the build list: the build stage pulls in no test tools, OpenSSH server or Prometheus.
+  CHECK(build.find("COPY scripts/deps/build.txt scripts/deps/") != std::string::npos);
+  CHECK(build.find("RUN bash scripts/install-deps.sh --build ") != std::string::npos);
+  CHECK(build.find("-DSPE_BUILD_TESTS=OFF") != std::string::npos);
   CHECK(build.find("ninja -C /build ssh_probe_exporter") != std::string::npos);
   CHECK(runtime.find("COPY --from=build /build/ssh_probe_exporter ") != std::string::npos);
   CHECK(runtime.find("\nUSER 65532") != std::string::npos);  // not root
@@ -303,6 +307,129 @@ TEST_CASE("the Dockerfile's runtime stage installs every library the binary link
     CHECK(std::regex_search(runtime, std::regex("\\s" + std::regex_replace(package, std::regex(R"([.+])"), R"(\$&)") +
                                                 "(\\s|\\\\)")));
   }
+}
+
+// The packages scripts/install-deps.sh selects with these options (--list: one a line, nothing installed).
+std::vector<std::string> dependency_list(std::vector<std::string> options) {
+  std::vector<std::string> argv{"bash", (fs::path(SPE_SOURCE_DIR) / "scripts" / "install-deps.sh").string()};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back("--list");
+  const auto result = run_command(argv);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  std::vector<std::string> packages;
+  std::istringstream in(result.output);
+  for (std::string line; std::getline(in, line);) packages.push_back(line);
+  return packages;
+}
+
+// The Debian packages that provide what a find_package or pkg_check_modules of the top-level CMakeLists.txt
+// finds: {name found, package}. A name missing here fails the test below, so a new dependency gets a package in
+// scripts/deps/build.txt.
+const std::map<std::string, std::string> kBuildPackages = {
+    {"Threads", "build-essential"},  // libc6-dev
+    {"Boost", "libboost-dev"},
+    {"Boost program_options", "libboost-program-options-dev"},
+    {"tomlplusplus", "libtomlplusplus-dev"},
+    {"PkgConfig", "pkg-config"},
+    {"libssh", "libssh-dev"},
+    {"re2", "libre2-dev"},
+    {"OpenSSL", "libssl-dev"},
+    {"ZLIB", "zlib1g-dev"},
+    {"libcrypt", "libcrypt-dev"},
+};
+
+// What the exporter's build looks for: find_package NAME (and NAME COMPONENT for each component) and the modules
+// of pkg_check_modules, from the top-level CMakeLists.txt (tests/ has its own: Catch2, the fuzz build).
+std::set<std::string> cmake_dependencies() {
+  const std::string cmake = read_file(fs::path(SPE_SOURCE_DIR) / "CMakeLists.txt");
+  REQUIRE(!cmake.empty());
+  std::set<std::string> names;
+  static const std::regex call(R"((find_package|pkg_check_modules)\(([^)]*)\))");
+  for (std::sregex_iterator it(cmake.begin(), cmake.end(), call), end; it != end; ++it) {
+    std::istringstream args((*it)[2].str());
+    std::vector<std::string> words;
+    for (std::string word; args >> word;) words.push_back(word);
+    REQUIRE(!words.empty());
+    if ((*it)[1] == "find_package") {
+      names.insert(words[0]);
+      const auto components = std::find(words.begin(), words.end(), "COMPONENTS");
+      for (auto c = components == words.end() ? components : components + 1; c != words.end(); ++c)
+        names.insert(words[0] + " " + *c);
+    } else {
+      // pkg_check_modules(PREFIX [REQUIRED|QUIET|IMPORTED_TARGET|GLOBAL...] MODULE[>=VERSION]...)
+      for (std::size_t i = 1; i < words.size(); ++i) {
+        const std::string& word = words[i];
+        if (std::all_of(word.begin(), word.end(),
+                        [](char c) { return std::isupper(static_cast<unsigned char>(c)) || c == '_'; }))
+          continue;
+        names.insert(word.substr(0, word.find_first_of("<>=")));
+      }
+    }
+  }
+  return names;
+}
+
+TEST_CASE("the build list holds a package for every dependency the CMake build finds, and no test package",
+          "[promtool]") {
+  const auto build = dependency_list({"--build"});
+  const std::set<std::string> build_set(build.begin(), build.end());
+  const auto names = cmake_dependencies();
+  REQUIRE(names.size() >= 10);
+  for (const auto& name : names) {
+    INFO("the top-level CMakeLists.txt finds " << name);
+    const auto package = kBuildPackages.find(name);
+    REQUIRE(package != kBuildPackages.end());
+    CHECK(build_set.contains(package->second));
+  }
+  for (const std::string tool : {"g++", "cmake", "ninja-build"}) CHECK(build_set.contains(tool));
+
+  // One place each: the test list (what no option adds to --build --demo) shares nothing with the build list.
+  const auto everything = dependency_list({});
+  const auto demo = dependency_list({"--demo"});
+  std::set<std::string> test_only(everything.begin(), everything.end());
+  for (const auto& package : build) test_only.erase(package);
+  for (const auto& package : demo) test_only.erase(package);
+  CHECK(test_only.size() + build_set.size() + demo.size() == everything.size());
+  for (const std::string package : {"catch2", "prometheus", "clang", "systemd", "python3-paramiko", "dropbear-bin"})
+    CHECK(test_only.contains(package));
+}
+
+TEST_CASE("the quick start installs the build and demo lists only, and builds only the exporter", "[promtool]") {
+  // A copy of the scripts it runs, so that no build/ there changes what it prints.
+  TempDir dir("spe-quickstart");
+  const auto source = fs::path(SPE_SOURCE_DIR) / "scripts";
+  fs::create_directories(dir.path() / "scripts" / "deps");
+  for (const std::string file :
+       {"quickstart.sh", "install-deps.sh", "deps/build.txt", "deps/demo.txt", "deps/test.txt"})
+    fs::copy_file(source / file, dir.path() / "scripts" / file);
+  const auto result = run_command({"bash", (dir.path() / "scripts" / "quickstart.sh").string(), "--dry-run"});
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto packages_at = result.output.find("packages (installed if missing):\n");
+  const auto commands_at = result.output.find("commands:\n");
+  REQUIRE(packages_at != std::string::npos);
+  REQUIRE(commands_at != std::string::npos);
+
+  std::set<std::string> listed;
+  std::istringstream in(result.output.substr(packages_at, commands_at - packages_at));
+  std::string line;
+  std::getline(in, line);
+  for (std::string package; in >> package;) listed.insert(package);
+  auto expected = dependency_list({"--build"});
+  const auto demo = dependency_list({"--demo"});
+  expected.insert(expected.end(), demo.begin(), demo.end());
+  CHECK(listed == std::set<std::string>(expected.begin(), expected.end()));
+  CHECK(listed.contains("openssh-server"));  // scripts/demo-sshd.sh runs /usr/sbin/sshd
+  for (const std::string package : {"catch2", "prometheus", "clang", "systemd", "python3-paramiko"})
+    CHECK(!listed.contains(package));
+
+  const std::string commands = result.output.substr(commands_at);
+  CHECK(commands.find("  bash scripts/install-deps.sh --build --demo\n") != std::string::npos);
+  CHECK(commands.find(" -DSPE_BUILD_TESTS=OFF") != std::string::npos);
+  CHECK(commands.find("  ninja -C build ssh_probe_exporter\n") != std::string::npos);
+  CHECK(commands.find("scripts/build.sh") == std::string::npos);
+  CHECK(commands.find("  build/ssh_probe_exporter --config.file exporter.toml\n") != std::string::npos);
 }
 
 TEST_CASE("every Kubernetes manifest has apiVersion, kind and metadata, and every kind is there", "[promtool]") {
