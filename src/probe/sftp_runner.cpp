@@ -172,9 +172,6 @@ void SftpRunner::on_packet(std::string_view body) {
 void SftpRunner::on_version(std::string_view body) {
   const auto version = sftp::parse_version(body);
   if (!version) return fail(version.error().message, true);
-  if (version->version < 3) {
-    return fail("the SFTP server speaks version " + std::to_string(version->version) + " (3 is needed)", true);
-  }
   has_statvfs_ = version->has_extension(sftp::kStatvfsExtension, "2");
   end_op();
   log_.add("debug", "sftp started",
