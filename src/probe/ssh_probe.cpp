@@ -417,25 +417,32 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   void finish_commands() { start_forwards(); }
 
   // After the commands, the forwards and the SFTP check: the first command that failed is the reason, else the
-  // first forward, else the SFTP check.
+  // first forward, else the SFTP check. The reason's phase is the one the report names (the exporter's
+  // "probe failed" line), not the phase that ran last.
   void finish() {
     if (commands_->failure()) {
       report_.failure = commands_->failure()->first;
       report_.failure_message = commands_->failure()->second;
-      log_failure(to_string(Phase::commands), report_.failure_message);
+      fail_in(Phase::commands);
     } else if (forwards_.failure()) {
       report_.failure = FailureReason::forward;
       report_.failure_message = *forwards_.failure();
-      log_failure(to_string(Phase::forwards), report_.failure_message);
+      fail_in(Phase::forwards);
     } else if (sftp_ && sftp_->failure()) {
       report_.failure = FailureReason::sftp;
       report_.failure_message = *sftp_->failure();
-      log_failure(to_string(Phase::sftp), report_.failure_message);
+      fail_in(Phase::sftp);
     } else {
       return succeed();
     }
     connection_.session().disconnect();
     complete();
+  }
+
+  // The probe failed for what `phase` found: complete() times the phase that ran last, the report names `phase`.
+  void fail_in(Phase phase) {
+    log_failure(to_string(phase), report_.failure_message);
+    report_.last_phase = phase;
   }
 
   // SFTP: last, whatever the commands and forwards found, over a channel of its own, under the probe deadline.

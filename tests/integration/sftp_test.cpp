@@ -196,6 +196,14 @@ TEST_CASE("a command refused on an SFTP-only account is the probe's reason; the 
   CHECK(failure_reason_of(body) == "command_exit");
   CHECK(value(body, "probe_sftp_success") == 1);
   CHECK(value(body, "probe_sftp_duration_seconds", {{"op", "init"}}) > 0);
+  // The exporter's line names the phase of the reason, not the SFTP check that ran after it.
+  REQUIRE(bed.exporter->wait_for_log("msg=\"probe failed\" module=exec", std::chrono::seconds{2}, offset));
+  const std::string log = bed.exporter->log_since(offset);
+  const auto line_start = log.find("msg=\"probe failed\" module=exec");
+  const std::string line = log.substr(line_start, log.find('\n', line_start) - line_start);
+  INFO(line);
+  CHECK(contains(line, " phase=commands "));
+  CHECK(contains(line, " reason=command_exit "));
 }
 
 TEST_CASE("commands then the SFTP check on the shared sshd", "[integration][sftp]") {
