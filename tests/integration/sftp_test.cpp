@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <random>
-#include <thread>
 
 #include "support/configured_exporter.hpp"
 #include "support/probe_bed.hpp"
@@ -189,6 +188,7 @@ TEST_CASE("too little free space and a path that is a file fail with sftp", "[in
 TEST_CASE("a command refused on an SFTP-only account is the probe's reason; the check still runs",
           "[integration][sftp]") {
   auto& bed = SftpOnlyBed::shared();
+  const std::size_t offset = bed.exporter->log_size();
   const std::string body = bed.probe("exec");
   INFO(body);
   CHECK(value(body, "probe_success") == 0);
@@ -319,18 +319,19 @@ TEST_CASE("a deadline in the middle of the write test: the answer comes at the d
   ExporterProcess exporter((dir.path() / "exporter.toml").string());
   int cut = 0;
   for (const int ms : timeouts_ms) {
+    const std::size_t offset = exporter.log_size();
     const auto response = http_get(exporter.port(), "/probe?target=" + bed.sshd->target() + "&module=big" +
                                                         std::to_string(ms) + "&debug=true");
     INFO(response.body);
     CHECK(value(response.body, "probe_duration_seconds") < ms / 1000.0 + 0.1);
-    if (!contains(response.body, "sftp temporary file removed after the answer")) continue;
+    if (!contains(response.body, "sftp temporary file removal queued after the answer")) continue;
     ++cut;
     CHECK(failure_reason_of(response.body) == "timeout");
-    // The removal goes on after the answer, for a second at most.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{3};
-    while (!leftovers(bed.tree.upload).empty() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    }
+    // The removal goes on after the answer, for a second at most; the exporter's log says how it ended.
+    CHECK(exporter.wait_for_log("msg=\"sftp temporary file removed after the answer\" module=big" + std::to_string(ms),
+                                std::chrono::seconds{3}, offset));
+    INFO(exporter.log_since(offset));
+    CHECK_FALSE(contains(exporter.log_since(offset), "may remain"));
     bed.tree.check_clean();
   }
   CHECK(cut > 0);
