@@ -59,6 +59,14 @@ void ProbeEndpoint::handle(const Request& request, Respond respond) const {
   }
 
   ProbeRequest probe{config, module, params->target, params->target_text, *timeout, start};
+  probe.log_after_answer = [&logger = context_.logger](LogLevel level, std::string_view msg,
+                                                       std::span<const LogField> fields) {
+    logger.log(level, msg, fields);
+  };
+  // The slot try_probe_started took is freed once the probe holds no connection (after its answer
+  // when the SFTP write test's file is still being removed), so that --probe.max-concurrent bounds
+  // the descriptors.
+  probe.released = [&metrics = context_.metrics] { metrics.probe_released(); };
   // The probe holds the config snapshot until it ends; the answer and the history need only the
   // module's TOML, rendered at load (a config not made by the loader has none yet: render it now).
   auto module_toml = module->toml ? module->toml : std::make_shared<const std::string>(render_module(*module));
@@ -79,7 +87,7 @@ void ProbeEndpoint::handle(const Request& request, Respond respond) const {
 void ProbeEndpoint::finish(ProbeReport report, std::shared_ptr<const std::string> module_toml, bool debug,
                            metrics::Format format, const Respond& respond) const {
   const double seconds = std::chrono::duration<double>(report.duration).count();
-  context_.metrics.probe_finished(report.module, report.success, seconds);
+  context_.metrics.probe_answered(report.module, report.success, seconds);
   auto text = render_families(metrics::families_from_report(report), format);
   const std::string reason = report.success ? ""
                                             : std::string(to_string(report.failure.value_or(FailureReason::internal)));

@@ -36,8 +36,17 @@ bool ExporterMetrics::try_probe_started(std::size_t max_in_flight) {
 }
 
 void ExporterMetrics::probe_finished(const std::string& module, bool success, double seconds) {
+  probe_answered(module, success, seconds);
+  probe_released();
+}
+
+void ExporterMetrics::probe_released() {
   const std::lock_guard lock(mutex_);
   --in_flight_;
+}
+
+void ExporterMetrics::probe_answered(const std::string& module, bool success, double seconds) {
+  const std::lock_guard lock(mutex_);
   probes_.try_emplace({module, "success"}, 0);
   probes_.try_emplace({module, "failure"}, 0);
   ++probes_[{module, success ? "success" : "failure"}];

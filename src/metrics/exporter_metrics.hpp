@@ -41,6 +41,10 @@ class ExporterMetrics {
   // observation in the duration histogram of `module`. Once a module is seen, both of its result
   // series are reported (the other one at 0), so rate() works from the first probe.
   void probe_finished(const std::string& module, bool success, double seconds);
+  // probe_finished in two steps: the answer is counted (probes_total, the histogram) when it is
+  // given, the probe leaves probes_in_flight when it has let its connections go (which may be later).
+  void probe_answered(const std::string& module, bool success, double seconds);
+  void probe_released();
   // A request was refused before probing: requests_rejected_total{reason} + 1. Every reason is
   // always reported, at 0 until it happens.
   void request_rejected(RejectReason reason);

@@ -251,6 +251,12 @@ Result<Version> parse_version(std::string_view body) {
                 "the server answered INIT with packet type " + std::to_string(type) + ", not VERSION");
   }
   if (!in.u32(version.version)) return malformed("VERSION");
+  // The client asked for 3: a server answers with the lower of its version and that, so any other
+  // number is a server whose packets this parser cannot be trusted to read.
+  if (version.version != 3) {
+    return fail(ErrorCode::unavailable, "the server answered SFTP version " + std::to_string(version.version) +
+                                            "; the exporter speaks version 3");
+  }
   // Each extension takes at least 8 bytes; the packet bounds how many there can be.
   while (!in.empty()) {
     std::string name;

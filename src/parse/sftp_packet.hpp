@@ -140,7 +140,7 @@ struct Reply {
   std::string extended;          // extended_reply: the rest of the packet, parsed by its request's parser
 };
 
-// The body of a VERSION packet (type byte first).
+// The body of a VERSION packet (type byte first). A version other than 3 is an error.
 Result<Version> parse_version(std::string_view body);
 // The body of a reply packet (type byte first). An unknown type, a VERSION, or anything not exactly
 // as long as its fields say, is an error.

@@ -172,9 +172,6 @@ void SftpRunner::on_packet(std::string_view body) {
 void SftpRunner::on_version(std::string_view body) {
   const auto version = sftp::parse_version(body);
   if (!version) return fail(version.error().message, true);
-  if (version->version < 3) {
-    return fail("the SFTP server speaks version " + std::to_string(version->version) + " (3 is needed)", true);
-  }
   has_statvfs_ = version->has_extension(sftp::kStatvfsExtension, "2");
   end_op();
   log_.add("debug", "sftp started",
@@ -281,16 +278,25 @@ void SftpRunner::on_reply(const sftp::Reply& reply) {
     case Await::cleanup_close:
       handle_.clear();
       return send(sftp::path_request(Type::remove, next_id(), file_), Await::cleanup_remove);
-    case Await::cleanup_remove:
-      if (ok_status) {
-        file_exists_ = false;
-        log_.add("debug", "sftp temporary file removed", {{"file", printable(file_)}});
-      } else {
-        log_.add("info", "sftp temporary file may remain",
-                 {{"file", printable(file_)}, {"err", sftp::status_name(reply.status.code)}});
+    case Await::cleanup_remove: {
+      // NO_SUCH_FILE: the REMOVE in flight at the deadline removed it first.
+      const bool gone = ok_status || (reply.type == Type::status &&
+                                      reply.status.code == static_cast<std::uint32_t>(sftp::StatusCode::no_such_file));
+      cleanup_.answered = true;
+      cleanup_.removed = gone;
+      if (!gone) cleanup_.detail = reply.type == Type::status ? sftp::status_name(reply.status.code) : "not a STATUS";
+      if (gone) file_exists_ = false;
+      // After the answer the probe's log is handed over: the probe reports the outcome (cleanup_outcome).
+      if (!owes_cleanup_) {
+        if (gone) {
+          log_.add("debug", "sftp temporary file removed", {{"file", printable(file_)}});
+        } else {
+          log_.add("info", "sftp temporary file may remain", {{"file", printable(file_)}, {"err", cleanup_.detail}});
+        }
       }
       failure_ = std::move(pending_failure_);
       return finish();
+    }
     case Await::version:
     case Await::none: return fail("internal: no SFTP request awaited", true);
   }
@@ -363,7 +369,8 @@ void SftpRunner::fail(std::string detail, bool protocol_broken) {
     }
     return send(sftp::path_request(sftp::Type::remove, next_id(), file_), Await::cleanup_remove);
   }
-  if (file_exists_) log_.add("info", "sftp temporary file may remain", {{"file", printable(file_)}});
+  if (cleaning) cleanup_.detail = detail;
+  if (file_exists_ && !owes_cleanup_) log_.add("info", "sftp temporary file may remain", {{"file", printable(file_)}});
   failure_ = cleaning && pending_failure_ ? std::move(*pending_failure_) : std::move(detail);
   finish();
 }
@@ -393,8 +400,9 @@ void SftpRunner::abandon(const Error& error) {
     pending_failure_ = error.message;
     send(sftp::path_request(sftp::Type::remove, next_id(), file_), Await::cleanup_remove);
     owes_cleanup_ = true;
-    log_.add("info", "sftp temporary file removed after the answer",
-             {{"file", printable(file_)}, {"detail", "CLOSE and REMOVE sent at the deadline"}});
+    cleanup_.file = printable(file_);
+    log_.add("info", "sftp temporary file removal queued after the answer",
+             {{"file", cleanup_.file}, {"detail", "CLOSE and REMOVE sent at the deadline"}});
     return;
   }
   if (may_exist) log_.add("info", "sftp temporary file may remain", {{"file", printable(file_)}});

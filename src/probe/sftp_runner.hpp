@@ -63,6 +63,15 @@ class SftpRunner {
   Next cleanup_step();
   void give_up_cleanup();
 
+  // How the removal abandon queued ended, for the probe to report once its own log is handed over.
+  struct CleanupOutcome {
+    std::string file;       // printable
+    bool answered = false;  // the server answered the REMOVE (the conversation, and the session, are sound)
+    bool removed = false;   // OK, or NO_SUCH_FILE (a REMOVE in flight at the deadline took it first)
+    std::string detail;     // why it may remain: the status, or what ended the conversation; empty when unknown
+  };
+  const CleanupOutcome& cleanup_outcome() const { return cleanup_; }
+
   // Why the check failed, once it ended failing: one line, with the SFTP status name.
   const std::optional<std::string>& failure() const { return failure_; }
 
@@ -135,6 +144,7 @@ class SftpRunner {
   bool file_exists_ = false;  // OPEN was answered with a handle and no REMOVE has succeeded yet
   bool file_open_sent_ = false;
   bool owes_cleanup_ = false;
+  CleanupOutcome cleanup_;
   std::uint64_t seed_ = 0;    // of the write test's bytes
   std::uint64_t offset_ = 0;  // written or read back so far
 };

@@ -417,25 +417,32 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
   void finish_commands() { start_forwards(); }
 
   // After the commands, the forwards and the SFTP check: the first command that failed is the reason, else the
-  // first forward, else the SFTP check.
+  // first forward, else the SFTP check. The reason's phase is the one the report names (the exporter's
+  // "probe failed" line), not the phase that ran last.
   void finish() {
     if (commands_->failure()) {
       report_.failure = commands_->failure()->first;
       report_.failure_message = commands_->failure()->second;
-      log_failure(to_string(Phase::commands), report_.failure_message);
+      fail_in(Phase::commands);
     } else if (forwards_.failure()) {
       report_.failure = FailureReason::forward;
       report_.failure_message = *forwards_.failure();
-      log_failure(to_string(Phase::forwards), report_.failure_message);
+      fail_in(Phase::forwards);
     } else if (sftp_ && sftp_->failure()) {
       report_.failure = FailureReason::sftp;
       report_.failure_message = *sftp_->failure();
-      log_failure(to_string(Phase::sftp), report_.failure_message);
+      fail_in(Phase::sftp);
     } else {
       return succeed();
     }
     connection_.session().disconnect();
     complete();
+  }
+
+  // The probe failed for what `phase` found: complete() times the phase that ran last, the report names `phase`.
+  void fail_in(Phase phase) {
+    log_failure(to_string(phase), report_.failure_message);
+    report_.last_phase = phase;
   }
 
   // SFTP: last, whatever the commands and forwards found, over a channel of its own, under the probe deadline.
@@ -583,6 +590,16 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     done(std::move(report_));
     if (sftp_cleanup) return start_sftp_cleanup();
     release_legs();
+    released();
+  }
+
+  // The probe holds no target connection any more (through jump hosts, their goodbyes are queued):
+  // its slot of --probe.max-concurrent is free.
+  void released() {
+    if (!request_.released) return;
+    const auto release = std::move(request_.released);
+    request_.released = nullptr;
+    release();
   }
 
   // Through jump hosts, the goodbyes after the answer.
@@ -595,7 +612,8 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
 
   // The SFTP write test's file after a deadline: its CLOSE and REMOVE went out at the deadline;
   // after the answer the probe waits for the server to take them and answer, for kSftpCleanupGrace
-  // at most, then lets the connection go as it would have at the deadline.
+  // at most, then lets the connection go as it would have at the deadline. It keeps its slot of
+  // --probe.max-concurrent meanwhile (released), and logs the outcome in the exporter's log.
   static constexpr std::chrono::seconds kSftpCleanupGrace{1};
 
   void start_sftp_cleanup() {
@@ -604,7 +622,7 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     deadline_timer_.expires_after(kSftpCleanupGrace);
     deadline_timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
       if (ec || generation != self->timer_generation_) return;
-      self->end_sftp_cleanup(false);
+      self->end_sftp_cleanup("no answer within 1s of the deadline");
     });
     step_sftp_cleanup();
   }
@@ -615,28 +633,45 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
       case CommandsPhase::Next::wait_socket:
         return conn().when_ready([self = shared_from_this()](error_code ec) {
           if (!self->sftp_cleaning_) return;
-          if (ec) return self->end_sftp_cleanup(false);
+          if (ec) return self->end_sftp_cleanup("socket wait: " + ec.message());
           self->step_sftp_cleanup();
         });
       case CommandsPhase::Next::run_soon:
         return asio::post(strand_, [self = shared_from_this()] { self->step_sftp_cleanup(); });
-      case CommandsPhase::Next::ended: return end_sftp_cleanup(true);
+      case CommandsPhase::Next::ended: return end_sftp_cleanup("the SFTP conversation ended");
     }
   }
 
-  // `answered`: the server answered the REMOVE (the session is sound: say goodbye).
-  void end_sftp_cleanup(bool answered) {
+  // `unanswered`: why, if the server did not answer the REMOVE. Only an answered REMOVE proves the
+  // session sound: then it says goodbye; otherwise (a lost connection, a protocol error, silence)
+  // the socket just closes.
+  void end_sftp_cleanup(std::string_view unanswered) {
     if (!sftp_cleaning_) return;
     sftp_cleaning_ = false;
     ++timer_generation_;
     deadline_timer_.cancel();
+    const SftpRunner::CleanupOutcome outcome = sftp_->cleanup_outcome();
     sftp_->give_up_cleanup();  // its channel goes before the session
+    log_cleanup(outcome, unanswered);
     if (hops_.empty()) {
-      if (answered) connection_.session().disconnect();
+      if (outcome.answered) connection_.session().disconnect();
       connection_.close();
+    } else {
+      release_legs();
+    }
+    released();
+  }
+
+  // The removal's outcome, in the exporter's log: the probe's own log went with the answer.
+  void log_cleanup(const SftpRunner::CleanupOutcome& outcome, std::string_view unanswered) const {
+    if (!request_.log_after_answer) return;
+    std::vector<LogField> fields{{"module", module_.name}, {"target", request_.target_text}, {"file", outcome.file}};
+    if (outcome.removed) {
+      request_.log_after_answer(LogLevel::debug, "sftp temporary file removed after the answer", fields);
       return;
     }
-    release_legs();
+    fields.emplace_back("err", outcome.detail.empty() ? std::string(unanswered) : outcome.detail);
+    request_.log_after_answer(LogLevel::info, "sftp temporary file may remain", fields);
   }
 
   // After the answer, from the loop's cleanup queue (one probe's goodbyes per turn, so that they

@@ -22,8 +22,9 @@ using ProbeCallback = std::function<void(ProbeReport)>;
 using ProbeCanceller = std::function<void()>;
 
 // Starts a probe and returns at once. `done` is called exactly once, on the probe's strand, with
-// the report, no later than a few milliseconds after the deadline or a cancel. `resolver` must
-// outlive the probe. Thread-safe: any thread may start probes.
+// the report, no later than a few milliseconds after the deadline or a cancel; request.released
+// right after it, or up to a second later while the SFTP write test's file is removed (not at all
+// if the loop stops meanwhile). `resolver` must outlive the probe. Thread-safe: any thread may start probes.
 ProbeCanceller start_ssh_probe(boost::asio::any_io_executor executor, Resolver& resolver, ProbeRequest request,
                                ProbeCallback done);
 

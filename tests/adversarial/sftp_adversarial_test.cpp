@@ -162,3 +162,72 @@ TEST_CASE("a hostile SFTP server ends the probe failed, within the deadline, bou
   INFO("descriptors: " << exporter.open_fds() << ", before " << fds_before);
   CHECK(exporter.running());
 }
+
+namespace {
+
+struct CleanupExpected {
+  SftpMisbehaviour misbehaviour;
+  bool removed;         // the exporter's log says the file was removed (else that it may remain)
+  std::string logged;   // and this
+  bool slot_held_long;  // the server stays silent: the whole grace second passes with the slot held
+};
+
+}  // namespace
+
+// A deadline in the write test: the answer comes at the deadline, the removal goes on after it for a second at
+// most, holding the probe's slot of --probe.max-concurrent (and its descriptors) until it ends, and its real
+// outcome reaches the exporter's log.
+TEST_CASE("the write test's removal after a deadline holds the slot until it ends, and its outcome is logged",
+          "[adversarial][sftp]") {
+  const auto expected = GENERATE(values<CleanupExpected>({
+      // CLOSE and REMOVE are answered at once.
+      {SftpMisbehaviour::stall_write, true, "msg=\"sftp temporary file removed after the answer\"", false},
+      // The REMOVE in flight at the deadline removes the file; the second REMOVE finds no file: removed.
+      // (The 1 KiB write test is over long before the deadline: its REMOVE is what the deadline finds in flight.)
+      {SftpMisbehaviour::slow_remove, true, "msg=\"sftp temporary file removed after the answer\"", false},
+      // Nothing answered: the grace second runs out.
+      {SftpMisbehaviour::stall_after_write, false, "err=\"no answer within 1s of the deadline\"", true},
+  }));
+  INFO("server mode " << to_string(expected.misbehaviour));
+  SftpAdversary server(expected.misbehaviour);
+  TempDir dir{"spe-sftp-cleanup"};
+  const auto config = dir.write("exporter.toml", sftp_module(server, kShortTimeout));
+  ExporterProcess exporter(config, {"--probe.max-concurrent", "1"});
+  const std::size_t fds_before = exporter.open_fds();
+
+  const auto start = std::chrono::steady_clock::now();
+  const HttpResponse response = http_get(exporter.port(),
+                                         "/probe?module=hostile&target=" + server.target() + "&debug=true");
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const auto answered = std::chrono::steady_clock::now();
+  // While the removal goes on (the silent server: for the whole grace second), the probe is in flight: another
+  // probe is refused.
+  HttpResponse second;
+  if (expected.slot_held_long) second = http_get(exporter.port(), "/probe?module=hostile&target=" + server.target());
+  const bool fds_back = eventually([&] { return exporter.open_fds() <= fds_before; }, 1500ms);
+  const auto fds_back_after = std::chrono::steady_clock::now() - answered;
+  INFO(response.error << "\n" << response.body << "\n" << exporter.log() << "\n" << server.log());
+  REQUIRE(response.status == 200);
+  CHECK(failure_reason_of(response.body) == "timeout");
+  CHECK(elapsed >= kShortTimeout);
+  CHECK(elapsed <= kShortTimeout + kSlack);
+  // The probe's own log says what it knows at the answer: the removal is queued.
+  CHECK(response.body.find("sftp temporary file removal queued after the answer") != std::string::npos);
+  CHECK(response.body.find("removed after the answer") == std::string::npos);
+  if (expected.slot_held_long) CHECK(second.status == 503);
+  CHECK(fds_back);
+  CHECK(fds_back_after < 1500ms);
+  CHECK(eventually([&] { return exporter.log().find(expected.logged) != std::string::npos; }, 2s));
+  const std::string log = exporter.log();
+  CHECK(log.find("module=hostile target=" + server.target() + " file=/upload/.ssh_probe_exporter.") !=
+        std::string::npos);
+  CHECK((log.find("msg=\"sftp temporary file may remain\"") == std::string::npos) == expected.removed);
+  CHECK(requested(server, "REMOVE"));
+  // Once released, the slot is free again: the in-flight gauge is back to 0.
+  CHECK(eventually(
+      [&] {
+        return metric_value(http_get(exporter.port(), "/metrics").body, "ssh_probe_exporter_probes_in_flight") == 0;
+      },
+      2s));
+  CHECK(exporter.running());
+}

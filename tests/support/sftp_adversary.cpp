@@ -39,6 +39,8 @@ std::string_view to_string(SftpMisbehaviour misbehaviour) {
     case SftpMisbehaviour::garbage_status: return "garbage_status";
     case SftpMisbehaviour::close_mid_packet: return "close_mid_packet";
     case SftpMisbehaviour::stall_write: return "stall_write";
+    case SftpMisbehaviour::stall_after_write: return "stall_after_write";
+    case SftpMisbehaviour::slow_remove: return "slow_remove";
     case SftpMisbehaviour::corrupt_read: return "corrupt_read";
     case SftpMisbehaviour::refuse_subsystem: return "refuse_subsystem";
     case SftpMisbehaviour::drop_connection: return "drop_connection";

@@ -18,21 +18,23 @@ namespace spe::test {
 // What the server's sftp subsystem does (its --mode). Each misbehaviour starts where the comment says; the
 // requests before it are answered correctly.
 enum class SftpMisbehaviour {
-  honest,            // answers every request correctly: the control
-  oversize_length,   // answers INIT with a packet length of 0xFFFFFFF0, then streams up to 64 MiB of filler
-  truncated,         // sends the first 6 bytes of VERSION, then nothing (the channel stays open)
-  wrong_ids,         // VERSION, then every reply carries the request's id + 1000
-  no_version,        // never answers INIT (the channel stays open)
-  endless_readdir,   // READDIR always returns 1000 more names (44 KB), never EOF
-  huge_string,       // REALPATH's NAME holds a name whose length says 0xFFFFFF00 in a packet of a few bytes
-  huge_count,        // READDIR's NAME says 0xFFFFFFFF entries in a packet holding one
-  garbage_status,    // REALPATH answered by a STATUS of code 0xDEADBEEF, control bytes, a language tag too long
-  close_mid_packet,  // sends half of REALPATH's reply, then closes the channel
-  stall_write,       // never answers WRITE (answers what comes after it)
-  corrupt_read,      // READ returns what was written with its first byte changed
-  refuse_subsystem,  // refuses the sftp subsystem
-  drop_connection,   // sends half of REALPATH's reply, then shuts the TCP connection down without a word
-  stderr_flood,      // answers REALPATH with nothing but up to 64 MiB of stderr (extended) data
+  honest,             // answers every request correctly: the control
+  oversize_length,    // answers INIT with a packet length of 0xFFFFFFF0, then streams up to 64 MiB of filler
+  truncated,          // sends the first 6 bytes of VERSION, then nothing (the channel stays open)
+  wrong_ids,          // VERSION, then every reply carries the request's id + 1000
+  no_version,         // never answers INIT (the channel stays open)
+  endless_readdir,    // READDIR always returns 1000 more names (44 KB), never EOF
+  huge_string,        // REALPATH's NAME holds a name whose length says 0xFFFFFF00 in a packet of a few bytes
+  huge_count,         // READDIR's NAME says 0xFFFFFFFF entries in a packet holding one
+  garbage_status,     // REALPATH answered by a STATUS of code 0xDEADBEEF, control bytes, a language tag too long
+  close_mid_packet,   // sends half of REALPATH's reply, then closes the channel
+  stall_write,        // never answers WRITE (answers what comes after it)
+  stall_after_write,  // answers nothing once the first WRITE comes, CLOSE and REMOVE included
+  slow_remove,        // answers the first REMOVE only when the next request comes (a second REMOVE: NO_SUCH_FILE)
+  corrupt_read,       // READ returns what was written with its first byte changed
+  refuse_subsystem,   // refuses the sftp subsystem
+  drop_connection,    // sends half of REALPATH's reply, then shuts the TCP connection down without a word
+  stderr_flood,       // answers REALPATH with nothing but up to 64 MiB of stderr (extended) data
 };
 
 std::string_view to_string(SftpMisbehaviour misbehaviour);

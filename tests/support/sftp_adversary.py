@@ -44,6 +44,8 @@ MODES = {
     "garbage_status": "answers REALPATH with a STATUS of unknown code, control bytes and a bad string length",
     "close_mid_packet": "sends half of REALPATH's reply, then closes the channel",
     "stall_write": "never answers WRITE (answers what comes after it)",
+    "stall_after_write": "answers nothing once the first WRITE comes, CLOSE and REMOVE included",
+    "slow_remove": "answers the first REMOVE only when the next request comes (a second REMOVE: NO_SUCH_FILE)",
     "refuse_subsystem": "refuses the sftp subsystem",
     "drop_connection": "sends half of REALPATH's reply, then closes the TCP connection without a word",
     "stderr_flood": "answers REALPATH with no reply but a stream of stderr data (bounded)",
@@ -144,6 +146,8 @@ class Subsystem:
         self.handles = {}  # handle -> ("dir", [names left]) or ("file", path)
         self.next_handle = 0
         self.gone = False  # the channel is closed: nothing more is sent
+        self.stalled = False  # stall_after_write: a WRITE came, nothing is answered any more
+        self.held = None  # slow_remove: the first REMOVE's answer, until the next request comes (then b"")
         channel.settimeout(0.2)
 
     def run(self):
@@ -235,6 +239,15 @@ class Subsystem:
 
     def answer(self, kind, request):
         request_id = request.u32()
+        if self.mode == "stall_after_write" and (self.stalled or kind == FXP_WRITE):
+            self.stalled = True
+            return None
+        if self.held:  # slow_remove: the first REMOVE's answer goes before the next request's
+            self.send(self.held)
+            self.held = b""
+        if self.mode == "slow_remove" and kind == FXP_REMOVE and self.held is None:
+            self.held = self.answer_remove(request_id, request)
+            return None
         if self.mode == "wrong_ids":
             return status(request_id + 1000, FX_OK)
         if kind == FXP_REALPATH:
@@ -264,12 +277,15 @@ class Subsystem:
             self.handles.pop(request.string(), None)
             return status(request_id, FX_OK)
         if kind == FXP_REMOVE:
-            found = self.files.pop(absolute(request.string()), None) is not None
-            return status(request_id, FX_OK if found else FX_NO_SUCH_FILE, "" if found else "No such file")
+            return self.answer_remove(request_id, request)
         if kind == FXP_EXTENDED and request.string() == b"statvfs@openssh.com":
             fields = [4096, 4096, 1 << 20, 1 << 19, 1 << 19, 1 << 16, 1 << 15, 1 << 15, 7, 0, 255]
             return packet(FXP_EXTENDED_REPLY, u32(request_id) + b"".join(u64(f) for f in fields))
         return status(request_id, FX_OP_UNSUPPORTED, "Operation unsupported")
+
+    def answer_remove(self, request_id, request):
+        found = self.files.pop(absolute(request.string()), None) is not None
+        return status(request_id, FX_OK if found else FX_NO_SUCH_FILE, "" if found else "No such file")
 
     def answer_realpath(self, request_id, path):
         if self.mode == "stderr_flood":

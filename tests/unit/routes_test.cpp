@@ -22,6 +22,7 @@
 #include "http/routes.hpp"
 #include "log/logger.hpp"
 #include "metrics/exporter_metrics.hpp"
+#include "support/metric_text.hpp"
 #include "support/sample_reports.hpp"
 #include "util/cancel_signal.hpp"
 
@@ -44,7 +45,8 @@ spe::ConfigSnapshot load(const std::string& toml) {
 }
 
 // Stands in for SshProbe: records each request, and either answers at once with the report
-// `answer` makes from it or, while `hold` is set, keeps the probe until finish_held().
+// `answer` makes from it or, while `hold` is set, keeps the probe until finish_held(). Once answered,
+// a probe lets its connection go at once, or while `hold_release` is set, at release_held().
 class FakeProber {
  public:
   spe::http::ProbeStarter starter() {
@@ -53,15 +55,20 @@ class FakeProber {
       if (hold) {
         held.push_back(std::move(done));
       } else {
-        done(answer(started.back()));
+        answer_and_release(std::move(done));
       }
       return [this] { ++cancels; };
     };
   }
 
   void finish_held() {
-    for (auto& done : held) done(answer(started.back()));
+    for (auto& done : held) answer_and_release(std::move(done));
     held.clear();
+  }
+
+  void release_held() {
+    for (auto& release : unreleased) release();
+    unreleased.clear();
   }
 
   // A successful probe with one log line, as SshProbe reports it.
@@ -79,9 +86,23 @@ class FakeProber {
 
   std::function<spe::ProbeReport(const spe::ProbeRequest&)> answer = success;
   bool hold = false;
+  bool hold_release = false;
   std::vector<spe::ProbeRequest> started;
   std::vector<spe::ProbeCallback> held;
+  std::vector<std::function<void()>> unreleased;
   int cancels = 0;
+
+ private:
+  void answer_and_release(spe::ProbeCallback done) {
+    done(answer(started.back()));
+    auto release = started.back().released;
+    if (!release) return;
+    if (hold_release) {
+      unreleased.push_back(std::move(release));
+    } else {
+      release();
+    }
+  }
 };
 
 // A reloader whose load never succeeds: these tests do not reload, except the one with its own.
@@ -210,6 +231,22 @@ TEST_CASE("routes: probes beyond --probe.max-concurrent get 503 with Retry-After
   CHECK(first.front().status == 200);
   // The slot is given back: the next probe runs.
   fixture.prober.hold = false;
+  CHECK(fixture.get("/probe", "target=127.0.0.1&module=m").status == 200);
+  CHECK(fixture.prober.started.size() == 2);
+}
+
+TEST_CASE("routes: a probe answered but still holding its connection keeps its --probe.max-concurrent slot",
+          "[unit][routes]") {
+  Fixture fixture(1);
+  fixture.prober.hold_release = true;  // as a probe removing its SFTP write test's file after the answer
+  CHECK(fixture.get("/probe", "target=127.0.0.1&module=m").status == 200);
+  CHECK(fixture.get("/probe", "target=127.0.0.1&module=m").status == 503);
+  CHECK(fixture.prober.started.size() == 1);
+  // Answered: counted as a probe, still in flight.
+  const std::string metrics = fixture.get("/metrics").body;
+  CHECK(spe::test::metric_value(metrics, "ssh_probe_exporter_probes_in_flight") == 1);
+  fixture.prober.release_held();
+  fixture.prober.hold_release = false;
   CHECK(fixture.get("/probe", "target=127.0.0.1&module=m").status == 200);
   CHECK(fixture.prober.started.size() == 2);
 }

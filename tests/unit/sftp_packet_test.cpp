@@ -60,6 +60,17 @@ TEST_CASE("VERSION and its extensions are parsed", "[unit][sftp]") {
   CHECK(wrong.error().message == "the server answered INIT with packet type 101, not VERSION");
 }
 
+TEST_CASE("a VERSION other than 3 is refused, naming both versions", "[unit][sftp]") {
+  for (const std::uint32_t other : {0u, 2u, 4u, 6u}) {
+    CAPTURE(other);
+    const auto version = sftp::parse_version("\x02" + u32(other));
+    REQUIRE_FALSE(version);
+    CHECK(version.error().message ==
+          "the server answered SFTP version " + std::to_string(other) + "; the exporter speaks version 3");
+  }
+  CHECK(sftp::parse_version("\x02" + u32(3)));
+}
+
 TEST_CASE("replies are parsed by type, every length bounded", "[unit][sftp]") {
   const auto status = sftp::parse_reply(body(sftp::Type::status, 9, u32(3) + str("Permission denied") + str("")));
   REQUIRE(status);
