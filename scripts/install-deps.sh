@@ -15,6 +15,7 @@ packages=(
   prometheus
   curl procps
   python3 python3-yaml systemd  # the examples checks: Kubernetes YAML, systemd-analyze verify
+  help2man lintian dpkg-dev     # the Debian package: its man page, lintian, dpkg-shlibdeps (docs/packaging.md)
   clang libclang-rt-14-dev      # scripts/fuzz.sh: libFuzzer and clang's sanitizer runtimes
   clang-format-14               # scripts/format.sh
 )
