@@ -35,6 +35,8 @@ if(NOT SPE_DEB_DATE)
   string(TIMESTAMP SPE_DEB_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
 endif()
 string(REGEX MATCH "[0-9][0-9][0-9][0-9]" SPE_DEB_YEAR "${SPE_DEB_DATE}")
+execute_process(COMMAND git log -1 --format=%ct WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+  OUTPUT_VARIABLE SPE_DEB_EPOCH OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
 # changelog, not changelog.Debian: the package is native (no upstream tarball apart from it).
 configure_file(${CMAKE_SOURCE_DIR}/packaging/changelog.in ${spe_pkg_dir}/changelog @ONLY)
 configure_file(${CMAKE_SOURCE_DIR}/packaging/copyright.in ${spe_pkg_dir}/copyright @ONLY)
@@ -59,6 +61,9 @@ find_program(SPE_GZIP gzip)
 install(CODE "
   if(NOT EXISTS \"${SPE_HELP2MAN}\")
     message(FATAL_ERROR \"the man page needs help2man (apt-get install help2man)\")
+  endif()
+  if(\"${SPE_DEB_EPOCH}\")
+    set(ENV{SOURCE_DATE_EPOCH} \"${SPE_DEB_EPOCH}\")  # help2man dates the page by the commit
   endif()
   execute_process(COMMAND \"${SPE_HELP2MAN}\" --no-info --section=1 --version-string=${SPE_VERSION}
       \"--name=Prometheus exporter that probes hosts over SSH\" --output=${spe_pkg_dir}/ssh_probe_exporter.1
