@@ -61,8 +61,10 @@ std::optional<unsigned short> find_listening_port(const std::string& log) {
 std::string ExporterProcess::binary_path() { return SPE_BINARY; }
 
 ExporterProcess::ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args,
-                                 std::optional<unsigned long> fd_limit, const std::string& hosts_file) {
-  std::vector<std::string> argv{binary_path(), "--config.file", config_path, "--web.listen-address", "127.0.0.1:0"};
+                                 std::optional<unsigned long> fd_limit, const std::string& hosts_file,
+                                 const std::string& binary) {
+  std::vector<std::string> argv{binary.empty() ? binary_path() : binary, "--config.file", config_path,
+                                "--web.listen-address", "127.0.0.1:0"};
   // Debug logging unless the caller picks a level (the benchmark runs at the default, info).
   if (std::ranges::find(extra_args, "--log.level") == extra_args.end()) {
     argv.insert(argv.end(), {"--log.level", "debug"});

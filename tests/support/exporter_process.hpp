@@ -22,10 +22,12 @@ namespace spe::test {
 // With fd_limit, the exporter runs with RLIMIT_NOFILE soft and hard set to it (by prlimit(1), before exec).
 // With hosts_file, it runs in a mount namespace of its own in which that file is /etc/hosts (unshare(1) and a bind
 // mount, before exec: needs root), so that a test can give a name the loopback addresses it wants.
+// With binary, that program runs instead of SPE_BINARY (the one a Debian package installs, say).
 class ExporterProcess {
  public:
   explicit ExporterProcess(const std::string& config_path, std::vector<std::string> extra_args = {},
-                           std::optional<unsigned long> fd_limit = std::nullopt, const std::string& hosts_file = "");
+                           std::optional<unsigned long> fd_limit = std::nullopt, const std::string& hosts_file = "",
+                           const std::string& binary = "");
   ~ExporterProcess();
   ExporterProcess(const ExporterProcess&) = delete;
   ExporterProcess& operator=(const ExporterProcess&) = delete;
