@@ -586,11 +586,14 @@ class SshProbe : public std::enable_shared_from_this<SshProbe> {
     report_.forwards = forwards_.take_reports();
     if (sftp_) report_.sftp = sftp_->take_report();
     report_.log = log_.take();
+    // Without a cleanup the slot is free before the answer goes out, so that a client reading
+    // the exporter's metrics after its answer never sees its probe still in flight. (Through jump
+    // hosts the goodbyes queued after the answer are counted in no slot, as before.)
+    if (!sftp_cleanup) released();
     auto done = std::move(done_);
     done(std::move(report_));
     if (sftp_cleanup) return start_sftp_cleanup();
     release_legs();
-    released();
   }
 
   // The probe holds no target connection any more (through jump hosts, their goodbyes are queued):
