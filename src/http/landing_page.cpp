@@ -9,6 +9,26 @@
 namespace spe::http {
 namespace {
 
+// The page's whole style, inline: the page loads nothing else. The empty data: icon keeps browsers from asking
+// for /favicon.ico, which would be a 404 in their console. Failed probes are the rows an operator looks for: a
+// red mark and tint, which stay readable printed or without colour (the result column says "failure").
+constexpr const char* kHead =
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<link rel=\"icon\" href=\"data:,\">\n"
+    "<style>\n"
+    "body { font-family: sans-serif; margin: 1em 2em; color: #222; }\n"
+    "h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.2em; font-size: 1.2em; }\n"
+    "form { background: #f4f4f4; padding: 0.6em; display: inline-block; }\n"
+    "form label { margin-right: 1em; }\n"
+    "table { border-collapse: collapse; }\n"
+    "th, td { text-align: left; padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; white-space: nowrap; }\n"
+    "th { background: #eee; }\n"
+    "tr.failure td { background: #fdecea; }\n"
+    "tr.failure td:first-child { border-left: 4px solid #c62828; }\n"
+    "tr.success td:first-child { border-left: 4px solid #2e7d32; }\n"
+    "tr.failure td:nth-child(3) { color: #b71c1c; font-weight: bold; }\n"
+    "</style>\n";
+
 // "2026-11-21T22:29:51Z": the wall-clock time of a history entry, in UTC.
 std::string utc_time(std::chrono::system_clock::time_point time) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
@@ -25,10 +45,10 @@ std::string history_rows(const History& history) {
     std::string result = entry->success ? "success" : "failure (" + entry->failure_reason;
     if (!entry->success) result += entry->failed_hop.empty() ? ")" : " at jump host " + entry->failed_hop + ")";
     const std::string id = std::to_string(entry->id);
-    rows += "<tr><td>" + html_escape(entry->module) + "</td><td>" + html_escape(entry->target) + "</td><td>" +
-            html_escape(result) + "</td><td>" +
-            metrics::format_value(std::chrono::duration<double>(entry->duration).count()) + "s</td><td>" +
-            utc_time(entry->start) + "</td><td><a href=\"/logs?id=" + id + "\">Logs</a></td></tr>\n";
+    rows += std::string(entry->success ? "<tr class=\"success\">" : "<tr class=\"failure\">") + "<td>" +
+            html_escape(entry->module) + "</td><td>" + html_escape(entry->target) + "</td><td>" + html_escape(result) +
+            "</td><td>" + metrics::format_value(std::chrono::duration<double>(entry->duration).count()) +
+            "s</td><td>" + utc_time(entry->start) + "</td><td><a href=\"/logs?id=" + id + "\">Logs</a></td></tr>\n";
   }
   return rows;
 }
@@ -56,7 +76,9 @@ std::string landing_page(const ExporterConfig& config, const History& history, s
     modules += "<li><code>" + html_escape(name) + "</code> (user " + html_escape(module.auth.user) + ", port " +
                std::to_string(module.port) + ")</li>\n";
   }
-  return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>SSH Probe Exporter</title></head>\n"
+  return std::string("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>SSH Probe Exporter</title>\n") +
+         kHead +
+         "</head>\n"
          "<body>\n<h1>SSH Probe Exporter</h1>\n"
          "<p>Version " +
          std::string(build_version()) + " (revision " + std::string(build_revision()) + ", libssh " +

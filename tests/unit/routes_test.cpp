@@ -405,6 +405,9 @@ TEST_CASE("routes: landing page, /logs, health and unknown paths", "[unit][route
   CHECK(fixture.get("/-/healthy").body == "OK\n");
   CHECK(fixture.get("/-/ready").status == 200);
   CHECK(fixture.get("/nope").status == 404);
+  const auto icon = fixture.get("/favicon.ico");  // no icon, rather than a 404 in the browser's console
+  CHECK(icon.status == 204);
+  CHECK(icon.body.empty());
   CHECK(fixture.get("/logs").body == "expected one parameter \"id\"\n");
   CHECK(fixture.get("/logs", "id=1&id=2").status == 400);
   CHECK(fixture.get("/logs", "id=x").body == "invalid id \"x\": expected a probe number\n");
