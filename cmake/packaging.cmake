@@ -1,7 +1,7 @@
 # The Debian package, made by CPack from this build tree: `cpack` in the build directory (after building the
 # exporter) writes ssh-probe-exporter_<version>_<arch>.deb there. CPack packs what the install rules below put in
 # place, so it compiles nothing: CI packs the binary it has already built and tested (docs/packaging.md says why
-# this and not dpkg-buildpackage). tests/integration/package_test.cpp builds, inspects and runs the package.
+# this and not dpkg-buildpackage). The [deb] case of tests/integration/examples_test.cpp builds, inspects and runs the package.
 #
 set(SPE_DEB_NAME ssh-probe-exporter)  # Debian package names have no underscore
 set(SPE_DEB_MAINTAINER "ssh_probe_exporter developers <ssh-probe-exporter@example.org>"
@@ -41,18 +41,25 @@ execute_process(COMMAND git log -1 --format=%ct WORKING_DIRECTORY ${CMAKE_SOURCE
 configure_file(${CMAKE_SOURCE_DIR}/packaging/changelog.in ${spe_pkg_dir}/changelog @ONLY)
 configure_file(${CMAKE_SOURCE_DIR}/packaging/copyright.in ${spe_pkg_dir}/copyright @ONLY)
 
+# What only the package installs is a component of its own, left out of a plain `cmake --install` (which
+# installs the binary alone, under its --prefix): the /etc and /lib destinations below are absolute, and would
+# otherwise overwrite a live /etc/ssh_probe_exporter/exporter.toml whatever the prefix.
+set(spe_package_only COMPONENT package EXCLUDE_FROM_ALL)
+
 # /etc/ssh_probe_exporter/exporter.toml is the package's only conffile.
 file(WRITE ${spe_pkg_dir}/conffiles "/etc/ssh_probe_exporter/exporter.toml\n")
 
 # /etc and /lib whatever the prefix (/usr in the package): absolute destinations.
-install(FILES ${CMAKE_SOURCE_DIR}/packaging/exporter.toml DESTINATION /etc/ssh_probe_exporter)
+install(FILES ${CMAKE_SOURCE_DIR}/packaging/exporter.toml DESTINATION /etc/ssh_probe_exporter ${spe_package_only})
 # /lib/systemd/system, where Debian 12's systemd and lintian expect a package's units (no merged /usr yet).
-install(FILES ${spe_pkg_dir}/ssh_probe_exporter.service DESTINATION /lib/systemd/system)
-install(FILES ${CMAKE_SOURCE_DIR}/modules/README.md DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/ssh_probe_exporter/modules)
+install(FILES ${spe_pkg_dir}/ssh_probe_exporter.service DESTINATION /lib/systemd/system ${spe_package_only})
+install(FILES ${CMAKE_SOURCE_DIR}/modules/README.md DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/ssh_probe_exporter/modules
+  ${spe_package_only})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/modules/ DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/ssh_probe_exporter/modules
-  FILES_MATCHING PATTERN "*.toml")
-install(FILES ${CMAKE_SOURCE_DIR}/README.md ${spe_pkg_dir}/copyright DESTINATION ${spe_doc_dir})
-install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${spe_doc_dir}/docs FILES_MATCHING PATTERN "*.md")
+  ${spe_package_only} FILES_MATCHING PATTERN "*.toml")
+install(FILES ${CMAKE_SOURCE_DIR}/README.md ${spe_pkg_dir}/copyright DESTINATION ${spe_doc_dir} ${spe_package_only})
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${spe_doc_dir}/docs ${spe_package_only}
+  FILES_MATCHING PATTERN "*.md" PATTERN "*.png")
 
 # The man page and the changelog, compressed as Debian wants them (gzip -n: no name or time stamp, so the same
 # bytes every time). The man page is help2man's reading of the installed binary's --help, with SPE_VERSION.
@@ -72,9 +79,9 @@ install(CODE "
     execute_process(COMMAND \"${SPE_GZIP}\" -9nf ${spe_pkg_dir}/\${file} -c
       OUTPUT_FILE ${spe_pkg_dir}/\${file}.gz COMMAND_ERROR_IS_FATAL ANY)
   endforeach()
-")
-install(FILES ${spe_pkg_dir}/ssh_probe_exporter.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${spe_pkg_dir}/changelog.gz DESTINATION ${spe_doc_dir})
+" ${spe_package_only})
+install(FILES ${spe_pkg_dir}/ssh_probe_exporter.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 ${spe_package_only})
+install(FILES ${spe_pkg_dir}/changelog.gz DESTINATION ${spe_doc_dir} ${spe_package_only})
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME ${SPE_DEB_NAME})
@@ -100,5 +107,7 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # Depends from the libraries the binary 
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${spe_pkg_dir}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # Only the exporter's files: no test or library of the tree has an install rule.
-set(CPACK_INSTALL_CMAKE_PROJECTS "${CMAKE_BINARY_DIR};${PROJECT_NAME};ALL;/")
+# The binary (the default component) and what only the package installs.
+set(CPACK_INSTALL_CMAKE_PROJECTS
+  "${CMAKE_BINARY_DIR};${PROJECT_NAME};Unspecified;/;${CMAKE_BINARY_DIR};${PROJECT_NAME};package;/")
 include(CPack)

@@ -1,9 +1,11 @@
 # SPE_VERSION and SPE_REVISION, computed once at configure time (a new commit shows after the next configure).
 #
 # SPE_VERSION is the project version (project() in CMakeLists.txt) when HEAD is the tag v<that version>, else the
-# project version with what `git describe` says about HEAD: "0.1.0+git12.ga2e4fd9" (12 commits after the tag, or
-# after the first commit when no v* tag exists; the short commit). Debian orders "0.1.0+git..." after "0.1.0", and
-# Prometheus label values take it as it is. Outside git (a source tarball): the project version alone.
+# project version with what `git describe` says about HEAD and the short commit: "0.1.0+git12.ga2e4fd9" 12 commits
+# after the tag v0.1.0, and "0.1.0~git288.ga2e4fd9" before that version is tagged (counted from the last v* tag, or
+# from the first commit when there is none). Debian orders "0.1.0~git..." before "0.1.0" and "0.1.0+git..." after
+# it, so apt upgrades from a snapshot to the release it leads to and from the release to the snapshots after it.
+# Prometheus label values take either as it is. Outside git (a source tarball): the project version alone.
 # SPE_REVISION is the short commit, or "unknown".
 set(SPE_VERSION ${PROJECT_VERSION})
 set(SPE_REVISION unknown)
@@ -29,7 +31,13 @@ if(GIT_FOUND)
         ERROR_QUIET)
     endif()
     if(NOT (spe_tag STREQUAL PROJECT_VERSION AND spe_count EQUAL 0))
-      set(SPE_VERSION "${PROJECT_VERSION}+git${spe_count}.g${spe_commit}")
+      # Past the release of this version, or on the way to it.
+      if(spe_tag STREQUAL PROJECT_VERSION)
+        set(spe_separator "+")
+      else()
+        set(spe_separator "~")
+      endif()
+      set(SPE_VERSION "${PROJECT_VERSION}${spe_separator}git${spe_count}.g${spe_commit}")
     endif()
   endif()
 endif()

@@ -462,6 +462,22 @@ TEST_CASE("every Kubernetes manifest has apiVersion, kind and metadata, and ever
   }
 }
 
+// What only the package installs (absolute /etc and /lib destinations among it) is a component of its own: a
+// plain `cmake --install --prefix DIR` installs the binary under DIR and nothing else, never a live /etc file.
+TEST_CASE("cmake --install with a prefix installs the binary alone, under that prefix", "[deb]") {
+  TempDir dir("spe-install");
+  const auto installed = run_command(
+      {"cmake", "--install", std::string(SPE_BUILD_DIR), "--prefix", dir.path().string()});
+  INFO(installed.output);
+  REQUIRE(installed.exit_code == 0);
+  std::vector<std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path())) {
+    if (!entry.is_directory()) files.push_back(fs::relative(entry.path(), dir.path()).string());
+  }
+  CHECK(files == std::vector<std::string>{"bin/ssh_probe_exporter"});
+  CHECK(installed.output.find("/etc/") == std::string::npos);
+}
+
 // The Debian package (cmake/packaging.cmake), as CPack makes it from this build tree. Needs cpack, dpkg-deb,
 // lintian, help2man and systemd-analyze: ctest's "package_deb" test runs it, and reports it as skipped where one
 // is missing (tests/run_if.sh).
@@ -495,7 +511,9 @@ TEST_CASE("the Debian package passes lintian, and its binary, config and unit wo
   for (const char* file :
        {"lib/systemd/system/ssh_probe_exporter.service", "usr/share/man/man1/ssh_probe_exporter.1.gz",
         "usr/share/doc/ssh-probe-exporter/copyright", "usr/share/doc/ssh-probe-exporter/README.md",
-        "usr/share/doc/ssh-probe-exporter/docs/configuration.md", "usr/share/ssh_probe_exporter/modules/login.toml"}) {
+        "usr/share/doc/ssh-probe-exporter/docs/configuration.md",
+        "usr/share/doc/ssh-probe-exporter/docs/images/landing_page.png",
+        "usr/share/ssh_probe_exporter/modules/login.toml"}) {
     INFO(file);
     CHECK(fs::is_regular_file(root / file));
   }
