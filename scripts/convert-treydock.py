@@ -29,6 +29,18 @@ KNOWN_KEYS = {"user", "password", "private_key", "certificate", "known_hosts", "
 # Names Go's crypto/ssh accepts that this exporter refuses (no DSA in Debian's libssh, no host certificates in
 # libssh 0.10): --config.check would reject them, so the converter says so up front.
 REFUSED_HOST_KEY_ALGORITHMS = re.compile(r"^(ssh-dss|.*-cert-v01@openssh\.com)$")
+TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"}
+
+
+class Loader(yaml.BaseLoader):
+    """Every scalar stays the text written, as Go's yaml decodes treydock's string fields: safe_load's YAML 1.1
+    types turned `user: 0755` into "493", `command: 12:30` into "750" and a module `yes:` into True. Only a plain
+    null (~, null, empty) is None, which Go reads as "" (unset)."""
+
+
+Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"),
+                             ["~", "n", "N", ""])
+Loader.add_constructor("tag:yaml.org,2002:null", lambda loader, node: None)
 
 
 def toml_string(value):
@@ -71,13 +83,13 @@ class Module:
         self.notes.append(text)
 
 
-def scalar(module, key, value):
-    if isinstance(value, (dict, list)) or value is None:
+def scalar(module, spec, key):
+    """The text of a string key, None when it is missing or empty (treydock's unset)."""
+    value = spec.get(key)
+    if isinstance(value, (dict, list)):
         module.note("%s: not a string in the YAML; left out." % key)
         return None
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    return str(value)
+    return value or None
 
 
 def convert_module(name, spec):
@@ -95,27 +107,37 @@ def convert_module(name, spec):
             module.note("%s: not a key of treydock/ssh_exporter modules (it would refuse the file); left out."
                         % key)
 
-    user = spec.get("user")
-    if user is not None and scalar(module, "user", user) is not None:
-        module.key("user", toml_string(scalar(module, "user", user)))
+    user = scalar(module, spec, "user")
+    if user is not None:
+        module.key("user", toml_string(user))
 
-    for key in PATH_KEYS:
-        if key in spec and scalar(module, key, spec[key]) is not None:
-            path = scalar(module, key, spec[key])
-            module.key(key, toml_string(path))
-            if not os.path.isabs(path):
-                module.note("%s: %r is relative: this exporter reads it relative to the TOML file, not to the "
-                            "directory it was started in." % (key, path))
+    paths = {key: scalar(module, spec, key) for key in PATH_KEYS}
+    private_key = paths["private_key"]
+    for key, path in paths.items():
+        if path is None:
+            continue
+        if key == "certificate" and private_key is None:
+            module.note("certificate: no private_key to go with it (treydock ignored it; --config.check "
+                        "refuses it); left out.")
+            continue
+        module.key(key, toml_string(path))
+        if not os.path.isabs(path):
+            module.note("%s: %r is relative: this exporter reads it relative to the TOML file, not to the "
+                        "directory it was started in." % (key, path))
 
-    if "password" in spec and spec["password"] is not None:
-        module.key("password", toml_string(scalar(module, "password", spec["password"])))
+    password = scalar(module, spec, "password")
+    if password is not None and private_key is not None:
+        # Carried over, the password would be sent whenever the key is refused: treydock never sent it.
+        module.lines.append("# password = <not carried: treydock used the key only>")
+        module.note("password: not carried: with private_key, treydock used only the key, and this exporter "
+                    "would send the password when the key fails. Add password_file = \"/path\" if that is "
+                    "wanted.")
+    elif password is not None:
+        module.key("password", toml_string(password))
         module.note("password: carried over as written; password_file = \"/path\" (mode 0600) keeps it out "
                     "of the config.")
-        if "private_key" in spec:
-            module.note("password and private_key: treydock used only the key; this exporter tries the key, "
-                        "then the password.")
 
-    if "known_hosts" not in spec:
+    if paths["known_hosts"] is None:
         module.key("insecure_ignore_host_key", "true")
         module.note("!!! HOST KEYS ARE NOT VERIFIED IN THIS MODULE !!!\n"
                     "treydock/ssh_exporter accepted any host key when known_hosts was not set; this exporter "
@@ -138,29 +160,30 @@ def convert_module(name, spec):
         else:
             module.note("host_key_algorithms: not a list of names; left out.")
 
-    if "timeout" in spec:
+    if spec.get("timeout") is not None:
         timeout = spec["timeout"]
-        if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > 0:
-            module.key("timeout", toml_string("%ds" % timeout))
+        if isinstance(timeout, str) and re.match(r"^\+?[0-9]+$", timeout) and int(timeout) > 0:
+            module.key("timeout", toml_string("%ds" % int(timeout)))
         else:
-            module.note("timeout: %r is not a positive whole number of seconds; left out (default \"10s\")."
-                        % (timeout,))
+            module.note("timeout: %s is not a positive whole number of seconds; left out (default \"10s\")."
+                        % (timeout if isinstance(timeout, str) else "the value"))
     else:
         module.note("timeout: not set; treydock took --collector.ssh.default-timeout, this exporter's default "
                     "is \"10s\" (capped by the scrape timeout).")
 
-    command = spec.get("command")
-    if command is not None and scalar(module, "command", command) is not None:
-        module.key("command", toml_string(scalar(module, "command", command)))
+    command = scalar(module, spec, "command")
+    if command is not None:
+        module.key("command", toml_string(command))
         module.note("command: probe_ssh_command_* series are named command=%r; at most 64 KiB of output is "
                     "read." % module.name)
-    if spec.get("command_expect") is not None:
+    command_expect = scalar(module, spec, "command_expect")
+    if command_expect is not None:
         if command is None:
             module.note("command_expect: no command to check (treydock ignored it); left out.")
-        elif scalar(module, "command_expect", spec["command_expect"]) is not None:
-            module.key("command_expect", toml_string(scalar(module, "command_expect", spec["command_expect"])))
+        else:
+            module.key("command_expect", toml_string(command_expect))
 
-    if spec.get("output_metric"):
+    if isinstance(spec.get("output_metric"), str) and spec["output_metric"] in TRUE:
         module.note("output_metric: cannot be carried: this exporter never puts command output in a label "
                     "(ssh_output{output}); read values from the output with [[modules.%s.commands.gauges]] "
                     "(docs/configuration.md#commands-and-metrics-from-their-output)." % module.name)
@@ -194,7 +217,7 @@ def main():
 
     try:
         with open(args.yaml_file, encoding="utf-8") as f:
-            config = yaml.safe_load(f)
+            config = yaml.load(f, Loader=Loader)
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as error:
         sys.exit("convert-treydock: %s: %s" % (args.yaml_file, error))
     if not isinstance(config, dict) or not isinstance(config.get("modules"), dict) or not config["modules"]:
@@ -203,7 +226,7 @@ def main():
         if key != "modules":
             print("convert-treydock: top-level key %r is not treydock's; left out" % key, file=sys.stderr)
 
-    modules = [convert_module(str(name), spec) for name, spec in config["modules"].items()]
+    modules = [convert_module("" if name is None else str(name), spec) for name, spec in config["modules"].items()]
     seen = set()
     for module in modules:
         if module.name in seen:

@@ -97,6 +97,14 @@ std::string module_block(const std::string& toml, const std::string& name) {
                      next == std::string::npos ? std::string::npos : next - previous);
 }
 
+// The converted file is a config the exporter accepts as it is.
+void check_accepted(const TempDir& dir) {
+  const auto check = ExporterProcess::run_binary(
+      {"--config.file", (dir.path() / "exporter.toml").string(), "--config.check"});
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
+}
+
 }  // namespace
 
 // Needs python3 with PyYAML: ctest's "examples_pyyaml" test runs it, and reports it as skipped where it is missing
@@ -141,11 +149,7 @@ TEST_CASE("treydock configs convert: every key carried or named, host keys unver
   CHECK_FALSE(contains(capture, "output_metric ="));
   CHECK(contains(converted.run.output, "module capture: output_metric: cannot be carried"));
 
-  // The output is a config the exporter accepts as it is.
-  const auto check = ExporterProcess::run_binary(
-      {"--config.file", (dir.path() / "exporter.toml").string(), "--config.check"});
-  INFO(check.output);
-  CHECK(check.exit_code == 0);
+  check_accepted(dir);
 }
 
 TEST_CASE("converted treydock modules probe the test sshd", "[pyyaml]") {
@@ -195,6 +199,57 @@ TEST_CASE("the converter refuses what is not a treydock config, and quotes what 
   CHECK(contains(converted.toml, "# timeout: 1.5 is not a positive whole number of seconds"));
   CHECK(contains(converted.toml, "# retries: not a key of treydock/ssh_exporter modules"));
   CHECK_FALSE(contains(converted.run.output, "p\"w"));
+}
+
+// treydock's fields are Go strings: YAML 1.1 numbers, times and booleans stay the text written. And a credential
+// treydock did not use is not carried: a password next to a key (it used the key only) would be sent here when
+// the key fails, a certificate without a key (it ignored it) would make --config.check refuse the file.
+TEST_CASE("the converter keeps treydock's strings as written and carries no credential treydock did not use",
+          "[pyyaml]") {
+  auto& sshd = TestSshd::shared();
+  TempDir dir("spe-treydock");
+  const auto converted = convert(dir,
+                                 "modules:\n"
+                                 "  yes:\n"
+                                 "    user: 0755\n"
+                                 "    password: 0123\n"
+                                 "    command: 12:30\n"
+                                 "    command_expect: 1.10\n"
+                                 "  both:\n"
+                                 "    user: probe\n"
+                                 "    private_key: " +
+                                     sshd.key_path() +
+                                     "\n"
+                                     "    password: unused-by-treydock\n"
+                                     "  certonly:\n"
+                                     "    user: probe\n"
+                                     "    password: pw\n"
+                                     "    certificate: " +
+                                     sshd.cert_path() + "\n");
+  INFO(converted.run.output);
+  REQUIRE(converted.run.exit_code == 0);
+  INFO(converted.toml);
+
+  CHECK(contains(converted.toml, "\n[modules.yes]\n"));
+  const auto yes = module_block(converted.toml, "yes");
+  CHECK(contains(yes, "user = \"0755\""));
+  CHECK(contains(yes, "password = \"0123\""));
+  CHECK(contains(yes, "command = \"12:30\""));
+  CHECK(contains(yes, "command_expect = \"1.10\""));
+
+  const auto both = module_block(converted.toml, "both");
+  CHECK(contains(both, "private_key = \"" + sshd.key_path() + "\""));
+  CHECK(contains(both, "\n# password = <not carried: treydock used the key only>\n"));
+  CHECK(contains(both, "# password: not carried"));
+  CHECK_FALSE(contains(converted.toml, "unused-by-treydock"));
+  CHECK_FALSE(contains(converted.run.output, "unused-by-treydock"));
+
+  const auto certonly = module_block(converted.toml, "certonly");
+  CHECK_FALSE(contains(certonly, "certificate = "));
+  CHECK(contains(certonly, "# certificate: no private_key to go with it"));
+  CHECK(contains(converted.run.output, "module certonly: certificate: no private_key"));
+
+  check_accepted(dir);
 }
 
 TEST_CASE("the treydock compatibility recording rules pass promtool check and test rules", "[promtool]") {
