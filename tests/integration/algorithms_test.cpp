@@ -252,10 +252,18 @@ TEST_CASE("a server with one legacy algorithm: refused by default naming it, pro
   const ConfiguredExporter exporter(module(*sshd, "default", "", known) +
                                     module(*sshd, "legacy", c.key + " = \"+" + c.algorithm + "\"", known));
 
-  const std::string refused = debug_probe(exporter, *sshd, "default");
+  // sshd resets the connection as it refuses; when the reset is in before libssh has read the server's KEXINIT
+  // (seen under ASan), libssh reports only "Socket error" and no algorithm can be named. That probe still fails
+  // with reason handshake; of three probes, at least one must name the algorithm, word for word.
+  std::string refused;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    refused = debug_probe(exporter, *sshd, "default");
+    INFO(refused);
+    CHECK(metric_value(metrics_of(refused), "probe_success") == 0);
+    CHECK(failure_reason_of(metrics_of(refused)) == "handshake");
+    if (contains(refused, "no match for method ")) break;
+  }
   INFO(refused);
-  CHECK(metric_value(metrics_of(refused), "probe_success") == 0);
-  CHECK(failure_reason_of(metrics_of(refused)) == "handshake");
   // OpenSSH adds its strict-kex marker to the kex algorithms it offers.
   CHECK(contains(refused, "no match for method " + c.method + ": server [" + c.algorithm));
   CHECK(contains(refused, c.key + " = \\\"+" + c.algorithm + "\\\" would allow the server's"));
