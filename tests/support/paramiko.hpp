@@ -8,11 +8,11 @@
 // [paramiko] cases through run_if.sh, which skips them visibly where python3 has no paramiko.
 #pragma once
 
-#include <sys/types.h>
-
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "support/python_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace spe::test {
@@ -32,11 +32,10 @@ class TestParamiko {
   // to the starting thread's lifetime. Stops it in the destructor (its stdin closes; SIGTERM if it has not exited
   // within a second). It also exits by itself after a minute, so a test that dies never leaves it behind.
   explicit TestParamiko(const ParamikoOptions& options);
-  ~TestParamiko();
   TestParamiko(const TestParamiko&) = delete;
   TestParamiko& operator=(const TestParamiko&) = delete;
 
-  unsigned short port() const { return port_; }
+  unsigned short port() const { return server_->port(); }
   std::string target() const;  // "127.0.0.1:PORT"
   static std::string user() { return "probe"; }
   static std::string command() { return "show version"; }
@@ -49,15 +48,9 @@ class TestParamiko {
   std::string log() const;
 
  private:
-  void spawn(const std::vector<std::string>& argv);
-  void await_port(const std::string& host_key);
-  void stop();  // closes its stdin, waits a second for it to exit, then stop_process
-
   TempDir dir_{"spe-paramiko"};
   std::string host_key_fingerprint_;
-  unsigned short port_ = 0;
-  pid_t pid_ = -1;
-  int stdin_ = -1;  // the write end of its stdin
+  std::optional<PythonServer> server_;
 };
 
 }  // namespace spe::test

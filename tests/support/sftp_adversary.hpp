@@ -8,9 +8,11 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "support/python_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace spe::test {
@@ -49,11 +51,10 @@ class SftpAdversary {
   // starting thread's lifetime. The destructor stops it; it also exits by itself when its stdin (a pipe held
   // here) closes, and after two minutes whatever happens.
   explicit SftpAdversary(SftpMisbehaviour misbehaviour);
-  ~SftpAdversary();
   SftpAdversary(const SftpAdversary&) = delete;
   SftpAdversary& operator=(const SftpAdversary&) = delete;
 
-  unsigned short port() const { return port_; }
+  unsigned short port() const { return server_->port(); }
   std::string target() const;  // "127.0.0.1:PORT"
   std::string user() const { return "probe"; }
   std::string key_path() const { return (dir_.path() / "client_key").string(); }  // the key it logs in
@@ -64,12 +65,8 @@ class SftpAdversary {
   std::string log() const;
 
  private:
-  void wait_for_port();
-
   TempDir dir_{"spe-sftp-adversary"};
-  unsigned short port_ = 0;
-  pid_t pid_ = -1;
-  int stdin_fd_ = -1;  // the write end of the server's stdin
+  std::optional<PythonServer> server_;
 };
 
 }  // namespace spe::test
